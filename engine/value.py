@@ -1,0 +1,532 @@
+r"""The Value: one float, and how it was computed.
+
+A ``Value`` wraps a single number (``data``). Every operation on Values
+returns a new Value that remembers
+
+* its **inputs** (the Values it was computed from), and
+* its **local derivatives**: for each input $x_i$, the partial derivative
+  $\partial \text{out} / \partial x_i$, evaluated during the forward pass.
+
+``backward()`` (see ``engine.backprop``) then applies the chain rule:
+walking the graph from the output back to the leaves, every node adds
+``local derivative * its own gradient`` into each of its inputs' gradients.
+
+Each operation below is written in one place: its forward value first, its
+local derivatives right after, and the math in its docstring. A new
+operation is written the same way with ``engine.custom_op``.
+
+Numbers that meet a Value (``v * 2``, ``1 - v``) become constant leaves, so
+they show up in the graph like any other input.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from operator import mul
+
+from engine import grad_mode
+from engine.backprop import backpropagate
+
+Number = int | float
+
+
+def _is_real(x: object) -> bool:
+    """True for ints, floats and other real numbers (numpy floats, Fractions)."""
+    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
+
+
+def _to_float(data: object, what: str = "Value") -> float:
+    """``float(data)`` for a real number; a ``TypeError`` naming the bad type otherwise."""
+    if type(data) is float:
+        return data
+    if isinstance(data, Value):
+        raise TypeError(
+            f"{what} expects a number, got a Value ({data!r}); pass value.data "
+            "for its number, or use the Value itself in an expression"
+        )
+    if not _is_real(data):
+        raise TypeError(
+            f"{what} expects a real number (int or float), got "
+            f"{type(data).__name__}: {data!r}"
+        )
+    return float(data)
+
+
+class Value:
+    """A scalar in a computation graph: ``data``, ``grad`` and how it was made.
+
+    ``data`` is the number (always a float), ``grad`` is
+    $\\partial L / \\partial \\text{self}$ after ``L.backward()`` (0.0 before),
+    and ``label`` is an optional name shown in graph pictures.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + 10
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (4.0, -3.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_inputs", "_local_grads", "_op")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data: float = _to_float(data)
+        self.grad: float = 0.0
+        self.label: str = label
+        self._inputs: tuple[Value, ...] = ()
+        self._local_grads: tuple[float, ...] = ()
+        self._op: str = ""
+
+    # -- what the graph records ---------------------------------------------
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The Values this one was computed from; ``()`` for a leaf."""
+        return self._inputs
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """$\\partial \\text{self} / \\partial \\text{input}_i$ for each input, in order."""
+        return self._local_grads
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that made this Value; ``""`` for a leaf."""
+        return self._op
+
+    def backward(self) -> None:
+        """Fill ``.grad`` of every Value this one depends on with $\\partial \\text{self}/\\partial v$.
+
+        The chain rule in reverse topological order (``engine.backprop``).
+        Leaf gradients accumulate across calls, as in PyTorch: call
+        ``zero_grad()`` (or set ``grad = 0``) between training steps.
+        """
+        backpropagate(self)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # -- arithmetic ---------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        r"""$a + b$; $\partial/\partial a = 1$, $\partial/\partial b = 1$."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _from_op(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __radd__(self, other: Number) -> Value:
+        """``number + value``: the same sum, with the number as a constant leaf."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return other + self
+
+    def __sub__(self, other: Value | Number) -> Value:
+        r"""$a - b$; $\partial/\partial a = 1$, $\partial/\partial b = -1$."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _from_op(self.data - other.data, (self, other), (1.0, -1.0), "-")
+
+    def __rsub__(self, other: Number) -> Value:
+        """``number - value``."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return other - self
+
+    def __mul__(self, other: Value | Number) -> Value:
+        r"""$a \cdot b$; $\partial/\partial a = b$, $\partial/\partial b = a$."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return _from_op(
+            self.data * other.data, (self, other), (other.data, self.data), "*"
+        )
+
+    def __rmul__(self, other: Number) -> Value:
+        """``number * value``."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return other * self
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        r"""$a / b$; $\partial/\partial a = 1/b$, $\partial/\partial b = -a/b^2$.
+
+        Raises ``ZeroDivisionError`` when $b = 0$.
+        """
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        a, b = self.data, other.data
+        if b == 0:
+            raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
+        return _from_op(a / b, (self, other), (1.0 / b, -a / (b * b)), "/")
+
+    def __rtruediv__(self, other: Number) -> Value:
+        """``number / value``."""
+        other = _as_value(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return other / self
+
+    def __neg__(self) -> Value:
+        r"""$-a$; $\partial/\partial a = -1$."""
+        return _from_op(-self.data, (self,), (-1.0,), "neg")
+
+    def __abs__(self) -> Value:
+        r"""$|a|$; $\partial/\partial a = \operatorname{sign}(a)$, taken as 0 at $a = 0$ (as PyTorch)."""
+        a = self.data
+        slope = 1.0 if a > 0 else -1.0 if a < 0 else 0.0
+        return _from_op(abs(a), (self,), (slope,), "abs")
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        r"""$a^n$.
+
+        With a number exponent $n$: $\partial/\partial a = n a^{n-1}$.
+        With a Value exponent $b$: $\partial/\partial a = b a^{b-1}$ and
+        $\partial/\partial b = a^b \ln a$ (which needs $a > 0$, or $a = 0$
+        where it is 0).
+
+        Raises ``ValueError`` for a negative base to a non-integer power and
+        ``ZeroDivisionError`` for $0$ to a negative power. A result too
+        large for a float is ``inf``, as in PyTorch.
+        """
+        if isinstance(exponent, Value):
+            return _value_power(self, exponent)
+        if not _is_real(exponent):
+            return NotImplemented
+        n = float(exponent)
+        a = self.data
+        power = _float_power(a, n)
+        return _from_op(power, (self,), (_power_slope(a, n),), f"**{exponent}")
+
+    def __rpow__(self, base: Number) -> Value:
+        """``number ** value``, e.g. ``2 ** v``: the base is a constant leaf."""
+        base = _as_value(base)
+        if base is NotImplemented:
+            return NotImplemented
+        return _value_power(base, self)
+
+    # -- elementary functions -----------------------------------------------
+
+    def exp(self) -> Value:
+        r"""$e^x$; $\frac{d}{dx} e^x = e^x$.
+
+        Past $x \approx 709.78$ the result is ``inf`` (a float's limit), as in PyTorch.
+        """
+        value = _safe_exp(self.data)
+        return _from_op(value, (self,), (value,), "exp")
+
+    def log(self) -> Value:
+        r"""Natural logarithm $\ln x$; $\frac{d}{dx} \ln x = 1/x$.
+
+        Raises ``ValueError`` for $x \le 0$, where the logarithm is undefined.
+        """
+        x = self.data
+        if x <= 0:
+            raise ValueError(
+                f"log of a non-positive number: log({x!r}) is undefined; "
+                "log needs an input > 0"
+            )
+        return _from_op(math.log(x), (self,), (1.0 / x,), "log")
+
+    # -- activations --------------------------------------------------------
+
+    def tanh(self) -> Value:
+        r"""$\tanh x = \frac{e^{2x} - 1}{e^{2x} + 1}$; $\frac{d}{dx} \tanh x = 1 - \tanh^2 x$."""
+        t = math.tanh(self.data)
+        return _from_op(t, (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        r"""$\sigma(x) = \frac{1}{1 + e^{-x}}$; $\sigma'(x) = \sigma(x)\,(1 - \sigma(x))$.
+
+        Computed without overflow for any $x$ (``sigmoid(-1000)`` is 0.0).
+        """
+        x = self.data
+        s = _sigmoid(x)
+        return _from_op(s, (self,), (s * _sigmoid(-x),), "sigmoid")
+
+    def relu(self) -> Value:
+        r"""$\max(0, x)$; derivative 1 for $x > 0$, else 0 (0 at the kink, as PyTorch)."""
+        x = self.data
+        if x > 0:
+            return _from_op(x, (self,), (1.0,), "relu")
+        return _from_op(0.0, (self,), (0.0,), "relu")
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        r"""$x$ for $x > 0$, else $\text{slope} \cdot x$; derivative 1 or ``slope`` (``slope`` at 0)."""
+        x = self.data
+        if x > 0:
+            return _from_op(x, (self,), (1.0,), "leaky_relu")
+        return _from_op(slope * x, (self,), (float(slope),), "leaky_relu")
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        r"""$x$ for $x > 0$, else $\alpha (e^x - 1)$; derivative 1, or $\alpha e^x$ for $x \le 0$."""
+        x = self.data
+        if x > 0:
+            return _from_op(x, (self,), (1.0,), "elu")
+        return _from_op(alpha * math.expm1(x), (self,), (alpha * math.exp(x),), "elu")
+
+    def softplus(self) -> Value:
+        r"""$\ln(1 + e^x)$; derivative $\sigma(x)$.
+
+        Computed as $\max(x, 0) + \ln(1 + e^{-|x|})$, which never overflows.
+        """
+        x = self.data
+        value = max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+        return _from_op(value, (self,), (_sigmoid(x),), "softplus")
+
+    def silu(self) -> Value:
+        r"""SiLU, the sigmoid-weighted linear unit: $x\,\sigma(x)$.
+
+        Derivative $\text{dSiLU}(x) = \sigma(x)\,(1 + x\,(1 - \sigma(x)))$.
+        """
+        x = self.data
+        s = _sigmoid(x)
+        return _from_op(x * s, (self,), (s * (1.0 + x * _sigmoid(-x)),), "silu")
+
+    def dsilu(self) -> Value:
+        r"""dSiLU, the derivative of SiLU used as an activation: $\sigma(x)\,(1 + x\,(1 - \sigma(x)))$.
+
+        Its derivative is $\sigma(x)\,(1 - \sigma(x))\,(2 + x\,(1 - 2\sigma(x)))$.
+        """
+        x = self.data
+        s, one_minus_s = _sigmoid(x), _sigmoid(-x)
+        value = s * (1.0 + x * one_minus_s)
+        slope = s * one_minus_s * (2.0 + x * (one_minus_s - s))
+        return _from_op(value, (self,), (slope,), "dsilu")
+
+    def hard_sigmoid(self) -> Value:
+        r"""PyTorch's hard sigmoid: $\min(1, \max(0, x/6 + 1/2))$.
+
+        Derivative $1/6$ for $-3 < x < 3$, else 0.
+        """
+        x = self.data
+        if x <= -3.0:
+            return _from_op(0.0, (self,), (0.0,), "hard_sigmoid")
+        if x >= 3.0:
+            return _from_op(1.0, (self,), (0.0,), "hard_sigmoid")
+        return _from_op(x / 6.0 + 0.5, (self,), (1.0 / 6.0,), "hard_sigmoid")
+
+    def step(self) -> Value:
+        r"""Binary step: 0 for $x < 0$, else 1. Its derivative is 0 everywhere (taken as 0 at the jump)."""
+        return _from_op(0.0 if self.data < 0 else 1.0, (self,), (0.0,), "step")
+
+    def sign(self) -> Value:
+        r"""Sign step: $-1$ for $x < 0$, else 1. Its derivative is 0 everywhere (taken as 0 at the jump)."""
+        return _from_op(-1.0 if self.data < 0 else 1.0, (self,), (0.0,), "sign")
+
+
+# -- making results ---------------------------------------------------------
+
+_new_value = object.__new__
+
+
+def _from_op(
+    data: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+) -> Value:
+    """The result of an operation: a Value that records its inputs and local derivatives.
+
+    Under ``no_grad()`` the result is a plain leaf. This is the fast path
+    every built-in operation takes; ``custom_op`` is the checked public door.
+    """
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if grad_mode._recording:
+        out._inputs = inputs
+        out._local_grads = local_grads
+        out._op = op
+    else:
+        out._inputs = ()
+        out._local_grads = ()
+        out._op = ""
+    return out
+
+
+def custom_op(
+    data: Number,
+    inputs: Sequence[Value],
+    local_grads: Sequence[Number],
+    op: str = "custom",
+) -> Value:
+    r"""Define a new operation by its forward value and its local derivatives.
+
+    ``inputs[i]`` is a Value the result depends on and ``local_grads[i]`` is
+    $\partial \text{result} / \partial \text{inputs}[i]$ at the current point.
+    ``backward()`` does the rest. Every built-in operation is made this way.
+
+    Example: the cube, $f(x) = x^3$ with $f'(x) = 3x^2$:
+
+    >>> def cube(x: Value) -> Value:
+    ...     return custom_op(x.data ** 3, [x], [3 * x.data ** 2], op="cube")
+    >>> x = Value(2.0)
+    >>> y = cube(x)
+    >>> y.backward()
+    >>> y.data, x.grad
+    (8.0, 12.0)
+    """
+    inputs = tuple(inputs)
+    local_grads = tuple(_to_float(g, f"custom_op {op!r} local_grads") for g in local_grads)
+    for item in inputs:
+        if not isinstance(item, Value):
+            raise TypeError(
+                f"custom_op {op!r}: inputs must be Values, got {type(item).__name__}: "
+                f"{item!r}; wrap a number with Value(...) or leave it out (a constant needs no gradient)"
+            )
+    if len(inputs) != len(local_grads):
+        raise ValueError(
+            f"custom_op {op!r}: {len(inputs)} inputs but {len(local_grads)} local_grads; "
+            "give one local derivative per input"
+        )
+    return _from_op(_to_float(data, f"custom_op {op!r} data"), inputs, local_grads, op)
+
+
+def _as_value(x: object) -> Value:
+    """A Value as it is; a real number as a constant leaf; otherwise ``NotImplemented``.
+
+    Returning ``NotImplemented`` lets Python raise its usual ``TypeError``
+    ("unsupported operand type(s) for *: 'Value' and 'str'").
+    """
+    if isinstance(x, Value):
+        return x
+    if _is_real(x):
+        return Value(x)
+    return NotImplemented
+
+
+# -- n-ary operations --------------------------------------------------------
+
+
+def maximum(*values: Value | Number) -> Value:
+    r"""The largest of the arguments: $\max(v_1, \dots, v_k)$ (a maxout unit).
+
+    The derivative is 1 toward the maximum and 0 toward the others; where
+    several inputs tie for the maximum, it is shared equally ($1/m$ each for
+    $m$ ties), as PyTorch's ``torch.max`` does. Numbers become constant leaves.
+
+    >>> maximum(Value(1.0), Value(3.0), 2).data
+    3.0
+    """
+    if len(values) == 1 and not isinstance(values[0], Value) and not _is_real(values[0]):
+        values = tuple(values[0])  # maximum([a, b, c]) works as well
+    if not values:
+        raise ValueError("maximum needs at least one value")
+    inputs = tuple(_checked_value(v, "maximum") for v in values)
+    largest = max(v.data for v in inputs)
+    ties = sum(1 for v in inputs if v.data == largest)
+    share = 1.0 / ties
+    local_grads = tuple(share if v.data == largest else 0.0 for v in inputs)
+    return _from_op(largest, inputs, local_grads, "max")
+
+
+def sum_values(values: Iterable[Value | Number]) -> Value:
+    r"""$\sum_i v_i$ as one node; $\partial/\partial v_i = 1$ for every $i$.
+
+    The same result as Python's ``sum``, but one graph node instead of a
+    chain of $n - 1$ additions: a smaller picture and a faster backward.
+    """
+    inputs = tuple(_checked_value(v, "sum_values") for v in values)
+    return _from_op(
+        math.fsum(v.data for v in inputs), inputs, (1.0,) * len(inputs), "sum"
+    )
+
+
+def weighted_sum(
+    weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value | Number = 0.0
+) -> Value:
+    r"""A neuron's pre-activation $z = \sum_i w_i x_i + b$ as one node.
+
+    $\partial z / \partial w_i = x_i$, $\partial z / \partial x_i = w_i$,
+    $\partial z / \partial b = 1$. Numbers among the inputs (the raw data
+    of a first layer) become constant leaves.
+    """
+    weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
+    inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
+    bias = _checked_value(bias, "weighted_sum")
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
+            "a neuron needs one weight per input"
+        )
+    w_data = [w.data for w in weights]
+    x_data = [x.data for x in inputs]
+    z = sum(map(mul, w_data, x_data), bias.data)
+    return _from_op(
+        z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b"
+    )
+
+
+def _checked_value(x: object, op: str) -> Value:
+    """A Value as it is, a number as a constant leaf, anything else a ``TypeError`` naming ``op``."""
+    if isinstance(x, Value):
+        return x
+    return Value(_to_float(x, op))
+
+
+# -- float helpers ------------------------------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    """$1 / (1 + e^{-x})$ without overflow: $e^x / (1 + e^x)$ when $x < 0$."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _safe_exp(x: float) -> float:
+    """$e^x$, or ``inf`` where it exceeds the largest float."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _float_power(a: float, n: float) -> float:
+    """$a^n$ for floats with clear errors, and ``inf`` instead of ``OverflowError``."""
+    if a < 0 and not n.is_integer():
+        raise ValueError(
+            f"power of a negative base to a non-integer exponent: ({a!r}) ** {n!r} "
+            "is not a real number"
+        )
+    if a == 0 and n < 0:
+        raise ZeroDivisionError(
+            f"division by zero: 0 ** {n!r} (zero to a negative power)"
+        )
+    try:
+        return a**n
+    except OverflowError:
+        odd = n.is_integer() and int(n) % 2 == 1
+        return -math.inf if a < 0 and odd else math.inf
+
+
+def _power_slope(a: float, n: float) -> float:
+    r"""$\frac{d}{da} a^n = n a^{n-1}$; at $a = 0$ with $0 < n < 1$ it is ``inf``."""
+    if n == 0:
+        return 0.0
+    if a == 0 and n < 1:
+        return math.inf
+    return n * _float_power(a, n - 1)
+
+
+def _value_power(base: Value, exponent: Value) -> Value:
+    r"""$a^b$ with both a Value: $\partial/\partial a = b a^{b-1}$, $\partial/\partial b = a^b \ln a$."""
+    a, b = base.data, exponent.data
+    power = _float_power(a, b)
+    if a > 0:
+        slope_b = power * math.log(a)
+    elif a == 0:
+        slope_b = 0.0
+    else:
+        raise ValueError(
+            f"power with a Value exponent needs a positive base: ({a!r}) ** Value "
+            "has no derivative toward the exponent (a^b ln a); use a number exponent"
+        )
+    return _from_op(power, (base, exponent), (_power_slope(a, b), slope_b), "**")
