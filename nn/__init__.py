@@ -2,13 +2,25 @@
 
 >>> import nn
 >>> model = nn.MLP(2, [4, 1], seed=0)
->>> y = model([1.0, 2.0])
->>> y.backward()
->>> len(model.parameters())
-17
+>>> optimizer = nn.SGD(model.parameters(), lr=0.1)
+>>> loss = nn.mse(model([1.0, 2.0]), 3.0)
+>>> loss.backward()
+>>> optimizer.step()
 """
 
+from nn import losses
 from nn.activations import ACTIVATIONS, LAYER_ACTIVATIONS, get_activation
+from nn.losses import (
+    LOSSES,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mae,
+    mse,
+    rmse,
+    sse,
+)
 from nn.modules import (
     MLP,
     Layer,
@@ -20,21 +32,38 @@ from nn.modules import (
     init_limit,
     module_from_spec,
 )
+from nn.optim import SGD, Adam, Optimizer
+from nn.serialize import load, save
 from nn.softmax import log_softmax, softmax
 
 __all__ = [
     "ACTIVATIONS",
     "LAYER_ACTIVATIONS",
+    "LOSSES",
     "MLP",
+    "SGD",
+    "Adam",
+    "Optimizer",
     "Layer",
     "Maxout",
     "MaxoutUnit",
     "Module",
     "Neuron",
     "Sequential",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
     "get_activation",
+    "hinge",
     "init_limit",
+    "load",
     "log_softmax",
+    "losses",
+    "mae",
     "module_from_spec",
+    "mse",
+    "rmse",
+    "save",
     "softmax",
+    "sse",
 ]

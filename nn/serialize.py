@@ -1,0 +1,176 @@
+"""Saving a model to a file and loading it back: ``model.save(path)``, ``nn.load(path)``.
+
+The file is JSON, readable in any text editor::
+
+    {
+      "format": "chainrule-model",
+      "version": 1,
+      "architecture": {"class": "MLP", "config": {"nin": 2, "nouts": [16, 16, 1], ...}},
+      "parameters": {"layers.0.neurons.0.w.0": 0.6888437030500962, ...}
+    }
+
+* ``architecture`` is the model's class and its ``get_config()``; a
+  ``Sequential`` lists each layer the same way, so any stack can be rebuilt.
+* ``parameters`` holds every weight and bias by its dotted name
+  (``Module.named_parameters()``). Python writes floats with ``repr``, the
+  shortest text that reads back as the same float, so a loaded model gives
+  bit-for-bit the same outputs.
+
+Saving is atomic: the JSON goes to a temporary file in the same folder,
+which is flushed to disk and then renamed over the target in one step
+(``os.replace``). A crash half-way leaves the old file untouched.
+
+>>> import os, tempfile
+>>> from nn.modules import MLP
+>>> model = MLP(2, [3, 1], seed=0)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+>>> model.save(path)
+>>> copy = load(path)
+>>> copy([1.0, 2.0]).data == model([1.0, 2.0]).data
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+from nn.activations import activation_name
+from nn.modules import Module, module_from_spec
+
+FORMAT = "chainrule-model"
+VERSION = 1
+
+
+def _unsaveable(config: object, where: str) -> str | None:
+    """A description of the first value in ``config`` that JSON cannot hold, or ``None``."""
+    stack: list[tuple[str, object]] = [(where, config)]
+    while stack:
+        place, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((f"{place}.{key}", value) for key, value in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{place}[{i}]", value) for i, value in enumerate(item))
+        elif callable(item):
+            return (
+                f"{place} is the function {activation_name(item)!r}; only named activations "
+                "(e.g. 'relu', 'tanh'; see nn.ACTIVATIONS) can be saved: build the model "
+                "with a name instead of a function"
+            )
+        elif not (item is None or isinstance(item, (str, int, float, bool))):
+            return f"{place} is a {type(item).__name__}, which JSON cannot store"
+    return None
+
+
+def to_dict(model: Module) -> dict[str, Any]:
+    """The model as the JSON-able dict that ``save`` writes."""
+    if not isinstance(model, Module):
+        raise TypeError(f"save expects an nn Module, got {type(model).__name__}")
+    config = model.get_config()
+    problem = _unsaveable(config, type(model).__name__)
+    if problem is not None:
+        raise ValueError(f"cannot save this model: {problem}")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "architecture": {"class": type(model).__name__, "config": config},
+        "parameters": model.state_dict(),
+    }
+
+
+def from_dict(data: object, source: str = "model data") -> Module:
+    """Rebuild a model from ``to_dict``'s output; a ``ValueError`` naming ``source`` if wrong."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: not a chainrule model (expected a JSON object)")
+    if data.get("format") != FORMAT:
+        raise ValueError(
+            f"{source}: not a chainrule model: format is {data.get('format')!r}, "
+            f"expected {FORMAT!r}"
+        )
+    version = data.get("version")
+    if version != VERSION:
+        raise ValueError(
+            f"{source}: unsupported {FORMAT} version {version!r}; this chainrule reads "
+            f"version {VERSION}"
+        )
+    for key in ("architecture", "parameters"):
+        if key not in data:
+            raise ValueError(f"{source}: the {key!r} entry is missing")
+    if not isinstance(data["parameters"], dict):
+        raise ValueError(f"{source}: 'parameters' must be an object of name: number")
+    try:
+        model = module_from_spec(data["architecture"])
+        model.load_state_dict(data["parameters"])
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from error
+    return model
+
+
+def save(model: Module, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` to ``path`` as JSON, atomically (temp file, fsync, ``os.replace``).
+
+    Raises ``ValueError`` (before touching any file) for a model that cannot
+    be described in a file, e.g. one built with a function as activation.
+    """
+    data = to_dict(model)
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temp_path = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            # mkstemp makes the file private (0o600); give it the usual permissions instead
+            os.chmod(temp_path, _mode_of(path))
+            json.dump(data, file, indent=1)
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        if os.path.exists(temp_path):
+            os.remove(temp_path)
+        raise
+    _fsync_folder(folder)
+
+
+def _mode_of(path: str) -> int:
+    """The permission bits of the existing file at ``path``, or ``0o644`` for a new file."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        return 0o644
+
+
+def _fsync_folder(folder: str) -> None:
+    """Flush the folder entry of the renamed file to disk, where the OS allows it (POSIX)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """Read a model written by ``save``: same architecture, bit-for-bit the same weights.
+
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError``
+    naming the path for a file that is not valid JSON, not a chainrule
+    model, of another version, or whose parameters do not fit its
+    architecture.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        raw = file.read()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a chainrule model file (invalid JSON: {error})") from None
+    return from_dict(data, path)
