@@ -68,7 +68,8 @@ class Value:
     (4.0, -3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_inputs", "_local_grads", "_op")
+    # __weakref__ lets tests (and tools) watch a node being freed.
+    __slots__ = ("data", "grad", "label", "_inputs", "_local_grads", "_op", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data: float = _to_float(data)
