@@ -1,0 +1,368 @@
+"""Neurons, layers and networks: structure, names, init, errors, and gradients vs PyTorch."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+import nn
+from engine import Value, gradcheck, no_grad, sum_values
+from nn.activations import ACTIVATIONS, get_activation
+from nn.modules import MLP, Layer, Maxout, MaxoutUnit, Neuron, Sequential, init_limit
+
+# -- structure and names -------------------------------------------------------------
+
+
+def test_named_parameters_follow_micrograd_paths() -> None:
+    model = MLP(2, [3, 2], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:4] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0",
+    ]
+    assert names[-1] == "layers.1.neurons.1.b"
+    assert len(names) == 3 * 3 + 2 * 4 == model.num_parameters()
+    # each name is the attribute path to the very same Value
+    for name, value in model.named_parameters():
+        target: object = model
+        for part in name.split("."):
+            target = target[int(part)] if part.isdigit() else getattr(target, part)
+        assert target is value
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+
+
+def test_neuron_and_maxout_names() -> None:
+    assert [n for n, _ in Neuron(2, seed=0).named_parameters()] == ["w.0", "w.1", "b"]
+    names = [n for n, _ in Maxout(2, 3, pieces=2, seed=0).named_parameters()]
+    assert names[:3] == ["units.0.neurons.0.w.0", "units.0.neurons.0.w.1", "units.0.neurons.0.b"]
+    assert names[-1] == "units.2.neurons.1.b"
+    assert len(names) == 3 * 2 * 3
+
+
+def test_repr_is_readable() -> None:
+    assert repr(Neuron(3, activation="tanh", seed=0)) == "Neuron(3, activation='tanh')"
+    assert repr(Layer(3, 4, seed=0)) == "Layer(3, 4, activation='relu')"
+
+    def cube(z: Value) -> Value:
+        return z**3
+
+    assert repr(Layer(3, 4, activation=cube, seed=0)) == "Layer(3, 4, activation='cube')"
+    assert repr(MLP(2, [16, 16, 1], seed=0)) == (
+        "MLP(\n"
+        "  (0): Layer(2, 16, activation='relu')\n"
+        "  (1): Layer(16, 16, activation='relu')\n"
+        "  (2): Layer(16, 1, activation='linear')\n"
+        ")"
+    )
+    nested = Sequential(MLP(2, [3], seed=0), Maxout(3, 2, pieces=3, seed=1))
+    assert repr(nested) == (
+        "Sequential(\n"
+        "  (0): MLP(\n"
+        "    (0): Layer(2, 3, activation='linear')\n"
+        "  )\n"
+        "  (1): Maxout(3, 2, pieces=3)\n"
+        ")"
+    )
+
+
+def test_output_is_a_value_for_one_output_else_a_list() -> None:
+    assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
+    out = MLP(2, [3, 2], seed=0)([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 2 and all(isinstance(v, Value) for v in out)
+    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), Value)
+    assert isinstance(Neuron(2, seed=0)([1.0, 2.0]), Value)
+    # a one-input model takes a bare number too
+    model = MLP(1, [2, 1], seed=0)
+    assert model(0.5).data == model([0.5]).data
+
+
+def test_inputs_may_be_numbers_or_values_and_get_gradients() -> None:
+    model = MLP(2, [4, 1], activation="tanh", seed=3)
+    x = [Value(0.3), Value(-0.7)]
+    model(x).backward()
+    assert any(xi.grad != 0.0 for xi in x)
+    assert model([0.3, -0.7]).data == model(x).data
+    assert model((0.3, -0.7)).data == model(x).data
+
+
+def test_zero_grad_clears_every_parameter() -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_no_grad_forward_records_nothing() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    with no_grad():
+        y = model([1.0, 2.0])
+    assert y.inputs == ()
+    assert y.data == model([1.0, 2.0]).data
+
+
+def test_neuron_forward_is_one_weighted_sum_node_then_activation() -> None:
+    neuron = Neuron(3, activation="tanh", seed=0)
+    y = neuron([1.0, 2.0, 3.0])
+    assert y.op == "tanh"
+    (z,) = y.inputs
+    assert z.op == "w·x+b"
+    assert z.inputs[:3] == tuple(neuron.w) and z.inputs[-1] is neuron.b
+
+
+# -- initialisation -------------------------------------------------------------------
+
+
+def test_init_is_reproducible_with_random_seed_seed_and_rng() -> None:
+    random.seed(123)
+    a = MLP(3, [5, 2])
+    random.seed(123)
+    b = MLP(3, [5, 2])
+    assert a.state_dict() == b.state_dict()
+    assert MLP(3, [5, 2], seed=7).state_dict() == MLP(3, [5, 2], seed=7).state_dict()
+    assert MLP(3, [5, 2], rng=random.Random(7)).state_dict() == MLP(3, [5, 2], seed=7).state_dict()
+    assert MLP(3, [5, 2], seed=7).state_dict() != MLP(3, [5, 2], seed=8).state_dict()
+
+
+def test_explicit_seed_leaves_the_global_random_state_alone() -> None:
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    MLP(3, [4, 4, 1], seed=1)
+    assert random.random() == expected
+
+
+def test_default_init_is_uniform_minus_one_one_with_zero_biases() -> None:
+    model = MLP(4, [30, 30, 1], seed=0)
+    for name, p in model.named_parameters():
+        if name.endswith(".b"):
+            assert p.data == 0.0
+        else:
+            assert -1.0 <= p.data <= 1.0
+    weights = [p.data for n, p in model.named_parameters() if ".w." in n]
+    assert min(weights) < -0.9 and max(weights) > 0.9  # really spread over [-1, 1]
+
+
+@pytest.mark.parametrize("init", ["xavier", "glorot", "he"])
+def test_scaled_inits_respect_their_limits(init: str) -> None:
+    layer = Layer(50, 20, init=init, seed=0)
+    limit = math.sqrt(6 / 70) if init in ("xavier", "glorot") else math.sqrt(6 / 50)
+    assert init_limit(init, 50, 20) == limit
+    weights = [p.data for n, p in layer.named_parameters() if ".w." in n]
+    assert all(-limit <= w <= limit for w in weights)
+    assert max(abs(w) for w in weights) > 0.9 * limit
+
+
+def test_same_initial_weights_as_micrograd_under_the_same_seed() -> None:
+    """micrograd code ports unchanged: same structure, same draws from Python's random."""
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(42)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    random.seed(42)
+    ours = MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    for x in ([0.5, -1.5], [2.0, 1.0], [-0.3, 0.8]):
+        theirs_out = theirs(x)
+        ours_out = ours(x)
+        assert math.isclose(ours_out.data, theirs_out.data, rel_tol=1e-12, abs_tol=1e-12)
+        theirs.zero_grad()
+        ours.zero_grad()
+        theirs_out.backward()
+        ours_out.backward()
+        for mine, other in zip(ours.parameters(), theirs.parameters(), strict=True):
+            assert math.isclose(mine.grad, other.grad, rel_tol=1e-12, abs_tol=1e-12)
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+def test_wrong_input_length_names_expected_and_got() -> None:
+    with pytest.raises(ValueError, match="MLP expects 2 inputs, got 3"):
+        MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="Layer expects 4 inputs, got 1"):
+        Layer(4, 2, seed=0)([1.0])
+    with pytest.raises(ValueError, match="Neuron expects 2 inputs, got 0"):
+        Neuron(2, seed=0)([])
+    with pytest.raises(TypeError, match="list of 2 inputs"):
+        MLP(2, [1], seed=0)("ab")
+
+
+def test_bad_constructor_arguments() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Layer(0, 3)
+    with pytest.raises(TypeError, match="positive int"):
+        Neuron(2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="nouts"):
+        MLP(2, [])
+    with pytest.raises(ValueError, match="unknown init 'gaussian'"):
+        Layer(2, 2, init="gaussian")
+    with pytest.raises(ValueError, match="either rng= or seed="):
+        Layer(2, 2, rng=random.Random(0), seed=0)
+    with pytest.raises(ValueError, match="layer 0 has 3 outputs but layer 1 expects 4 inputs"):
+        Sequential(Layer(2, 3, seed=0), Layer(4, 1, seed=0))
+    with pytest.raises(TypeError, match="must be a Module"):
+        Sequential(Layer(2, 3, seed=0), "relu")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least one layer"):
+        Sequential()
+
+
+def test_activation_lookup_errors() -> None:
+    with pytest.raises(ValueError, match=r"unknown activation 'relu6'; valid names: .*'tanh'"):
+        get_activation("relu6")
+    with pytest.raises(ValueError, match="unknown activation"):
+        MLP(2, [3, 1], activation="Relu")
+    with pytest.raises(ValueError, match="whole layer"):
+        Neuron(2, activation="softmax")
+    with pytest.raises(TypeError, match="activation must be a name"):
+        get_activation(3)  # type: ignore[arg-type]
+    assert get_activation("relu") is Value.relu
+    assert nn.ACTIVATIONS is ACTIVATIONS
+
+
+# -- forward and backward vs PyTorch -----------------------------------------------------
+
+TORCH_ACTIVATIONS = {
+    "linear": lambda t, z: z,
+    "relu": lambda t, z: t.relu(z),
+    "leaky_relu": lambda t, z: t.nn.functional.leaky_relu(z, 0.01),
+    "elu": lambda t, z: t.nn.functional.elu(z),
+    "sigmoid": lambda t, z: t.sigmoid(z),
+    "tanh": lambda t, z: t.tanh(z),
+    "softplus": lambda t, z: t.nn.functional.softplus(z),
+    "silu": lambda t, z: t.nn.functional.silu(z),
+    # torch's own hardsigmoid backward uses 1/6 rounded to float32 even in float64,
+    # so write PyTorch's definition out: min(1, max(0, z/6 + 1/2))
+    "hard_sigmoid": lambda t, z: t.clamp(z / 6 + 0.5, 0.0, 1.0),
+    "step": lambda t, z: (z >= 0).to(z.dtype) + 0 * z,
+    "sign": lambda t, z: t.where(z < 0, -1.0, 1.0).to(z.dtype) + 0 * z,
+    "softmax": lambda t, z: t.softmax(z, dim=0),
+}
+
+
+def _torch_forward(torch, model: MLP, x: list[float]):
+    """The same MLP in torch float64, built from our weights; returns (output, weights, input)."""
+    inputs = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    h = inputs
+    tensors = []
+    for layer in model.layers:
+        w = torch.tensor(
+            [[wi.data for wi in n.w] for n in layer.neurons],
+            dtype=torch.float64,
+            requires_grad=True,
+        )
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+        tensors.append((w, b))
+        h = TORCH_ACTIVATIONS[layer.activation](torch, w @ h + b)
+    return h, tensors, inputs
+
+
+@pytest.mark.parametrize(
+    ("activation", "output_activation"),
+    [
+        ("relu", "linear"),
+        ("tanh", "sigmoid"),
+        ("sigmoid", "softmax"),
+        ("leaky_relu", "tanh"),
+        ("elu", "softplus"),
+        ("silu", "hard_sigmoid"),
+        ("softplus", "linear"),
+        ("hard_sigmoid", "linear"),
+        ("step", "linear"),
+        ("sign", "relu"),
+    ],
+)
+def test_mlp_forward_and_backward_match_torch_float64(
+    activation: str, output_activation: str
+) -> None:
+    torch = pytest.importorskip("torch")
+    model = MLP(3, [5, 4, 3], activation, output_activation, init="xavier", seed=11)
+    for layer in model.layers:  # nonzero biases, so they matter
+        for j, n in enumerate(layer.neurons):
+            n.b.data = 0.1 * (j - 1)
+    x = [0.7, -1.3, 2.1]
+    coefficients = [1.5, -0.5, 2.0]  # a loss that weighs each output differently
+
+    xs = [Value(v) for v in x]
+    outputs = model(xs)
+    loss = sum_values([c * o for c, o in zip(coefficients, outputs, strict=True)])
+    loss.backward()
+
+    out, tensors, inputs = _torch_forward(torch, model, x)
+    (torch.tensor(coefficients, dtype=torch.float64) * out).sum().backward()
+
+    for mine, theirs in zip(outputs, out.tolist(), strict=True):
+        assert math.isclose(mine.data, theirs, rel_tol=1e-12, abs_tol=1e-15)
+    for layer, (w, b) in zip(model.layers, tensors, strict=True):
+        for n, w_grad, b_grad in zip(layer.neurons, w.grad.tolist(), b.grad.tolist(), strict=True):
+            assert math.isclose(n.b.grad, b_grad, rel_tol=1e-12, abs_tol=1e-15)
+            for wi, g in zip(n.w, w_grad, strict=True):
+                assert math.isclose(wi.grad, g, rel_tol=1e-12, abs_tol=1e-15)
+    for xi, g in zip(xs, inputs.grad.tolist(), strict=True):
+        assert math.isclose(xi.grad, g, rel_tol=1e-12, abs_tol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_named_activation_is_the_value_method(name: str) -> None:
+    layer = Layer(2, 3, activation=name, seed=4)
+    x = [0.4, -0.9]
+    for neuron, out in zip(layer.neurons, layer(x), strict=True):
+        z = sum(w.data * xi for w, xi in zip(neuron.w, x, strict=True)) + neuron.b.data
+        expected = z if name == "linear" else getattr(Value(z), name)().data
+        assert math.isclose(out.data, expected, rel_tol=1e-15, abs_tol=1e-300)
+
+
+def test_callable_activation_is_used() -> None:
+    layer = Layer(2, 2, activation=lambda z: z * z, seed=0)
+    n = layer.neurons[0]
+    z = n.w[0].data * 1.0 + n.w[1].data * 2.0
+    assert math.isclose(layer([1.0, 2.0])[0].data, z * z, rel_tol=1e-15)
+
+
+def test_softmax_layer_is_linear_neurons_then_softmax() -> None:
+    layer = Layer(3, 4, activation="softmax", seed=2)
+    x = [1.0, -2.0, 0.5]
+    probs = layer(x)
+    assert all(n.activation == "linear" for n in layer.neurons)
+    expected = nn.softmax([n(x) for n in layer.neurons])
+    assert [p.data for p in probs] == [e.data for e in expected]
+    assert math.isclose(sum(p.data for p in probs), 1.0, rel_tol=1e-15)
+
+
+def test_maxout_takes_the_largest_piece_and_routes_gradient_to_it() -> None:
+    unit = MaxoutUnit(2, pieces=3, seed=0)
+    for k, n in enumerate(unit.neurons):
+        n.w[0].data, n.w[1].data, n.b.data = float(k), -float(k), 0.5 * k
+    y = unit([2.0, 1.0])  # pieces: 0, 1 + 0.5, 2 + 1.0 -> the last wins
+    assert y.data == 3.0
+    y.backward()
+    assert [n.w[0].grad for n in unit.neurons] == [0.0, 0.0, 2.0]
+    assert [n.b.grad for n in unit.neurons] == [0.0, 0.0, 1.0]
+
+
+def test_maxout_then_softmax_stack_passes_gradcheck() -> None:
+    model = Sequential(Maxout(2, 3, pieces=2, seed=5), Layer(3, 2, activation="softmax", seed=6))
+
+    def first_probability(x0: Value, x1: Value) -> Value:
+        return model([x0, x1])[0]
+
+    assert gradcheck(first_probability, [0.37, -0.81])
+    assert model.nin == 2 and model.nout == 2
+
+
+def test_state_dict_round_trip_and_mismatch() -> None:
+    a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    b.load_state_dict(a.state_dict())
+    assert b.state_dict() == a.state_dict()
+    state = a.state_dict()
+    del state["layers.1.neurons.0.b"]
+    state["layers.9.neurons.0.b"] = 0.0
+    with pytest.raises(ValueError, match=r"missing 1 \(layers.1.neurons.0.b\).*unexpected 1"):
+        b.load_state_dict(state)
+    bad = a.state_dict()
+    bad["layers.0.neurons.0.w.0"] = "0.5"  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="must be a number"):
+        b.load_state_dict(bad)
