@@ -1,0 +1,226 @@
+"""Softmax and the losses: values and gradients vs PyTorch float64, stability, errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import nn
+from engine import Value, gradcheck
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mae,
+    mse,
+    rmse,
+    sse,
+)
+from nn.softmax import log_softmax, softmax
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+# -- softmax ------------------------------------------------------------------------------
+
+
+def test_softmax_and_log_softmax_match_torch_with_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    logits = [0.3, -1.2, 2.5, 0.0]
+    weights = [1.0, -2.0, 0.5, 3.0]  # d(sum w_i s_i)/dz exercises every cross term
+    for ours_fn, torch_fn in (
+        (softmax, lambda z: torch.softmax(z, dim=0)),
+        (log_softmax, lambda z: torch.log_softmax(z, dim=0)),
+    ):
+        z = [Value(v) for v in logits]
+        out = ours_fn(z)
+        sum(w * o for w, o in zip(weights, out, strict=True)).backward()
+        zt = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+        out_t = torch_fn(zt)
+        (torch.tensor(weights, dtype=torch.float64) * out_t).sum().backward()
+        assert all(close(o.data, t) for o, t in zip(out, out_t.tolist(), strict=True))
+        assert all(close(v.grad, g) for v, g in zip(z, zt.grad.tolist(), strict=True))
+
+
+def test_softmax_is_stable_at_plus_minus_1000() -> None:
+    z = [Value(1000.0), Value(-1000.0), Value(999.0)]
+    probs = softmax(z)
+    assert all(math.isfinite(p.data) for p in probs)
+    assert probs[1].data == 0.0
+    assert close(probs[0].data, 1 / (1 + math.exp(-1)))
+    probs[0].backward()
+    s0, s2 = probs[0].data, probs[2].data
+    assert close(z[0].grad, s0 * (1 - s0)) and close(z[2].grad, -s0 * s2)
+    assert z[1].grad == 0.0
+    logs = log_softmax([1000.0, -1000.0])
+    assert [v.data for v in logs] == [0.0, -2000.0]
+
+
+def test_softmax_gradient_passes_gradcheck() -> None:
+    assert gradcheck(lambda a, b, c: softmax([a, b, c])[1], [0.5, -0.3, 1.7])
+    assert gradcheck(lambda a, b, c: log_softmax([a, b, c])[2], [0.5, -0.3, 1.7])
+
+
+def test_softmax_errors() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        softmax([])
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        softmax(3.0)  # type: ignore[arg-type]
+
+
+# -- regression losses vs torch -------------------------------------------------------------
+
+PREDICTIONS = [0.5, -1.25, 2.0, 0.75]
+TARGETS = [1.0, -1.0, 0.5, 0.75]
+
+
+def _torch_check(ours_fn, torch_fn, predictions, targets) -> None:
+    """Value and d loss / d prediction against torch float64."""
+    torch = pytest.importorskip("torch")
+    ps = [Value(p) for p in predictions]
+    loss = ours_fn(ps, targets)
+    loss.backward()
+    pt = torch.tensor(predictions, dtype=torch.float64, requires_grad=True)
+    tt = torch.tensor(targets, dtype=torch.float64)
+    loss_t = torch_fn(torch, pt, tt)
+    loss_t.backward()
+    assert isinstance(loss, Value)
+    assert close(loss.data, loss_t.item())
+    for p, g in zip(ps, pt.grad.tolist(), strict=True):
+        assert close(p.grad, g)
+
+
+def test_mse_sse_rmse_mae_match_torch() -> None:
+    _torch_check(mse, lambda t, p, y: t.nn.functional.mse_loss(p, y), PREDICTIONS, TARGETS)
+    _torch_check(
+        sse, lambda t, p, y: t.nn.functional.mse_loss(p, y, reduction="sum"), PREDICTIONS, TARGETS
+    )
+    _torch_check(rmse, lambda t, p, y: t.nn.functional.mse_loss(p, y).sqrt(), PREDICTIONS, TARGETS)
+    _torch_check(mae, lambda t, p, y: t.nn.functional.l1_loss(p, y), PREDICTIONS, TARGETS)
+
+
+def test_binary_cross_entropies_match_torch() -> None:
+    probabilities = [0.9, 0.2, 0.6, 0.35]
+    targets = [1.0, 0.0, 0.25, 1.0]  # soft targets too
+    _torch_check(
+        binary_cross_entropy,
+        lambda t, p, y: t.nn.functional.binary_cross_entropy(p, y),
+        probabilities,
+        targets,
+    )
+    logits = [2.5, -0.3, 0.0, -4.0]
+    _torch_check(
+        binary_cross_entropy_with_logits,
+        lambda t, p, y: t.nn.functional.binary_cross_entropy_with_logits(p, y),
+        logits,
+        targets,
+    )
+
+
+def test_hinge_matches_micrograds_formula_and_torch() -> None:
+    scores = [0.5, -2.0, 1.5, -0.25]
+    labels = [1, 1, 1, -1]
+    _torch_check(hinge, lambda t, s, y: t.relu(1 - y * s).mean(), scores, labels)
+    # micrograd's demo: sum((1 + -yi*scorei).relu()) / len
+    expected = sum(max(0.0, 1 - y * s) for s, y in zip(scores, labels, strict=True)) / 4
+    assert close(hinge(scores, labels).data, expected)
+
+
+def test_cross_entropy_matches_torch_single_and_batch() -> None:
+    torch = pytest.importorskip("torch")
+    batch = [[0.3, -1.2, 2.5], [1.0, 1.0, -3.0], [-0.5, 0.25, 0.0]]
+    targets = [2, 0, 1]
+    values = [[Value(v) for v in row] for row in batch]
+    loss = cross_entropy(values, targets)
+    loss.backward()
+    zt = torch.tensor(batch, dtype=torch.float64, requires_grad=True)
+    loss_t = torch.nn.functional.cross_entropy(zt, torch.tensor(targets))
+    loss_t.backward()
+    assert close(loss.data, loss_t.item())
+    for row, grads in zip(values, zt.grad.tolist(), strict=True):
+        assert all(close(v.grad, g) for v, g in zip(row, grads, strict=True))
+    # one example: -log softmax(z)_y, gradient softmax - one_hot
+    z = [Value(v) for v in batch[0]]
+    single = cross_entropy(z, 2)
+    single.backward()
+    probs = [p.data for p in softmax(batch[0])]
+    assert close(single.data, -math.log(probs[2]))
+    assert all(close(v.grad, p - (i == 2)) for i, (v, p) in enumerate(zip(z, probs, strict=True)))
+
+
+def test_cross_entropies_are_stable_for_huge_logits() -> None:
+    z = [Value(1000.0), Value(-1000.0)]
+    loss = cross_entropy(z, 1)
+    loss.backward()
+    assert loss.data == 2000.0
+    assert z[0].grad == 1.0 and z[1].grad == -1.0
+    x = Value(-1000.0)
+    bce = binary_cross_entropy_with_logits(x, 1.0)
+    bce.backward()
+    assert bce.data == 1000.0 and x.grad == -1.0
+    assert binary_cross_entropy_with_logits(1000.0, 1.0).data == 0.0
+
+
+# -- conventions ------------------------------------------------------------------------------
+
+
+def test_batch_convention_is_the_mean_of_per_example_losses() -> None:
+    predictions = [[1.0, 2.0], [0.0, 0.0], [3.0, -1.0]]
+    targets = [[0.0, 4.0], [0.0, 1.0], [3.0, 1.0]]
+    per_example_sse = [5.0, 1.0, 4.0]
+    assert sse(predictions, targets).data == sum(per_example_sse) / 3
+    assert mse(predictions, targets).data == sum(s / 2 for s in per_example_sse) / 3
+    assert close(rmse(predictions, targets).data, math.sqrt(10 / 6))
+    assert mae(predictions, targets).data == (1 + 2 + 0 + 1 + 0 + 2) / 6
+    # a flat list is summed by sse (micrograd's loss), averaged by mse
+    assert sse([1.0, 2.0], [0.0, 0.0]).data == 5.0
+    assert mse([1.0, 2.0], [0.0, 0.0]).data == 2.5
+    # one bare prediction and target
+    assert mse(Value(3.0), 1.0).data == 4.0
+    assert nn.mse is mse and nn.LOSSES["cross_entropy"] is cross_entropy
+
+
+def test_rmse_at_zero_error_has_zero_gradient() -> None:
+    p = Value(2.0)
+    loss = rmse([p], [2.0])
+    loss.backward()
+    assert loss.data == 0.0 and p.grad == 0.0
+
+
+def test_binary_cross_entropy_skips_zero_weight_terms() -> None:
+    p = Value(1.0)
+    loss = binary_cross_entropy([p], [1.0])  # ln(1 - p) would be ln 0; weight is 0
+    loss.backward()
+    assert loss.data == 0.0 and p.grad == -1.0
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def test_loss_errors_are_clear() -> None:
+    with pytest.raises(ValueError, match="differ in shape"):
+        mse([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="empty"):
+        mse([], [])
+    with pytest.raises(TypeError, match="mixes numbers and lists"):
+        mse([1.0, [2.0]], [1.0, [2.0]])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="must be a number"):
+        mae("ab", "cd")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="out of range for 3 classes"):
+        cross_entropy([1.0, 2.0, 3.0], 3)
+    with pytest.raises(TypeError, match="class index"):
+        cross_entropy([1.0, 2.0], 1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="one class index per example"):
+        cross_entropy([[1.0, 2.0], [0.0, 1.0]], [1])
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        hinge([0.5], [0])
+    with pytest.raises(ValueError, match="targets must lie in"):
+        binary_cross_entropy([0.5], [2.0])
+    with pytest.raises(ValueError, match="probabilities in"):
+        binary_cross_entropy([1.5], [1.0])
+    with pytest.raises(ValueError, match="infinite loss.*with_logits"):
+        binary_cross_entropy([0.0], [1.0])
