@@ -1,0 +1,184 @@
+"""Bad inputs fail early, with the right exception and a message that names the problem."""
+
+from __future__ import annotations
+
+import fractions
+import math
+
+import numpy as np
+import pytest
+
+from engine import Value, maximum, sum_values, weighted_sum
+
+# -- what a Value may hold ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "type_name"),
+    [
+        ("abc", "str"),
+        (None, "NoneType"),
+        ([1], "list"),
+        ({}, "dict"),
+        (object(), "object"),
+        (1 + 2j, "complex"),
+    ],
+)
+def test_value_rejects_non_numbers(data: object, type_name: str) -> None:
+    with pytest.raises(TypeError, match=rf"Value expects a real number .*got {type_name}"):
+        Value(data)
+
+
+def test_value_rejects_a_value() -> None:
+    with pytest.raises(TypeError, match=r"Value expects a number, got a Value .*value\.data"):
+        Value(Value(1.0))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (np.float64(1.25), 1.25),
+        (np.float32(0.5), 0.5),
+        (np.int64(-7), -7.0),
+        (fractions.Fraction(3, 4), 0.75),
+        (True, 1.0),
+        (False, 0.0),
+        (3, 3.0),
+    ],
+)
+def test_value_accepts_real_numbers_as_floats(data: object, expected: float) -> None:
+    v = Value(data)
+    assert v.data == expected
+    assert type(v.data) is float
+
+
+def test_numpy_and_fraction_operands() -> None:
+    v = Value(2.0)
+    assert (v * np.float64(3.0)).data == 6.0
+    assert (v + fractions.Fraction(1, 2)).data == 2.5
+    assert (v ** np.int64(3)).data == 8.0
+    assert type((v * np.float32(0.5)).data) is float
+
+
+# -- unsupported operands -------------------------------------------------------------
+
+
+def test_add_a_string() -> None:
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+: 'Value' and 'str'"):
+        Value(1.0) + "a"
+
+
+def test_string_times_value() -> None:
+    with pytest.raises(TypeError, match=r"'Value'"):
+        "a" * Value(2.0)
+
+
+def test_power_with_a_string() -> None:
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \*\* or pow\(\)"):
+        Value(2.0) ** "x"
+
+
+@pytest.mark.parametrize("other", [None, [1.0], "1"])
+def test_other_operators_refuse_non_numbers(other: object) -> None:
+    v = Value(1.0)
+    for operation in (
+        lambda: v - other,
+        lambda: other - v,
+        lambda: v * other,
+        lambda: v / other,
+        lambda: other / v,
+        lambda: other + v,
+        lambda: other**v,
+    ):
+        with pytest.raises(TypeError):
+            operation()
+
+
+def test_n_ary_functions_name_themselves() -> None:
+    with pytest.raises(TypeError, match=r"maximum expects a real number .*str"):
+        maximum(Value(1.0), "2")
+    with pytest.raises(TypeError, match=r"sum_values expects a real number .*NoneType"):
+        sum_values([Value(1.0), None])
+    with pytest.raises(TypeError, match=r"weighted_sum expects a real number .*str"):
+        weighted_sum([Value(1.0)], ["x"])
+    with pytest.raises(ValueError, match=r"maximum needs at least one value"):
+        maximum()
+    with pytest.raises(ValueError, match=r"2 weights but 1 inputs"):
+        weighted_sum([Value(1.0), Value(2.0)], [3.0])
+
+
+# -- division by zero ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "divide",
+    [
+        lambda: Value(1.0) / 0,
+        lambda: 1 / Value(0.0),
+        lambda: Value(1.0) / Value(0.0),
+        lambda: Value(1.0) / -0.0,
+    ],
+    ids=["v/0", "1/Value(0)", "v/Value(0)", "v/-0.0"],
+)
+def test_division_by_zero(divide) -> None:
+    with pytest.raises(ZeroDivisionError, match=r"division by zero"):
+        divide()
+
+
+# -- domains ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0])
+def test_log_of_non_positive(x: float) -> None:
+    with pytest.raises(ValueError, match=rf"log\({x!r}\) is undefined.*> 0"):
+        Value(x).log()
+
+
+def test_negative_base_to_a_fractional_power() -> None:
+    with pytest.raises(
+        ValueError, match=r"negative base to a non-integer exponent: \(-8.0\) \*\* 0.5"
+    ):
+        Value(-8.0) ** 0.5
+
+
+def test_negative_base_to_an_integer_power_is_fine() -> None:
+    v = Value(-2.0)
+    y = v**3
+    y.backward()
+    assert (y.data, v.grad) == (-8.0, 12.0)
+
+
+def test_zero_to_a_negative_power() -> None:
+    with pytest.raises(ZeroDivisionError, match=r"0 \*\* -1.0"):
+        Value(0) ** -1
+
+
+def test_negative_base_to_a_value_power() -> None:
+    with pytest.raises(ValueError, match=r"\(-2.0\) \*\* 1.5"):
+        Value(-2.0) ** Value(1.5)
+    # even an integer Value exponent: d/db a^b = a^b ln a needs a > 0
+    with pytest.raises(ValueError, match=r"positive base.*use a number exponent"):
+        Value(-2.0) ** Value(2.0)
+    with pytest.raises(ValueError, match=r"positive base"):
+        (-2) ** Value(2.0)
+
+
+def test_zero_base_to_a_value_power() -> None:
+    b = Value(2.0)
+    a = Value(0.0)
+    y = a**b
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
+
+
+def test_power_overflow_is_inf_not_an_error() -> None:
+    assert (Value(10.0) ** 400).data == math.inf
+    assert (Value(-10.0) ** 401).data == -math.inf
+    assert (2 ** Value(5000.0)).data == math.inf
+
+
+def test_errors_leave_no_half_built_graph() -> None:
+    a = Value(0.0)
+    with pytest.raises(ValueError):
+        a.log()
+    assert a.grad == 0.0 and a.inputs == ()
