@@ -1,0 +1,671 @@
+r"""Training: the loop that turns a loss, gradients and an optimizer into a model that works.
+
+One **step** of gradient descent on a batch $B$ of examples $(x_i, t_i)$:
+
+1. forward: predictions $p_i = \text{model}(x_i)$ and the batch cost
+   $$C = \frac{1}{|B|} \sum_{i \in B} L(p_i, t_i) \; + \; R(\text{model}),$$
+   the mean of the per-example losses plus an optional regularization
+   term $R$ (e.g. an L2 penalty $\lambda \sum_w w^2$);
+2. backward: ``C.backward()`` fills every parameter's ``grad`` with
+   $\partial C / \partial w$;
+3. update: ``optimizer.step()``, e.g. $w \leftarrow w - \eta\,\partial C / \partial w$.
+
+An **epoch** is one pass over the training set: one step with the whole
+set (``batch_size=None``, full-batch gradient descent), or one step per
+mini-batch of ``batch_size`` examples, in a fresh random order each epoch
+(``shuffle=True``, mini-batch / stochastic gradient descent).
+
+``fit`` runs the epochs and returns a ``History`` of the loss and accuracy
+per epoch, on the training set and on optional validation data:
+
+>>> from nn.modules import MLP
+>>> from nn.data import make_moons, to_signed_labels
+>>> X, y = make_moons(20, seed=0)
+>>> model = MLP(2, [8, 1], seed=0)
+>>> history = fit(model, X, to_signed_labels(y), loss="hinge", optimizer="sgd", lr=0.1,
+...               epochs=5, progress=False)
+>>> len(history.loss), history.loss[-1] < history.loss[0]
+(5, True)
+
+The loss and accuracy reported for an epoch are averaged over its batches,
+each measured *before* that batch's update (as Keras reports them).
+
+**Safety.** If the cost becomes ``nan`` or ``inf`` (usually a learning rate
+that is too high), training stops with a ``NonFiniteLossError`` naming the
+epoch and batch, and the model keeps its last finite parameters: the
+checks run before each update, and an update that would make a parameter
+non-finite is undone.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine import Value, no_grad, sum_values
+from nn import losses as _losses
+
+Number = int | float
+Target = Number | Sequence[Number]
+LossFunction = Callable[[Any, Any], Value]
+Regularization = Callable[[Any], Value | Number]
+
+#: Losses whose predictions are scores with the decision boundary at 0
+#: (an example is classified positive when its score is > 0).
+_SCORE_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
+
+#: Default learning rates for optimizers given by name.
+DEFAULT_LR: dict[str, float] = {"sgd": 0.1, "adam": 0.01}
+
+
+class NonFiniteLossError(ArithmeticError):
+    """Training produced ``nan`` or ``inf``: the loss, a gradient or an updated parameter.
+
+    ``epoch`` and ``batch`` (both counted from 1) say where; ``value`` is the
+    offending number; ``history`` holds the epochs completed before. The
+    model keeps the parameters it had before the failing step.
+    """
+
+    def __init__(
+        self, message: str, epoch: int, batch: int, value: float, history: History
+    ) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.batch = batch
+        self.value = value
+        self.history = history
+
+
+class History:
+    """Per-epoch results of ``fit``: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``.
+
+    Each is a list with one number per epoch (empty when not measured:
+    ``accuracy`` for regression targets, ``val_*`` without validation data).
+    Read them as attributes (``history.loss``) or as a dict
+    (``history["loss"]``, ``history.keys()``, ``history.as_dict()``).
+
+    >>> h = History()
+    >>> h.loss += [0.9, 0.5, 0.25]
+    >>> h.accuracy += [0.5, 0.75, 1.0]
+    >>> h
+    History(epochs=3, loss: 0.9 -> 0.25, accuracy: 0.5 -> 1)
+    >>> h["loss"][-1], h.keys()
+    (0.25, ['loss', 'accuracy'])
+    """
+
+    KEYS: tuple[str, ...] = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+    def __init__(self) -> None:
+        self.loss: list[float] = []
+        self.accuracy: list[float] = []
+        self.val_loss: list[float] = []
+        self.val_accuracy: list[float] = []
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs were completed."""
+        return len(self.loss)
+
+    def __len__(self) -> int:
+        return self.epochs
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key not in self.KEYS:
+            raise KeyError(f"{key!r}: a History has {', '.join(map(repr, self.KEYS))}")
+        return getattr(self, key)  # type: ignore[no-any-return]
+
+    def keys(self) -> list[str]:
+        """The names of the measured quantities (those with at least one value)."""
+        return [key for key in self.KEYS if getattr(self, key)]
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """``{name: per-epoch list}`` for every measured quantity (copies of the lists)."""
+        return {key: list(getattr(self, key)) for key in self.keys()}
+
+    def __repr__(self) -> str:
+        parts = [f"epochs={self.epochs}"]
+        for key in self.keys():
+            values = getattr(self, key)
+            parts.append(f"{key}: {values[0]:.4g} -> {values[-1]:.4g}")
+        return f"History({', '.join(parts)})"
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the loss curves (and accuracy on a second axis) with matplotlib; return the axes."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as error:  # pragma: no cover - matplotlib is a dev dependency
+            raise ImportError(
+                "History.plot needs matplotlib: pip install matplotlib "
+                "(or pip install 'chainrule[plots]')"
+            ) from error
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        epochs = range(1, self.epochs + 1)
+        ax.plot(epochs, self.loss, label="loss")
+        if self.val_loss:
+            ax.plot(epochs, self.val_loss, label="val_loss")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        if self.accuracy:
+            right = ax.twinx()
+            right.plot(epochs, self.accuracy, "--", color="tab:green", label="accuracy")
+            if self.val_accuracy:
+                right.plot(epochs, self.val_accuracy, "--", color="tab:red", label="val_accuracy")
+            right.set_ylabel("accuracy")
+            right.set_ylim(-0.05, 1.05)
+            right.legend(loc="center right")
+        ax.legend(loc="upper right")
+        return ax
+
+
+# -- losses, targets and accuracy ------------------------------------------------
+
+
+def _resolve_loss(loss: str | LossFunction) -> tuple[LossFunction, str]:
+    """The loss function and its name (a function's ``__name__`` for a callable)."""
+    if isinstance(loss, str):
+        if loss not in _losses.LOSSES:
+            raise ValueError(
+                f"unknown loss {loss!r}; valid names: {', '.join(map(repr, _losses.LOSSES))} "
+                "(or pass a function (prediction, target) -> Value)"
+            )
+        return _losses.LOSSES[loss], loss
+    if callable(loss):
+        for name, function in _losses.LOSSES.items():
+            if function is loss:
+                return loss, name
+        return loss, getattr(loss, "__name__", "custom")
+    raise TypeError(
+        f"loss must be a name or a function (prediction, target) -> Value, "
+        f"got {type(loss).__name__}: {loss!r}"
+    )
+
+
+def _data(prediction: Value | Sequence[Value] | Number) -> float | list[float]:
+    """The number(s) inside a model output: a float for one output, a list for several."""
+    if isinstance(prediction, Value):
+        return prediction.data
+    if isinstance(prediction, int | float):
+        return float(prediction)
+    return [p.data if isinstance(p, Value) else float(p) for p in prediction]
+
+
+def _argmax(values: Sequence[float]) -> int:
+    """The index of the largest value (the first one on a tie)."""
+    best = 0
+    for i, v in enumerate(values):
+        if v > values[best]:
+            best = i
+    return best
+
+
+def _is_label(t: object, n_outputs: int | None) -> bool:
+    """True for a class label.
+
+    One output: -1, 0 or 1. Several outputs: a class index below
+    ``n_outputs`` or a one-hot list. Unknown output count: either.
+    """
+    if isinstance(t, bool):
+        return False
+    if isinstance(t, int | float):
+        if n_outputs is None or n_outputs == 1:
+            if t in (-1, 0, 1):
+                return True
+        return n_outputs != 1 and isinstance(t, int) and 0 <= t < (n_outputs or math.inf)
+    if isinstance(t, Sequence) and not isinstance(t, str):
+        return all(isinstance(v, int | float) and v in (0, 1) for v in t) and sum(t) == 1
+    return False
+
+
+def _threshold(loss_name: str, targets: Sequence[Any]) -> float:
+    """Where a single output's decision boundary lies.
+
+    0 for scores (hinge, logits) and for targets in {-1, +1}; 0.5 for
+    probabilities and for targets in {0, 1}.
+    """
+    if loss_name in _SCORE_LOSSES:
+        return 0.0
+    if loss_name == "binary_cross_entropy":
+        return 0.5
+    if any(isinstance(t, int | float) and t < 0 for t in targets):
+        return 0.0
+    return 0.5
+
+
+def _is_correct(output: float | list[float], target: Any, threshold: float) -> bool:
+    """One prediction checked against its label.
+
+    One output: both on the same side of ``threshold``. Several outputs: the
+    largest output's index equals the class index (or the one-hot position).
+    """
+    if isinstance(output, list) and len(output) == 1:
+        output = output[0]
+    if isinstance(output, float):
+        value = target[0] if isinstance(target, Sequence) else target
+        return (output > threshold) == (value > threshold)
+    if isinstance(target, Sequence):
+        target = _argmax(list(target))
+    return _argmax(output) == target
+
+
+def _one_hot(index: int, size: int) -> list[float]:
+    """``[0, ..., 1, ..., 0]`` with the 1 at ``index``."""
+    if not 0 <= index < size:
+        raise ValueError(f"class index {index} is out of range for a model with {size} outputs")
+    return [1.0 if i == index else 0.0 for i in range(size)]
+
+
+class _Objective:
+    """Everything ``fit``, ``evaluate`` and ``accuracy`` need to score predictions."""
+
+    def __init__(
+        self,
+        loss: str | LossFunction,
+        targets: Sequence[Any],
+        regularization: Regularization | None,
+        metrics: str | Sequence[str] | None,
+        n_outputs: int | None,
+    ) -> None:
+        self.function, self.name = _resolve_loss(loss)
+        self.regularization = regularization
+        if regularization is not None and not callable(regularization):
+            raise TypeError(
+                "regularization must be a function model -> Value, e.g. "
+                "lambda model: 1e-4 * sum(p * p for p in model.parameters())"
+            )
+        if self.name == "hinge":
+            bad = [t for t in targets if t not in (-1, 1)]
+            if bad:
+                raise ValueError(
+                    f"the hinge loss needs labels -1 or +1, got {bad[0]!r}; "
+                    "map 0/1 labels with nn.data.to_signed_labels(y) (2 * y - 1)"
+                )
+        labels = all(_is_label(t, n_outputs) for t in targets)
+        if metrics == "auto":
+            self.measure_accuracy = labels
+        else:
+            names = [metrics] if isinstance(metrics, str) else list(metrics or [])
+            unknown = [m for m in names if m != "accuracy"]
+            if unknown:
+                raise ValueError(f"unknown metric {unknown[0]!r}; the one metric is 'accuracy'")
+            self.measure_accuracy = "accuracy" in names
+            if self.measure_accuracy and not labels:
+                raise ValueError(
+                    "accuracy needs class labels as targets (0/1 or -1/+1 for one output, "
+                    "a class index for several); these targets look like regression values"
+                )
+        self.threshold = _threshold(self.name, targets)
+        # named losses other than cross_entropy compare outputs with targets
+        # element by element: a class index becomes a one-hot list for them
+        self.one_hot = isinstance(loss, str) or self.name in _losses.LOSSES
+        self.one_hot = self.one_hot and self.name != "cross_entropy"
+
+    def example_loss(self, prediction: Any, target: Any) -> Value:
+        """The loss of one example."""
+        if (
+            self.one_hot
+            and isinstance(prediction, list)
+            and isinstance(target, int)
+            and not isinstance(target, bool)
+        ):
+            target = _one_hot(target, len(prediction))
+        return self.function(prediction, target)
+
+    def cost(self, model: Any, predictions: list[Any], targets: Sequence[Any]) -> Value:
+        """Mean per-example loss, plus the regularization term."""
+        terms = [self.example_loss(p, t) for p, t in zip(predictions, targets, strict=True)]
+        total = sum_values(terms) / len(terms)
+        if self.regularization is not None:
+            total = total + self.regularization(model)
+        return total
+
+    def correct(self, predictions: list[Any], targets: Sequence[Any]) -> int:
+        """How many predictions match their labels."""
+        return sum(
+            _is_correct(_data(p), t, self.threshold)
+            for p, t in zip(predictions, targets, strict=True)
+        )
+
+
+def _n_outputs(model: Any) -> int | None:
+    """The model's number of outputs (``nout``), if it says."""
+    n = getattr(model, "nout", None)
+    return n if isinstance(n, int) else None
+
+
+def _check_dataset(X: Sequence[Any], y: Sequence[Any], what: str) -> tuple[list, list]:
+    """``X`` and ``y`` as lists of the same, non-zero length."""
+    if isinstance(X, str) or not hasattr(X, "__len__") or not hasattr(y, "__len__"):
+        raise TypeError(f"{what}: X and y must be lists (examples and their targets)")
+    X, y = list(X), list(y)
+    if len(X) != len(y):
+        raise ValueError(f"{what}: {len(X)} examples in X but {len(y)} targets in y")
+    if not X:
+        raise ValueError(f"{what}: the dataset is empty")
+    return X, y
+
+
+# -- inference ---------------------------------------------------------------------
+
+
+def predict(model: Callable[[Any], Any], X: Sequence[Any]) -> list[Any]:
+    """The model's outputs on every example, as numbers, computed under ``no_grad()``.
+
+    A float per example for a model with one output, a list of floats for
+    several.
+
+    >>> from nn.modules import Neuron
+    >>> neuron = Neuron(2, activation="linear", seed=0)
+    >>> neuron.w[0].data, neuron.w[1].data = 1.0, 1.0
+    >>> predict(neuron, [[2.0, 3.0], [1.0, -1.0]])
+    [5.0, 0.0]
+    """
+    with no_grad():
+        return [_data(model(x)) for x in X]
+
+
+def evaluate(
+    model: Callable[[Any], Any],
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: str | LossFunction = "mse",
+    regularization: Regularization | None = None,
+) -> tuple[float, float | None]:
+    """``(loss, accuracy)`` of the model on a dataset, under ``no_grad()``.
+
+    The loss is the mean per-example loss plus ``regularization(model)``;
+    the accuracy is ``None`` when the targets are not class labels.
+    """
+    X, y = _check_dataset(X, y, "evaluate")
+    objective = _Objective(loss, y, regularization, "auto", _n_outputs(model))
+    with no_grad():
+        predictions = [model(x) for x in X]
+        cost = objective.cost(model, predictions, y).data
+        if not objective.measure_accuracy:
+            return cost, None
+        return cost, objective.correct(predictions, y) / len(y)
+
+
+def accuracy(
+    model: Callable[[Any], Any],
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: str | LossFunction = "mse",
+) -> float:
+    """The fraction of examples the model classifies correctly (under ``no_grad()``).
+
+    One output: prediction and label on the same side of the threshold
+    (0 for ``loss="hinge"``/logits or labels -1/+1; 0.5 for probabilities or
+    labels 0/1). Several outputs: the largest output is the labelled class.
+
+    >>> from nn.modules import Neuron
+    >>> neuron = Neuron(1, activation="linear", seed=0)
+    >>> neuron.w[0].data = 1.0
+    >>> accuracy(neuron, [[2.0], [-1.0], [0.5]], [1, -1, -1], loss="hinge")
+    0.6666666666666666
+    """
+    X, y = _check_dataset(X, y, "accuracy")
+    objective = _Objective(loss, y, None, ["accuracy"], _n_outputs(model))
+    with no_grad():
+        predictions = [model(x) for x in X]
+    return objective.correct(predictions, y) / len(y)
+
+
+# -- progress ----------------------------------------------------------------------
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a widget progress bar can be drawn)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _progress_bar(epochs: int) -> Any:
+    """A tqdm bar over the epochs, or ``None`` when tqdm is not installed.
+
+    In a notebook with ipywidgets, ``tqdm.auto`` draws a widget; elsewhere
+    the text bar goes to stderr.
+    """
+    try:
+        if _in_notebook():
+            import importlib.util
+
+            if importlib.util.find_spec("ipywidgets") is not None:
+                from tqdm.auto import tqdm
+            else:
+                from tqdm import tqdm
+        else:
+            from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=epochs, desc="training", unit="epoch")
+
+
+def _summary(history: History) -> dict[str, str]:
+    """The latest value of every measured quantity, formatted for display."""
+    short = {"accuracy": "acc", "val_accuracy": "val_acc"}
+    return {short.get(key, key): f"{history[key][-1]:.4f}" for key in history.keys()}
+
+
+# -- the training loop ------------------------------------------------------------
+
+
+def _make_optimizer(model: Any, optimizer: Any, lr: Any) -> Any:
+    """An optimizer object from a name (``"sgd"``, ``"adam"``) or the object itself."""
+    from nn.optim import SGD, Adam
+
+    if isinstance(optimizer, str):
+        classes = {"sgd": SGD, "adam": Adam}
+        key = optimizer.lower()
+        if key not in classes:
+            raise ValueError(
+                f"unknown optimizer {optimizer!r}; valid names: 'sgd', 'adam' "
+                "(or pass an optimizer object, e.g. SGD(model.parameters(), lr=0.1))"
+            )
+        return classes[key](model.parameters(), lr=DEFAULT_LR[key] if lr is None else lr)
+    if lr is not None:
+        raise ValueError(
+            "lr is given both to fit and to the optimizer object; set it on the optimizer only"
+        )
+    if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "zero_grad")):
+        raise TypeError(
+            "optimizer must be 'sgd', 'adam' or an object with step() and zero_grad(), "
+            f"got {type(optimizer).__name__}"
+        )
+    owned = getattr(optimizer, "params", None)
+    if owned is not None:
+        mine = {id(p) for p in model.parameters()}
+        if not any(id(p) in mine for p in owned):
+            raise ValueError(
+                "the optimizer holds none of this model's parameters; "
+                "create it with optimizer = SGD(model.parameters(), lr=...)"
+            )
+    return optimizer
+
+
+def _lr_hint(optimizer: Any) -> str:
+    """A suggestion naming the optimizer's learning rate, if it has a number for one."""
+    lr = getattr(optimizer, "lr", None)
+    if isinstance(lr, int | float):
+        return f"the learning rate (lr={lr:g}) is probably too high: try lr={lr / 10:g}"
+    return "the learning rate is probably too high: try a smaller one"
+
+
+def fit(
+    model: Any,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: str | LossFunction = "mse",
+    optimizer: Any = "sgd",
+    lr: Any = None,
+    epochs: int = 10,
+    batch_size: int | None = None,
+    validation_data: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    progress: bool = True,
+    regularization: Regularization | None = None,
+    metrics: str | Sequence[str] | None = "auto",
+    on_epoch_end: Callable[[int, History], object] | None = None,
+) -> History:
+    r"""Train ``model`` on examples ``X`` with targets ``y``; return the ``History``.
+
+    * ``loss``: a name from ``nn.LOSSES`` (``"mse"``, ``"hinge"``,
+      ``"cross_entropy"``, ``"binary_cross_entropy"``, ...) or a function
+      ``(prediction, target) -> Value`` for one example. A class index as the
+      target of a several-output model is one-hot encoded for the
+      element-wise named losses (``mse`` etc.); ``cross_entropy`` takes it as is.
+    * ``optimizer``: ``"sgd"`` or ``"adam"`` (with ``lr``, default
+      ``DEFAULT_LR``; a number or a schedule ``step -> lr``), or an optimizer
+      object such as ``SGD(model.parameters(), lr=0.1)``.
+    * ``epochs``: passes over the data; ``batch_size``: ``None`` for
+      full-batch gradient descent, else mini-batches of that size (the last
+      one smaller when it does not divide the data).
+    * ``shuffle``: a new random order every epoch, from ``random.Random(seed)``
+      (the same ``seed`` trains the same way twice).
+    * ``regularization``: a function ``model -> Value`` added to every batch
+      cost, e.g. micrograd's ``lambda m: 1e-4 * sum(p * p for p in m.parameters())``.
+      It is included in the reported ``loss`` and ``val_loss``.
+    * ``validation_data``: ``(X_val, y_val)``, scored after every epoch under
+      ``no_grad()`` (no graph is built, the parameters do not change).
+    * ``metrics``: ``"auto"`` measures accuracy when the targets are class
+      labels; ``["accuracy"]`` insists on it, ``None`` skips it.
+    * ``progress``: a tqdm progress bar (on stderr) showing the epoch, loss
+      and accuracy. Without tqdm installed, a plain line is printed to stdout
+      every few epochs instead (``pip install tqdm`` for the bar).
+      ``progress=False`` prints nothing.
+    * ``on_epoch_end(epoch, history)``: called after every epoch (``epoch``
+      counts from 1); returning ``True`` stops training early.
+
+    Raises ``NonFiniteLossError`` (an ``ArithmeticError``) when the cost, a
+    gradient or an updated parameter is ``nan``/``inf``; the model keeps the
+    parameters from before that step.
+    """
+    X, y = _check_dataset(X, y, "fit")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(
+            f"batch_size must be a positive int or None (full batch), got {batch_size!r}"
+        )
+    objective = _Objective(loss, y, regularization, metrics, _n_outputs(model))
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (X_val, y_val)")
+        X_val, y_val = _check_dataset(*validation_data, "fit validation_data")
+    optimizer = _make_optimizer(model, optimizer, lr)
+    _warn_about_softmax_with_cross_entropy(model, objective.name)
+
+    params: list[Value] = model.parameters()
+    names = (
+        [name for name, _ in model.named_parameters()]
+        if hasattr(model, "named_parameters")
+        else [f"parameter {i}" for i in range(len(params))]
+    )
+    size = len(X) if batch_size is None else min(batch_size, len(X))
+    n_batches = math.ceil(len(X) / size)
+    order = list(range(len(X)))
+    rng = random.Random(seed)
+    history = History()
+    bar = _progress_bar(epochs) if progress else None
+    print_every = max(1, epochs // 20)
+
+    def stop(message: str, epoch: int, batch: int, value: float) -> NonFiniteLossError:
+        where = f"epoch {epoch}/{epochs}, batch {batch}/{n_batches}"
+        return NonFiniteLossError(
+            f"{message} in {where}; training stopped and the model keeps its parameters "
+            f"from before this step. {_lr_hint(optimizer).capitalize()}.",
+            epoch,
+            batch,
+            value,
+            history,
+        )
+
+    try:
+        for epoch in range(1, epochs + 1):
+            if shuffle:
+                rng.shuffle(order)
+            loss_sum, correct = 0.0, 0
+            for batch in range(1, n_batches + 1):
+                indices = order[(batch - 1) * size : batch * size]
+                targets = [y[i] for i in indices]
+                optimizer.zero_grad()
+                try:
+                    predictions = [model(X[i]) for i in indices]
+                    cost = objective.cost(model, predictions, targets)
+                except OverflowError as error:
+                    raise stop(f"the loss overflowed ({error})", epoch, batch, math.inf) from error
+                if not math.isfinite(cost.data):
+                    raise stop(f"the loss became {cost.data}", epoch, batch, cost.data)
+                cost.backward()
+                for name, p in zip(names, params, strict=True):
+                    if not math.isfinite(p.grad):
+                        raise stop(f"the gradient of {name} became {p.grad}", epoch, batch, p.grad)
+                before = [p.data for p in params]
+                optimizer.step()
+                for i, p in enumerate(params):
+                    if not math.isfinite(p.data):
+                        value = p.data
+                        for q, old in zip(params, before, strict=True):
+                            q.data = old  # undo the whole step
+                        raise stop(f"the update made {names[i]} {value}", epoch, batch, value)
+                loss_sum += cost.data * len(indices)
+                if objective.measure_accuracy:
+                    correct += objective.correct(predictions, targets)
+            history.loss.append(loss_sum / len(X))
+            if objective.measure_accuracy:
+                history.accuracy.append(correct / len(X))
+            if validation_data is not None:
+                with no_grad():
+                    predictions = [model(x) for x in X_val]
+                    history.val_loss.append(objective.cost(model, predictions, y_val).data)
+                    if objective.measure_accuracy:
+                        history.val_accuracy.append(
+                            objective.correct(predictions, y_val) / len(y_val)
+                        )
+            if bar is not None:
+                bar.set_postfix(_summary(history), refresh=False)
+                bar.update(1)
+            elif progress and (epoch % print_every == 0 or epoch == epochs):
+                shown = ", ".join(f"{k} {v}" for k, v in _summary(history).items())
+                print(f"epoch {epoch}/{epochs}: {shown}")
+            if on_epoch_end is not None and on_epoch_end(epoch, history) is True:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _warn_about_softmax_with_cross_entropy(model: Any, loss_name: str) -> None:
+    """Warn when a softmax output layer meets ``cross_entropy`` (which applies its own)."""
+    layers = getattr(model, "layers", None)
+    last = layers[-1] if layers else model
+    if loss_name == "cross_entropy" and getattr(last, "activation", None) == "softmax":
+        import warnings
+
+        warnings.warn(
+            "the model ends in a softmax layer, but cross_entropy expects raw scores "
+            "(it applies log-softmax itself): use a linear output layer with "
+            "cross_entropy, or keep the softmax and use loss='mse'",
+            stacklevel=3,
+        )
+
+
+__all__ = [
+    "DEFAULT_LR",
+    "History",
+    "NonFiniteLossError",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "predict",
+]
