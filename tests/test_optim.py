@@ -1,0 +1,167 @@
+"""SGD and Adam: step by step against torch.optim in float64, schedules, and validation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine import Value
+from nn.modules import MLP
+from nn.optim import SGD, Adam
+
+START = [0.8, -1.5, 0.3, 2.0]
+STEPS = 8
+
+
+def loss_fn(p):
+    """A coupled, non-quadratic loss written with ops both Values and torch tensors have."""
+    return (
+        0.5 * p[0] ** 2
+        + 2.0 * p[1] ** 2
+        + p[0] * p[1]
+        + p[2].tanh()
+        + 0.1 * (p[3] - 1.0) ** 4
+        + 3.0 * p[1] * p[3]
+    )
+
+
+def _compare_with_torch(make_ours, make_theirs, lr_for_step=None) -> None:
+    """Run both optimizers for STEPS steps; parameters must agree to 1e-12 after every step."""
+    torch = pytest.importorskip("torch")
+    ours = [Value(v) for v in START]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
+    opt = make_ours(ours)
+    opt_t = make_theirs(torch, theirs)
+    for step in range(STEPS):
+        opt.zero_grad()
+        loss_fn(ours).backward()
+        opt.step()
+        opt_t.zero_grad()
+        loss_fn(theirs).backward()
+        if lr_for_step is not None:
+            for group in opt_t.param_groups:
+                group["lr"] = lr_for_step(step)
+        opt_t.step()
+        for mine, other in zip(ours, theirs, strict=True):
+            assert math.isclose(mine.data, other.item(), rel_tol=1e-12, abs_tol=1e-14), step
+    assert opt.step_count == STEPS
+
+
+@pytest.mark.parametrize(
+    ("momentum", "weight_decay"), [(0.0, 0.0), (0.9, 0.0), (0.0, 0.05), (0.7, 0.01)]
+)
+def test_sgd_matches_torch(momentum: float, weight_decay: float) -> None:
+    _compare_with_torch(
+        lambda ps: SGD(ps, lr=0.05, momentum=momentum, weight_decay=weight_decay),
+        lambda torch, ps: torch.optim.SGD(
+            ps, lr=0.05, momentum=momentum, weight_decay=weight_decay
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("lr", "betas", "eps", "weight_decay"),
+    [
+        (0.001, (0.9, 0.999), 1e-8, 0.0),
+        (0.1, (0.8, 0.99), 1e-6, 0.0),
+        (0.05, (0.5, 0.9), 1e-8, 0.02),
+    ],
+)
+def test_adam_matches_torch(
+    lr: float, betas: tuple[float, float], eps: float, weight_decay: float
+) -> None:
+    _compare_with_torch(
+        lambda ps: Adam(ps, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay),
+        lambda torch, ps: torch.optim.Adam(
+            ps, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=False
+        ),
+    )
+
+
+def test_learning_rate_schedules_match_torch() -> None:
+    def schedule(t: int) -> float:
+        return 0.1 * 0.8**t
+
+    _compare_with_torch(
+        lambda ps: SGD(ps, lr=schedule, momentum=0.5),
+        lambda torch, ps: torch.optim.SGD(ps, lr=schedule(0), momentum=0.5),
+        lr_for_step=schedule,
+    )
+    _compare_with_torch(
+        lambda ps: Adam(ps, lr=schedule),
+        lambda torch, ps: torch.optim.Adam(ps, lr=schedule(0), foreach=False),
+        lr_for_step=schedule,
+    )
+
+
+def test_schedule_gets_zero_based_step_indices() -> None:
+    seen: list[int] = []
+
+    def schedule(t: int) -> float:
+        seen.append(t)
+        return 0.1
+
+    w = Value(1.0)
+    opt = SGD([w], lr=schedule)
+    for _ in range(3):
+        w.grad = 1.0
+        opt.step()
+    assert seen == [0, 1, 2]
+    assert math.isclose(w.data, 0.7, rel_tol=1e-15)
+
+
+def test_plain_sgd_step_is_w_minus_lr_grad() -> None:
+    w, b = Value(2.0), Value(-1.0)
+    w.grad, b.grad = 0.5, -4.0
+    SGD([w, b], lr=0.25).step()
+    assert (w.data, b.data) == (2.0 - 0.25 * 0.5, -1.0 + 0.25 * 4.0)
+
+
+def test_first_adam_step_moves_each_parameter_by_about_lr() -> None:
+    params = [Value(1.0), Value(1.0)]
+    params[0].grad, params[1].grad = 1e-3, 1e6  # wildly different scales
+    Adam(params, lr=0.01).step()
+    assert math.isclose(params[0].data, 0.99, rel_tol=1e-6)
+    assert math.isclose(params[1].data, 0.99, rel_tol=1e-9)
+
+
+def test_zero_grad_and_model_as_params() -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    opt = Adam(model)  # a model is accepted in place of model.parameters()
+    assert opt.params == model.parameters()
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    opt.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_validation_errors() -> None:
+    w = Value(1.0)
+    with pytest.raises(ValueError, match="lr must be >= 0.0, got -0.1"):
+        SGD([w], lr=-0.1)
+    with pytest.raises(ValueError, match="lr must be"):
+        Adam([w], lr=math.nan)
+    with pytest.raises(TypeError, match="lr must be a number"):
+        SGD([w], lr="0.1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"betas\[1\] must be in \[0.0, 1.0\), got 1.0"):
+        Adam([w], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="betas must be a pair"):
+        Adam([w], betas=(0.9,))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="eps must be"):
+        Adam([w], eps=-1e-8)
+    with pytest.raises(ValueError, match="momentum must be"):
+        SGD([w], lr=0.1, momentum=-0.5)
+    with pytest.raises(ValueError, match="weight_decay must be"):
+        SGD([w], lr=0.1, weight_decay=-1.0)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="appears twice"):
+        SGD([w, w], lr=0.1)
+    with pytest.raises(TypeError, match=r"params\[1\] must be a Value"):
+        SGD([w, 2.0], lr=0.1)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="list of Values"):
+        SGD(w, lr=0.1)  # type: ignore[arg-type]
+    bad_schedule = SGD([w], lr=lambda t: -1.0)
+    with pytest.raises(ValueError, match=r"lr\(0\) must be >= 0.0"):
+        bad_schedule.step()
