@@ -1,0 +1,207 @@
+"""Saving and loading models: exact round trips, clear errors, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import stat
+from pathlib import Path
+
+import pytest
+
+import nn
+from nn import serialize
+from nn.modules import MLP, Layer, Maxout, Neuron, Sequential
+
+AWKWARD_FLOATS = [0.1, 1 / 3, -2.0 / 7.0, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 123456.789]
+
+
+def _models() -> list[nn.Module]:
+    return [
+        MLP(2, [16, 16, 1], seed=0),
+        MLP(3, [4, 3], activation="tanh", output_activation="softmax", init="xavier", seed=1),
+        Sequential(Maxout(2, 4, pieces=3, seed=2), Layer(4, 3, activation="softmax", seed=3)),
+        Sequential(MLP(2, [3], activation="sigmoid", seed=4), Layer(3, 1, "elu", seed=5)),
+        Layer(3, 2, activation="silu", init="he", seed=6),
+        Neuron(4, activation="sigmoid", seed=7),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_round_trip_gives_the_same_model_and_outputs(tmp_path: Path, index: int) -> None:
+    model = _models()[index]
+    for i, p in enumerate(model.parameters()):
+        p.data += 0.01 * i  # nonzero biases too
+    path = tmp_path / "model.json"
+    model.save(path)
+    copy = nn.load(path)
+    assert type(copy) is type(model)
+    assert repr(copy) == repr(model)
+    assert copy.get_config() == model.get_config()
+    assert copy.state_dict() == model.state_dict()
+    assert list(copy.state_dict()) == list(model.state_dict())
+    for x in ([0.3, -0.2, 0.9, 1.1][: model.nin], [1.0, 2.0, -3.0, 0.5][: model.nin]):
+        a, b = model(x), copy(x)
+        a_list = a if isinstance(a, list) else [a]
+        b_list = b if isinstance(b, list) else [b]
+        assert [v.data for v in a_list] == [v.data for v in b_list]
+
+
+def test_awkward_floats_round_trip_bit_for_bit(tmp_path: Path) -> None:
+    model = MLP(2, [4, 1], seed=0)
+    params = model.parameters()
+    for p, value in zip(params, AWKWARD_FLOATS, strict=False):
+        p.data = value  # floats that a careless writer would round
+    model.save(tmp_path / "m.json")
+    loaded = nn.load(tmp_path / "m.json").state_dict()
+    for name, value in model.state_dict().items():
+        assert loaded[name] == value and math.copysign(1, loaded[name]) == math.copysign(1, value)
+
+
+def test_file_is_readable_json_with_format_version_and_names(tmp_path: Path) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "m.json"
+    nn.save(model, str(path))
+    data = json.loads(path.read_text())
+    assert data["format"] == "chainrule-model" and data["version"] == 1
+    assert data["architecture"] == {"class": "MLP", "config": model.get_config()}
+    assert data["parameters"]["layers.1.neurons.0.w.2"] == model.layers[1].neurons[0].w[2].data
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    assert os.listdir(tmp_path) == ["m.json"]  # no temporary file left behind
+
+
+def test_loading_leaves_the_global_random_state_alone(tmp_path: Path) -> None:
+    MLP(2, [8, 1], seed=0).save(tmp_path / "m.json")
+    random.seed(9)
+    expected = random.random()
+    random.seed(9)
+    nn.load(tmp_path / "m.json")
+    assert random.random() == expected
+
+
+def test_a_callable_activation_cannot_be_saved(tmp_path: Path) -> None:
+    def squash(z):
+        return z.tanh()
+
+    model = Sequential(Layer(2, 2, activation=squash, seed=0), Layer(2, 1, seed=1))
+    path = tmp_path / "m.json"
+    with pytest.raises(ValueError, match="'squash'; only named activations"):
+        model.save(path)
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []
+
+
+# -- broken files -------------------------------------------------------------------------------
+
+
+def _saved(tmp_path: Path) -> tuple[Path, dict]:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    return path, json.loads(path.read_text())
+
+
+def _write(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data))
+
+
+def test_corrupt_file_names_the_path(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])  # a truncated write
+    with pytest.raises(ValueError, match=r"m\.json: not a chainrule model file \(invalid JSON"):
+        nn.load(path)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    with pytest.raises(ValueError, match="invalid JSON"):
+        nn.load(path)
+    path.write_text("[1, 2, 3]")
+    with pytest.raises(ValueError, match="expected a JSON object"):
+        nn.load(path)
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "missing.json")
+
+
+def test_wrong_format_or_version(tmp_path: Path) -> None:
+    path, data = _saved(tmp_path)
+    _write(path, {**data, "format": "keras"})
+    with pytest.raises(ValueError, match="m.json: not a chainrule model: format is 'keras'"):
+        nn.load(path)
+    _write(path, {**data, "version": 2})
+    with pytest.raises(ValueError, match="unsupported chainrule-model version 2"):
+        nn.load(path)
+    _write(path, {key: value for key, value in data.items() if key != "parameters"})
+    with pytest.raises(ValueError, match="'parameters' entry is missing"):
+        nn.load(path)
+
+
+def test_mismatched_parameters(tmp_path: Path) -> None:
+    path, data = _saved(tmp_path)
+    params = dict(data["parameters"])
+    del params["layers.0.neurons.2.b"]
+    _write(path, {**data, "parameters": params})
+    with pytest.raises(ValueError, match=r"m.json: parameters do not match.*layers.0.neurons.2.b"):
+        nn.load(path)
+    params = {**data["parameters"], "layers.2.neurons.0.b": 0.0}
+    _write(path, {**data, "parameters": params})
+    with pytest.raises(ValueError, match="unexpected 1"):
+        nn.load(path)
+    params = {**data["parameters"], "layers.0.neurons.0.b": "zero"}
+    _write(path, {**data, "parameters": params})
+    with pytest.raises(ValueError, match="must be a number"):
+        nn.load(path)
+    # the architecture says 4 hidden neurons, the weights are for 3
+    config = {**data["architecture"]["config"], "nouts": [4, 1]}
+    _write(path, {**data, "architecture": {"class": "MLP", "config": config}})
+    with pytest.raises(ValueError, match="missing"):
+        nn.load(path)
+
+
+def test_unknown_class_or_bad_config(tmp_path: Path) -> None:
+    path, data = _saved(tmp_path)
+    _write(path, {**data, "architecture": {"class": "Transformer", "config": {}}})
+    with pytest.raises(ValueError, match="unknown module class 'Transformer'"):
+        nn.load(path)
+    _write(path, {**data, "architecture": {"class": "MLP", "config": {"nin": 2, "size": 3}}})
+    with pytest.raises(ValueError, match="cannot build MLP"):
+        nn.load(path)
+    config = {**data["architecture"]["config"], "activation": "swish"}
+    _write(path, {**data, "architecture": {"class": "MLP", "config": config}})
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        nn.load(path)
+
+
+# -- atomic writes ---------------------------------------------------------------------------------
+
+
+def test_crash_while_writing_leaves_the_old_file_intact(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "m.json"
+    old = MLP(2, [3, 1], seed=0)
+    old.save(path)
+    before = path.read_bytes()
+
+    def dump_half_then_crash(data, file, **kwargs):
+        file.write(json.dumps(data)[:40])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialize.json, "dump", dump_half_then_crash)
+    with pytest.raises(OSError, match="disk full"):
+        MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]  # the half-written temp file is gone
+    assert nn.load(path).state_dict() == old.state_dict()
+
+
+def test_crash_at_rename_leaves_the_old_file_intact(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    before = path.read_bytes()
+
+    def crash(src, dst):
+        raise KeyboardInterrupt  # even an interrupt cleans up
+
+    monkeypatch.setattr(serialize.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]
