@@ -94,8 +94,10 @@ def torch_modules() -> dict[str, type]:
             return _ZeroGradient.apply(z, -1.0)
 
     class DSiLU(torch.nn.Module):
-        r"""dSiLU, the derivative of SiLU, as an activation:
-        $\sigma(z)\,(1 + z\,(1 - \sigma(z)))$."""
+        r"""dSiLU, the derivative of SiLU, as an activation.
+
+        $\sigma(z)\,(1 + z\,(1 - \sigma(z)))$, computed as chainrule's ``Value.dsilu``.
+        """
 
         def forward(self, z: Any) -> Any:
             s = torch.sigmoid(z)
