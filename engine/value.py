@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from operator import mul
 
 from engine import grad_mode
@@ -448,8 +449,10 @@ def weighted_sum(
     $\partial z / \partial b = 1$. Numbers among the inputs (the raw data
     of a first layer) become constant leaves.
     """
-    weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
-    inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
+    weights, inputs = tuple(weights), tuple(inputs)
+    if not (_all_values(weights) and _all_values(inputs)):  # numbers, or a wrong type
+        weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
+        inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
     bias = _checked_value(bias, "weighted_sum")
     if len(weights) != len(inputs):
         raise ValueError(
@@ -462,6 +465,11 @@ def weighted_sum(
     return _from_op(
         z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b"
     )
+
+
+def _all_values(items: tuple[object, ...]) -> bool:
+    """True when every item is already a Value (the common case), checked in one C-level pass."""
+    return all(map(isinstance, items, repeat(Value)))
 
 
 def _checked_value(x: object, op: str) -> Value:
