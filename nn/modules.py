@@ -34,7 +34,9 @@ MLP(
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
 import os
 import random
 from collections.abc import Sequence
@@ -110,8 +112,8 @@ def init_limit(init: str, fan_in: int, fan_out: int = 1) -> float:
 
 def _as_input_list(x: Inputs, nin: int, who: str) -> list[Value | Number]:
     """The inputs as a list of length ``nin`` (a bare number or Value counts as one input)."""
-    if isinstance(x, (Value, int, float)):
-        items: list[Value | Number] = [x]
+    if isinstance(x, (Value, numbers.Real)):
+        items: list[Value | Number] = [x]  # type: ignore[list-item]
     elif isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
         raise TypeError(
             f"{who} expects a list of {nin} inputs (numbers or Values), "
@@ -159,6 +161,10 @@ class Module:
     def forward(self, x: Inputs) -> list[Value]:
         """The outputs as a list (always a list, even for one output)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+
+    def __repr__(self) -> str:
+        count = self.num_parameters()
+        return f"{type(self).__name__}({count} parameter{'' if count == 1 else 's'})"
 
     # -- parameters -----------------------------------------------------------
 
@@ -252,7 +258,7 @@ class Module:
         A private ``random.Random(0)`` keeps loading a model from disturbing
         the global random state; ``nn.load`` then overwrites every weight.
         """
-        return cls(**config, rng=random.Random(0))
+        return _build(cls, config)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and every weight to a JSON file (see ``nn.serialize``)."""
@@ -589,7 +595,16 @@ class MLP(Sequential):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Module:
+        """``MLP(**config)``: an MLP is rebuilt from its sizes, not layer by layer."""
+        return _build(cls, config)
+
+
+def _build(cls: type[Module], config: dict[str, Any]) -> Module:
+    """``cls(**config)``, with a private ``rng`` when the constructor takes one."""
+    accepts = inspect.signature(cls).parameters
+    if "rng" in accepts or any(p.kind is p.VAR_KEYWORD for p in accepts.values()):
         return cls(**config, rng=random.Random(0))
+    return cls(**config)
 
 
 def module_from_spec(spec: dict[str, Any]) -> Module:

@@ -366,3 +366,33 @@ def test_state_dict_round_trip_and_mismatch() -> None:
     bad["layers.0.neurons.0.w.0"] = "0.5"  # type: ignore[assignment]
     with pytest.raises(ValueError, match="must be a number"):
         b.load_state_dict(bad)
+
+
+class Scaler(nn.Module):
+    """A user-defined module: y_i = a * x_i with one learned scale."""
+
+    def __init__(self, n: int) -> None:
+        self.nin = self.nout = n
+        self.a = Value(2.0)
+
+    def forward(self, x):
+        return [self.a * xi for xi in x]
+
+    def get_config(self):
+        return {"n": self.nin}
+
+
+def test_user_modules_get_names_a_default_repr_and_stack() -> None:
+    model = Sequential(Layer(2, 3, seed=0), Scaler(3))
+    assert [n for n, _ in model.named_parameters()][-1] == "layers.1.a"
+    assert repr(Scaler(3)) == "Scaler(1 parameter)"
+    out = model([1.0, 2.0])
+    assert len(out) == 3
+    assert nn.modules.MODULE_CLASSES["Scaler"] is Scaler
+
+
+def test_numpy_inputs_are_accepted() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    assert model(np.array([0.5, -1.0])).data == model([0.5, -1.0]).data
+    assert MLP(1, [1], seed=0)(np.float64(2.0)).data == MLP(1, [1], seed=0)(2.0).data

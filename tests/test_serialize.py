@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import nn
+from engine import Value
 from nn import serialize
 from nn.modules import MLP, Layer, Maxout, Neuron, Sequential
 
@@ -205,3 +206,26 @@ def test_crash_at_rename_leaves_the_old_file_intact(tmp_path, monkeypatch) -> No
         MLP(2, [3, 1], seed=1).save(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.json"]
+
+
+class Shift(nn.Module):
+    """A user-defined module without an rng argument: y_i = x_i + c."""
+
+    def __init__(self, n: int) -> None:
+        self.nin = self.nout = n
+        self.c = Value(0.0)
+
+    def forward(self, x):
+        return [xi + self.c for xi in x]
+
+    def get_config(self):
+        return {"n": self.nin}
+
+
+def test_user_defined_modules_round_trip(tmp_path: Path) -> None:
+    model = Sequential(Layer(2, 2, seed=0), Shift(2))
+    model.layers[1].c.data = 0.25
+    model.save(tmp_path / "m.json")
+    copy = nn.load(tmp_path / "m.json")
+    assert isinstance(copy.layers[1], Shift) and copy.layers[1].c.data == 0.25
+    assert [v.data for v in copy([1.0, 2.0])] == [v.data for v in model([1.0, 2.0])]
