@@ -1,0 +1,517 @@
+"""fit, History, predict, evaluate, accuracy: the training loop, checked end to end."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+
+import pytest
+
+from engine import Value, custom_op
+from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
+from nn.modules import MLP, Layer, Neuron
+from nn.optim import SGD, Adam
+from nn.train import (
+    DEFAULT_LR,
+    History,
+    NonFiniteLossError,
+    accuracy,
+    evaluate,
+    fit,
+    predict,
+)
+
+
+def l2(alpha: float):
+    """micrograd's regularization: alpha * sum of squared parameters."""
+    return lambda model: alpha * sum(p * p for p in model.parameters())
+
+
+def params_of(model) -> list[float]:
+    return [p.data for p in model.parameters()]
+
+
+def micrograd_schedule(k: int) -> float:
+    return 1.0 - 0.9 * k / 100
+
+
+# -- micrograd's demo -----------------------------------------------------------
+
+
+def test_micrograd_demo_recipe_reaches_full_training_accuracy():
+    """100 two-moons points, MLP(2, [16, 16, 1]), hinge + 1e-4 L2, SGD 1.0 -> 0.1, 100 steps."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    y = to_signed_labels(y)
+    model = MLP(2, [16, 16, 1], seed=1337)
+    optimizer = SGD(model.parameters(), lr=micrograd_schedule)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=optimizer,
+        epochs=100,
+        regularization=l2(1e-4),
+        progress=False,
+    )
+    assert history.epochs == 100 and optimizer.step_count == 100
+    assert accuracy(model, X, y, loss="hinge") == 1.0
+    assert max(history.accuracy) == 1.0
+    assert history.loss[-1] < 0.1 * history.loss[0]
+
+
+def test_fit_takes_the_same_steps_as_micrograds_own_loop():
+    """micrograd's demo loop, run by micrograd itself, and fit: the same losses, step by step."""
+    from micrograd import engine as mg_engine
+    from micrograd import nn as mg_nn
+
+    X, y = make_moons(16, noise=0.1, seed=3)
+    y = to_signed_labels(y)
+    random.seed(0)
+    theirs = mg_nn.MLP(2, [16, 16, 1])
+    ours = MLP(2, [16, 16, 1], seed=0)
+    for their_layer, our_layer in zip(theirs.layers, ours.layers, strict=True):
+        for their_neuron, our_neuron in zip(their_layer.neurons, our_layer.neurons, strict=True):
+            for their_w, our_w in zip(their_neuron.w, our_neuron.w, strict=True):
+                our_w.data = their_w.data
+            our_neuron.b.data = their_neuron.b.data
+
+    their_losses, their_accuracies = [], []
+    for k in range(6):  # the demo notebook's loop
+        scores = [theirs([mg_engine.Value(v) for v in x]) for x in X]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        total = data_loss + 1e-4 * sum(p * p for p in theirs.parameters())
+        their_accuracies.append(
+            sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores, strict=True)) / len(y)
+        )
+        their_losses.append(total.data)
+        theirs.zero_grad()
+        total.backward()
+        for p in theirs.parameters():
+            p.data -= micrograd_schedule(k) * p.grad
+
+    history = fit(
+        ours,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(ours.parameters(), lr=micrograd_schedule),
+        epochs=6,
+        regularization=l2(1e-4),
+        progress=False,
+    )
+    for a, b in zip(history.loss, their_losses, strict=True):
+        assert math.isclose(a, b, rel_tol=1e-9)
+    assert history.accuracy == their_accuracies
+    for a, b in zip(params_of(ours), [p.data for p in theirs.parameters()], strict=True):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# -- learning ---------------------------------------------------------------------
+
+
+def blobs():
+    X, y = make_blobs(60, centers=[[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]], cluster_std=0.6, seed=0)
+    return X, y
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_fit_decreases_the_loss(batch_size):
+    X, y = blobs()
+    model = MLP(2, [8, 3], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="cross_entropy",
+        optimizer="adam",
+        lr=0.05,
+        epochs=15,
+        batch_size=batch_size,
+        seed=0,
+        progress=False,
+    )
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    assert history.accuracy[-1] > 0.9
+    assert evaluate(model, X, y, loss="cross_entropy")[1] > 0.9
+
+
+def test_mini_batches_take_one_step_per_batch():
+    X, y = blobs()
+    model = MLP(2, [4, 3], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    fit(
+        model,
+        X,
+        y,
+        loss="cross_entropy",
+        optimizer=optimizer,
+        epochs=3,
+        batch_size=25,
+        progress=False,
+    )
+    assert optimizer.step_count == 3 * 3  # 60 examples: batches of 25, 25, 10
+
+
+def test_full_batch_is_plain_gradient_descent():
+    """One epoch of fit = one hand-written step: mean loss, backward, w -= lr * grad."""
+    X, y = blobs()
+    by_hand, by_fit = MLP(2, [3, 3], seed=4), MLP(2, [3, 3], seed=4)
+    from nn.losses import cross_entropy
+
+    cost = sum(cross_entropy(by_hand(x), t) for x, t in zip(X, y, strict=True)) / len(X)
+    cost.backward()
+    for p in by_hand.parameters():
+        p.data -= 0.5 * p.grad
+    history = fit(by_fit, X, y, loss="cross_entropy", lr=0.5, epochs=1, progress=False)
+    assert math.isclose(history.loss[0], cost.data, rel_tol=1e-12)
+    for a, b in zip(params_of(by_fit), params_of(by_hand), strict=True):
+        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_softmax_output_with_mse_on_class_indices():
+    """A class index becomes a one-hot target for mse (the fruit classifier's recipe)."""
+    X, y = blobs()
+    model = MLP(2, [6, 3], output_activation="softmax", seed=0)
+    history = fit(model, X, y, loss="mse", optimizer="adam", lr=0.05, epochs=10, progress=False)
+    assert history.loss[-1] < history.loss[0]
+    assert history.accuracy[-1] > 0.8
+
+
+def test_callable_loss_and_regression_targets_have_no_accuracy():
+    X = [[x / 10] for x in range(-10, 11)]
+    y = [3.0 * x[0] + 0.5 for x in X]
+    model = Neuron(1, activation="linear", seed=0)
+
+    def squared_error(prediction: Value, target: float) -> Value:
+        return (prediction - target) ** 2
+
+    history = fit(model, X, y, loss=squared_error, lr=0.3, epochs=60, progress=False)
+    assert history.accuracy == [] and history.keys() == ["loss"]
+    assert math.isclose(model.w[0].data, 3.0, rel_tol=1e-3)
+    assert math.isclose(model.b.data, 0.5, rel_tol=1e-3)
+    with pytest.raises(ValueError, match="class labels"):
+        fit(model, X, y, loss="mse", epochs=1, metrics=["accuracy"], progress=False)
+
+
+# -- history and validation ----------------------------------------------------------
+
+
+def test_history_contents_lengths_and_access():
+    X, y = make_moons(40, seed=0)
+    (X_train, y_train), validation = train_val_split(X, y, val_fraction=0.25, seed=0)
+    model = MLP(2, [8, 1], output_activation="sigmoid", seed=0)
+    history = fit(
+        model,
+        X_train,
+        y_train,
+        loss="binary_cross_entropy",
+        lr=0.5,
+        epochs=4,
+        validation_data=validation,
+        progress=False,
+    )
+    assert isinstance(history, History)
+    assert history.keys() == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    for key in history.keys():
+        assert len(history[key]) == len(getattr(history, key)) == 4 == history.epochs
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy + history.val_accuracy)
+    assert all(v > 0 and math.isfinite(v) for v in history.loss + history.val_loss)
+    assert history.as_dict()["val_loss"] == history.val_loss
+    assert repr(history).startswith("History(epochs=4, loss: ")
+    assert "val_accuracy: " in repr(history)
+    with pytest.raises(KeyError, match="loss"):
+        history["lost"]
+
+
+def test_validation_scores_the_final_model_and_changes_nothing():
+    X, y = make_moons(40, seed=1)
+    (X_train, y_train), (X_val, y_val) = train_val_split(X, y, seed=1)
+    y_train, y_val = to_signed_labels(y_train), to_signed_labels(y_val)
+    runs = []
+    for validation in [None, (X_val, y_val)]:
+        model = MLP(2, [8, 1], seed=2)
+        history = fit(
+            model,
+            X_train,
+            y_train,
+            loss="hinge",
+            lr=0.1,
+            epochs=3,
+            seed=0,
+            batch_size=10,
+            validation_data=validation,
+            progress=False,
+        )
+        runs.append((model, history))
+    (plain, plain_history), (validated, history) = runs
+    assert params_of(plain) == params_of(validated)  # validation never trains
+    assert plain_history.loss == history.loss and plain_history.val_loss == []
+    val_loss, val_accuracy = evaluate(validated, X_val, y_val, loss="hinge")
+    assert history.val_loss[-1] == val_loss
+    assert history.val_accuracy[-1] == val_accuracy == accuracy(validated, X_val, y_val, "hinge")
+
+
+def test_regularization_is_part_of_the_reported_loss():
+    X, y = make_moons(20, seed=0)
+    y = to_signed_labels(y)
+    model = MLP(2, [4, 1], seed=0)
+    penalty = sum(p.data**2 for p in model.parameters())
+    data_loss, _ = evaluate(model, X, y, loss="hinge")
+    history = fit(
+        model, X, y, loss="hinge", lr=0.0, epochs=1, regularization=l2(0.5), progress=False
+    )
+    assert math.isclose(history.loss[0], data_loss + 0.5 * penalty, rel_tol=1e-12)
+
+
+def test_on_epoch_end_sees_every_epoch_and_can_stop():
+    X, y = blobs()
+    seen = []
+
+    def callback(epoch: int, history: History) -> bool:
+        seen.append((epoch, history.epochs))
+        return epoch == 3
+
+    history = fit(
+        MLP(2, [3]), X, y, loss="cross_entropy", epochs=10, progress=False, on_epoch_end=callback
+    )
+    assert seen == [(1, 1), (2, 2), (3, 3)] and history.epochs == 3
+
+
+# -- shuffling --------------------------------------------------------------------
+
+
+def train_run(seed, shuffle=True):
+    X, y = blobs()
+    model = MLP(2, [4, 3], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="cross_entropy",
+        lr=0.2,
+        epochs=2,
+        batch_size=7,
+        shuffle=shuffle,
+        seed=seed,
+        progress=False,
+    )
+    return history.loss, params_of(model)
+
+
+def test_same_seed_same_training_other_seed_other_order():
+    assert train_run(5) == train_run(5)
+    assert train_run(5) != train_run(6)
+
+
+def test_without_shuffle_the_seed_does_not_matter():
+    assert train_run(5, shuffle=False) == train_run(6, shuffle=False)
+
+
+# -- progress ---------------------------------------------------------------------
+
+
+def small_fit(**kwargs):
+    X, y = make_moons(10, seed=0)
+    return fit(
+        MLP(2, [3, 1], seed=0), X, to_signed_labels(y), loss="hinge", lr=0.1, epochs=3, **kwargs
+    )
+
+
+def test_progress_false_prints_nothing(capsys):
+    small_fit(progress=False)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_progress_true_shows_a_tqdm_bar_on_stderr(capsys):
+    small_fit(progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "3/3" in err and "loss=" in err and "acc=" in err
+
+
+def test_progress_without_tqdm_prints_plain_lines(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # `import tqdm` now fails
+    small_fit(progress=True)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert "loss" in out[-1] and "acc" in out[-1]
+
+
+# -- non-finite losses ---------------------------------------------------------------
+
+
+class RecordingSGD(SGD):
+    """SGD that remembers the parameters at the start of every batch (when zero_grad runs)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at_batch_start: list[list[float]] = []
+
+    def zero_grad(self) -> None:
+        self.at_batch_start.append([p.data for p in self.params])
+        super().zero_grad()
+
+
+@pytest.mark.parametrize("batch_size, where", [(None, "batch 1/1"), (5, "batch ")])
+def test_huge_learning_rate_stops_with_finite_parameters(batch_size, where):
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    optimizer = RecordingSGD(model.parameters(), lr=100.0)
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=optimizer,
+            epochs=50,
+            batch_size=batch_size,
+            seed=0,
+            progress=False,
+        )
+    error = caught.value
+    assert isinstance(error, ArithmeticError)
+    message = str(error)
+    assert f"epoch {error.epoch}/50" in message and f"batch {error.batch}/" in message
+    assert where in message and "learning rate" in message and "lr=10" in message
+    assert error.epoch > 1 and not math.isfinite(error.value)
+    assert error.history.epochs == error.epoch - 1
+    assert all(math.isfinite(v) for v in params_of(model))
+    assert params_of(model) == optimizer.at_batch_start[-1]  # as before the failing step
+
+
+def test_an_update_that_overflows_is_undone():
+    def steep(prediction: Value, target: float) -> Value:
+        return 1e6 * (prediction - target) ** 2  # gradients far above 1
+
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    before = params_of(model)
+    optimizer = SGD(model.parameters(), lr=1e308)  # lr * gradient overflows to inf
+    with pytest.raises(NonFiniteLossError, match=r"the update made layers\.\S+ -?inf in epoch 1/"):
+        fit(model, X, y, loss=steep, optimizer=optimizer, epochs=3, progress=False)
+    assert params_of(model) == before
+
+
+def test_overflow_error_in_the_loss_becomes_non_finite_loss_error():
+    calls = []
+
+    def fragile(prediction: Value, target: float) -> Value:
+        calls.append(1)
+        if len(calls) > 10:  # from the second epoch on (10 examples per epoch)
+            raise OverflowError("math range error")
+        return (prediction - target) ** 2
+
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.raises(NonFiniteLossError, match="overflowed.*epoch 2/5, batch 1/1") as caught:
+        fit(model, X, y, loss=fragile, lr=0.01, epochs=5, progress=False)
+    assert isinstance(caught.value.__cause__, OverflowError)
+
+
+def test_non_finite_gradient_stops_before_the_update():
+    def infinite_slope(prediction: Value, target: float) -> Value:
+        return custom_op(0.0, [prediction], [math.inf], op="bad")
+
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    before = params_of(model)
+    with pytest.raises(NonFiniteLossError, match="gradient of layers"):
+        fit(model, X, y, loss=infinite_slope, epochs=2, progress=False)
+    assert params_of(model) == before
+
+
+# -- inference helpers -------------------------------------------------------------
+
+
+def test_predict_returns_numbers():
+    one = MLP(2, [3, 1], seed=0)
+    three = MLP(2, [3, 3], seed=0)
+    X = [[0.5, -1.0], [2.0, 0.0]]
+    single = predict(one, X)
+    assert all(type(v) is float for v in single)
+    assert single == [one(x).data for x in X]
+    several = predict(three, X)
+    assert several == [[v.data for v in three(x)] for x in X]
+
+
+def test_accuracy_rules():
+    layer = Layer(1, 3, activation="linear", seed=0)
+    for j, neuron in enumerate(layer.neurons):  # output j peaks at x = j
+        neuron.w[0].data, neuron.b.data = float(j), -0.5 * j * j
+    X = [[0.0], [1.0], [2.0], [1.9]]
+    assert accuracy(layer, X, [0, 1, 2, 2]) == 1.0  # argmax == class index
+    assert accuracy(layer, X, [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]) == 0.75  # one-hot
+    neuron = Neuron(1, activation="linear", seed=0)
+    neuron.w[0].data = 1.0
+    X = [[0.7], [0.3], [-0.2]]
+    assert accuracy(neuron, X, [1, 0, 0]) == 1.0  # labels 0/1: threshold 0.5
+    assert accuracy(neuron, X, [1, 1, -1]) == 1.0  # labels -1/+1: threshold 0
+    assert accuracy(neuron, X, [1, 1, 0], loss="binary_cross_entropy_with_logits") == 1.0
+
+
+# -- argument errors ----------------------------------------------------------------
+
+
+def test_hinge_with_zero_one_labels_points_to_the_mapping():
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(ValueError, match="to_signed_labels"):
+        fit(MLP(2, [1], seed=0), X, y, loss="hinge", progress=False)
+
+
+def test_softmax_model_with_cross_entropy_warns():
+    X, y = blobs()
+    with pytest.warns(UserWarning, match="raw scores"):
+        fit(
+            MLP(2, [3], output_activation="softmax", seed=0),
+            X,
+            y,
+            loss="cross_entropy",
+            epochs=1,
+            progress=False,
+        )
+
+
+def test_optimizer_names_and_objects():
+    X, y = blobs()
+    assert DEFAULT_LR == {"sgd": 0.1, "adam": 0.01}
+    model = MLP(2, [3], seed=0)
+    fit(model, X, y, loss="cross_entropy", optimizer="ADAM", epochs=1, progress=False)
+    adam = Adam(model.parameters(), lr=0.01)
+    with pytest.raises(ValueError, match="lr is given both"):
+        fit(model, X, y, loss="cross_entropy", optimizer=adam, lr=0.1, progress=False)
+    other = SGD(MLP(2, [3], seed=1).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="none of this model's parameters"):
+        fit(model, X, y, loss="cross_entropy", optimizer=other, progress=False)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        fit(model, X, y, loss="cross_entropy", optimizer="rmsprop", progress=False)
+    with pytest.raises(TypeError, match="step"):
+        fit(model, X, y, loss="cross_entropy", optimizer=object(), progress=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"loss": "mes"}, ValueError, "unknown loss 'mes'"),
+        ({"loss": 3}, TypeError, "loss must be"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"validation_data": [[0.0, 0.0]]}, TypeError, "validation_data"),
+        ({"regularization": 1e-4}, TypeError, "regularization"),
+        ({"metrics": ["f1"]}, ValueError, "unknown metric"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(error, match=match):
+        fit(MLP(2, [1], seed=0), X, y, progress=False, **kwargs)
+
+
+def test_mismatched_data():
+    with pytest.raises(ValueError, match="2 examples in X but 1 targets"):
+        fit(MLP(2, [1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [0], progress=False)
+    with pytest.raises(ValueError, match="empty"):
+        fit(MLP(2, [1], seed=0), [], [], progress=False)
