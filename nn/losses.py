@@ -22,6 +22,7 @@ of its own; the docstrings give the derivative for reference.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from engine import Value, sum_values
@@ -36,7 +37,8 @@ Predictions = Scalar | Sequence[Scalar] | Sequence[Sequence[Scalar]]
 
 
 def _is_scalar(x: object) -> bool:
-    return isinstance(x, (Value, int, float)) and not isinstance(x, bool)
+    """A Value or a real number (int, float, numpy float, a bool as 0/1)."""
+    return isinstance(x, (Value, numbers.Real))
 
 
 def _rows(x: object, name: str, what: str) -> tuple[list[list[Scalar]], bool]:
@@ -229,13 +231,13 @@ def binary_cross_entropy_with_logits(logits: Predictions, targets: Predictions) 
 
 
 def _check_index(target: object, num_classes: int, name: str) -> int:
-    if isinstance(target, bool) or not isinstance(target, int):
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError(
             f"{name}: a target must be a class index (int), got {type(target).__name__}: {target!r}"
         )
     if not 0 <= target < num_classes:
         raise ValueError(f"{name}: target index {target} is out of range for {num_classes} classes")
-    return target
+    return int(target)
 
 
 def cross_entropy(
@@ -256,7 +258,8 @@ def cross_entropy(
     1.126928
     """
     name = "cross_entropy"
-    if isinstance(target_index, (list, tuple)):
+    if not isinstance(target_index, numbers.Integral) and hasattr(target_index, "__iter__"):
+        target_index = list(target_index)  # a batch: one index per row of logits
         batch = list(logits)
         if len(batch) != len(target_index):
             raise ValueError(

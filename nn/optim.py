@@ -27,6 +27,7 @@ e.g. ``lambda t: 0.1 * 0.99**t``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 
 from engine import Value
@@ -37,7 +38,7 @@ LearningRate = Number | Callable[[int], Number]
 
 def _check_number(value: object, name: str, low: float, high: float | None = None) -> float:
     """``value`` as a float in ``[low, high)`` (no upper bound without ``high``), else an error."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
     value = float(value)
     if not math.isfinite(value) or value < low or (high is not None and value >= high):

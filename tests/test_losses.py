@@ -224,3 +224,14 @@ def test_loss_errors_are_clear() -> None:
         binary_cross_entropy([1.5], [1.0])
     with pytest.raises(ValueError, match="infinite loss.*with_logits"):
         binary_cross_entropy([0.0], [1.0])
+
+
+def test_numpy_inputs_are_accepted() -> None:
+    np = pytest.importorskip("numpy")
+    assert cross_entropy([[1.0, 2.0], [0.5, 0.0]], np.array([1, 0])).data == (
+        cross_entropy([[1.0, 2.0], [0.5, 0.0]], [1, 0]).data
+    )
+    assert (
+        cross_entropy(np.array([1.0, 2.0]), np.int64(1)).data == cross_entropy([1.0, 2.0], 1).data
+    )
+    assert mse(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]], dtype=np.float32)).data == 2.5
