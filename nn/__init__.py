@@ -10,6 +10,21 @@
 
 from nn import losses
 from nn.activations import ACTIVATIONS, LAYER_ACTIVATIONS, get_activation
+from nn.convert import to_torch
+from nn.data import (
+    CLASS_NAMES,
+    FRUIT_CLASSES,
+    FRUIT_FEATURES,
+    make_blobs,
+    make_circles,
+    make_fruit,
+    make_moons,
+    make_spiral,
+    make_xor,
+    standardize,
+    to_signed_labels,
+    train_val_split,
+)
 from nn.losses import (
     LOSSES,
     binary_cross_entropy,
@@ -35,6 +50,7 @@ from nn.modules import (
 from nn.optim import SGD, Adam, Optimizer
 from nn.serialize import load, save
 from nn.softmax import log_softmax, softmax
+from nn.train import History, NonFiniteLossError, accuracy, evaluate, fit, predict
 
 __all__ = [
     "ACTIVATIONS",
@@ -66,4 +82,27 @@ __all__ = [
     "save",
     "softmax",
     "sse",
+]
+
+# datasets, training and the PyTorch bridge
+__all__ += [
+    "CLASS_NAMES",
+    "FRUIT_CLASSES",
+    "FRUIT_FEATURES",
+    "History",
+    "NonFiniteLossError",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "make_blobs",
+    "make_circles",
+    "make_fruit",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+    "predict",
+    "standardize",
+    "to_signed_labels",
+    "to_torch",
+    "train_val_split",
 ]

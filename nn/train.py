@@ -46,7 +46,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import Value, no_grad, sum_values
-from nn import losses as _losses
+from nn.losses import LOSSES
 
 Number = int | float
 Target = Number | Sequence[Number]
@@ -167,14 +167,14 @@ class History:
 def _resolve_loss(loss: str | LossFunction) -> tuple[LossFunction, str]:
     """The loss function and its name (a function's ``__name__`` for a callable)."""
     if isinstance(loss, str):
-        if loss not in _losses.LOSSES:
+        if loss not in LOSSES:
             raise ValueError(
-                f"unknown loss {loss!r}; valid names: {', '.join(map(repr, _losses.LOSSES))} "
+                f"unknown loss {loss!r}; valid names: {', '.join(map(repr, LOSSES))} "
                 "(or pass a function (prediction, target) -> Value)"
             )
-        return _losses.LOSSES[loss], loss
+        return LOSSES[loss], loss
     if callable(loss):
-        for name, function in _losses.LOSSES.items():
+        for name, function in LOSSES.items():
             if function is loss:
                 return loss, name
         return loss, getattr(loss, "__name__", "custom")
@@ -300,7 +300,7 @@ class _Objective:
         self.threshold = _threshold(self.name, targets)
         # named losses other than cross_entropy compare outputs with targets
         # element by element: a class index becomes a one-hot list for them
-        self.one_hot = isinstance(loss, str) or self.name in _losses.LOSSES
+        self.one_hot = isinstance(loss, str) or self.name in LOSSES
         self.one_hot = self.one_hot and self.name != "cross_entropy"
 
     def example_loss(self, prediction: Any, target: Any) -> Value:
