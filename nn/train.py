@@ -340,7 +340,9 @@ def _check_dataset(X: Sequence[Any], y: Sequence[Any], what: str) -> tuple[list,
     """``X`` and ``y`` as lists of the same, non-zero length."""
     if isinstance(X, str) or not hasattr(X, "__len__") or not hasattr(y, "__len__"):
         raise TypeError(f"{what}: X and y must be lists (examples and their targets)")
-    X, y = list(X), list(y)
+    X = list(X)
+    # numpy scalars and rows become Python numbers and lists (class indices must be ints)
+    y = [t.tolist() if hasattr(t, "tolist") else t for t in y]
     if len(X) != len(y):
         raise ValueError(f"{what}: {len(X)} examples in X but {len(y)} targets in y")
     if not X:

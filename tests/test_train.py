@@ -515,3 +515,15 @@ def test_mismatched_data():
         fit(MLP(2, [1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [0], progress=False)
     with pytest.raises(ValueError, match="empty"):
         fit(MLP(2, [1], seed=0), [], [], progress=False)
+
+
+def test_numpy_arrays_work_as_data():
+    import numpy as np
+
+    X, y = blobs()
+    model_lists, model_arrays = MLP(2, [4, 3], seed=0), MLP(2, [4, 3], seed=0)
+    kwargs = {"loss": "cross_entropy", "lr": 0.2, "epochs": 2, "progress": False}
+    expected = fit(model_lists, X, y, **kwargs)
+    got = fit(model_arrays, np.array(X), np.array(y), **kwargs)
+    assert got.accuracy == expected.accuracy
+    assert got.loss == pytest.approx(expected.loss, rel=1e-12)
