@@ -300,8 +300,8 @@ class _Objective:
         self.threshold = _threshold(self.name, targets)
         # named losses other than cross_entropy compare outputs with targets
         # element by element: a class index becomes a one-hot list for them
-        self.one_hot = isinstance(loss, str) or self.name in LOSSES
-        self.one_hot = self.one_hot and self.name != "cross_entropy"
+        builtin = any(self.function is f for f in LOSSES.values())
+        self.one_hot = builtin and self.name != "cross_entropy"
 
     def example_loss(self, prediction: Any, target: Any) -> Value:
         """The loss of one example."""
@@ -566,31 +566,14 @@ def fit(
     optimizer = _make_optimizer(model, optimizer, lr)
     _warn_about_softmax_with_cross_entropy(model, objective.name)
 
-    params: list[Value] = model.parameters()
-    names = (
-        [name for name, _ in model.named_parameters()]
-        if hasattr(model, "named_parameters")
-        else [f"parameter {i}" for i in range(len(params))]
-    )
+    named_params = _named_parameters(model)
     size = len(X) if batch_size is None else min(batch_size, len(X))
     n_batches = math.ceil(len(X) / size)
     order = list(range(len(X)))
     rng = random.Random(seed)
     history = History()
     bar = _progress_bar(epochs) if progress else None
-    print_every = max(1, epochs // 20)
-
-    def stop(message: str, epoch: int, batch: int, value: float) -> NonFiniteLossError:
-        where = f"epoch {epoch}/{epochs}, batch {batch}/{n_batches}"
-        return NonFiniteLossError(
-            f"{message} in {where}; training stopped and the model keeps its parameters "
-            f"from before this step. {_lr_hint(optimizer).capitalize()}.",
-            epoch,
-            batch,
-            value,
-            history,
-        )
-
+    print_every = max(1, epochs // 20)  # the plain-text fallback prints about 20 lines
     try:
         for epoch in range(1, epochs + 1):
             if shuffle:
@@ -599,27 +582,21 @@ def fit(
             for batch in range(1, n_batches + 1):
                 indices = order[(batch - 1) * size : batch * size]
                 targets = [y[i] for i in indices]
-                optimizer.zero_grad()
                 try:
-                    predictions = [model(X[i]) for i in indices]
-                    cost = objective.cost(model, predictions, targets)
-                except OverflowError as error:
-                    raise stop(f"the loss overflowed ({error})", epoch, batch, math.inf) from error
-                if not math.isfinite(cost.data):
-                    raise stop(f"the loss became {cost.data}", epoch, batch, cost.data)
-                cost.backward()
-                for name, p in zip(names, params, strict=True):
-                    if not math.isfinite(p.grad):
-                        raise stop(f"the gradient of {name} became {p.grad}", epoch, batch, p.grad)
-                before = [p.data for p in params]
-                optimizer.step()
-                for i, p in enumerate(params):
-                    if not math.isfinite(p.data):
-                        value = p.data
-                        for q, old in zip(params, before, strict=True):
-                            q.data = old  # undo the whole step
-                        raise stop(f"the update made {names[i]} {value}", epoch, batch, value)
-                loss_sum += cost.data * len(indices)
+                    cost, predictions = _gradient_step(
+                        model, objective, optimizer, named_params, [X[i] for i in indices], targets
+                    )
+                except _Diverged as failure:
+                    raise NonFiniteLossError(
+                        f"{failure.args[0]} in epoch {epoch}/{epochs}, batch {batch}/{n_batches}; "
+                        "training stopped and the model keeps its parameters from before this "
+                        f"step. {_lr_hint(optimizer).capitalize()}.",
+                        epoch,
+                        batch,
+                        failure.value,
+                        history,
+                    ) from failure.__cause__
+                loss_sum += cost * len(indices)
                 if objective.measure_accuracy:
                     correct += objective.correct(predictions, targets)
             history.loss.append(loss_sum / len(X))
@@ -645,6 +622,59 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+class _Diverged(Exception):
+    """Internal: a step met a non-finite number; ``fit`` adds the epoch and batch."""
+
+    def __init__(self, message: str, value: float) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+def _named_parameters(model: Any) -> list[tuple[str, Value]]:
+    """``(name, parameter)`` pairs, from ``named_parameters()`` when the model has it."""
+    if hasattr(model, "named_parameters"):
+        return list(model.named_parameters())
+    return [(f"parameter {i}", p) for i, p in enumerate(model.parameters())]
+
+
+def _gradient_step(
+    model: Any,
+    objective: _Objective,
+    optimizer: Any,
+    named_params: list[tuple[str, Value]],
+    inputs: list[Any],
+    targets: list[Any],
+) -> tuple[float, list[Any]]:
+    """One step of gradient descent on one batch; returns the batch cost and the predictions.
+
+    forward -> check the cost -> backward -> check the gradients -> update
+    -> check the parameters (undoing the update if one is not finite).
+    Raises ``_Diverged`` at the first non-finite number, so no parameter is
+    ever left ``nan`` or ``inf``.
+    """
+    optimizer.zero_grad()
+    try:
+        predictions = [model(x) for x in inputs]
+        cost = objective.cost(model, predictions, targets)
+    except OverflowError as error:
+        raise _Diverged(f"the loss overflowed ({error})", math.inf) from error
+    if not math.isfinite(cost.data):
+        raise _Diverged(f"the loss became {cost.data}", cost.data)
+    cost.backward()
+    for name, p in named_params:
+        if not math.isfinite(p.grad):
+            raise _Diverged(f"the gradient of {name} became {p.grad}", p.grad)
+    before = [p.data for _, p in named_params]
+    optimizer.step()
+    for name, p in named_params:
+        if not math.isfinite(p.data):
+            value = p.data
+            for (_, q), old in zip(named_params, before, strict=True):
+                q.data = old  # undo the whole step
+            raise _Diverged(f"the update made {name} {value}", value)
+    return cost.data, predictions
 
 
 def _warn_about_softmax_with_cross_entropy(model: Any, loss_name: str) -> None:
