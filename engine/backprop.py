@@ -26,23 +26,28 @@ def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each listed after all of its inputs; ``root`` last.
 
     A depth-first search with an explicit stack: a node is appended once
-    all of its inputs have been appended (post-order).
+    all of its inputs have been appended (post-order). When a node is first
+    reached it goes back on the stack under a ``None`` marker, with its
+    inputs on top; popping the marker means everything above it is done.
+    The stack holds only nodes and markers, so the walk allocates nothing
+    per node (and gives the garbage collector no work).
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[Value | None] = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)  # every input of node is already in order
+        node = stack.pop()
+        if node is None:  # a marker: the node under it has all its inputs in order
+            order.append(stack.pop())
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))  # come back to node after its inputs
+        stack.append(node)
+        stack.append(None)  # come back to node after its inputs
         for child in node._inputs:
             if child not in visited:
-                stack.append((child, False))
+                stack.append(child)
     return order
 
 
