@@ -294,13 +294,22 @@ class Neuron(Module):
         fan_out: int = 1,
     ) -> None:
         self.nin = _check_size(nin, "Neuron nin")
-        self._activate = get_activation(activation)
+        self.activation = activation  # checked (and looked up) by the setter below
         limit = init_limit(init, nin, fan_out)
         source = _make_rng(rng, seed)
         self.w = [Value(source.uniform(-limit, limit)) for _ in range(nin)]
         self.b = Value(0.0)
-        self.activation = activation
         self.init = init
+
+    @property
+    def activation(self) -> str | Activation:
+        """The activation's name (or function); setting it takes effect on the next call."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str | Activation) -> None:
+        self._activate = get_activation(activation)
+        self._activation = activation
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output $f(w \\cdot x + b)$ as one Value."""
@@ -347,14 +356,22 @@ class Layer(Module):
     ) -> None:
         self.nin = _check_size(nin, "Layer nin")
         self.nout = _check_size(nout, "Layer nout")
-        whole_layer = isinstance(activation, str) and activation in LAYER_ACTIVATIONS
-        neuron_activation = "linear" if whole_layer else activation
         source = _make_rng(rng, seed)
-        self.neurons = [
-            Neuron(nin, neuron_activation, init, source, fan_out=nout) for _ in range(nout)
-        ]
-        self.activation = activation
+        self.neurons = [Neuron(nin, "linear", init, source, fan_out=nout) for _ in range(nout)]
+        self.activation = activation  # the setter gives every neuron its activation
         self.init = init
+
+    @property
+    def activation(self) -> str | Activation:
+        """The layer's activation; setting it sets every neuron's (linear for softmax)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str | Activation) -> None:
+        whole_layer = isinstance(activation, str) and activation in LAYER_ACTIVATIONS
+        for neuron in self.neurons:
+            neuron.activation = "linear" if whole_layer else activation
+        self._activation = activation
 
     def forward(self, x: Inputs) -> list[Value]:
         """Every neuron's output on the same inputs (then softmax, for a softmax layer)."""
@@ -494,6 +511,11 @@ class Sequential(Module):
                     f"Sequential layer {i} must be a Module (Layer, Maxout, ...), "
                     f"got {type(layer).__name__}"
                 )
+            if not (hasattr(layer, "nin") and hasattr(layer, "nout")):
+                raise TypeError(
+                    f"Sequential layer {i} ({type(layer).__name__}) needs nin and nout "
+                    "attributes (its numbers of inputs and outputs)"
+                )
         for i in range(1, len(layers)):
             before, after = layers[i - 1].nout, layers[i].nin  # type: ignore[attr-defined]
             if before != after:
@@ -580,9 +602,28 @@ class MLP(Sequential):
             )
         )
         self.nouts = nouts
-        self.activation = activation
-        self.output_activation = output_activation
+        self._activation = activation
         self.init = init
+
+    @property
+    def activation(self) -> str | Activation:
+        """The hidden layers' activation; setting it sets every hidden layer's."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str | Activation) -> None:
+        for layer in self.layers[:-1]:
+            layer.activation = activation  # type: ignore[attr-defined]
+        self._activation = activation
+
+    @property
+    def output_activation(self) -> str | Activation:
+        """The last layer's activation; setting it sets that layer's."""
+        return self.layers[-1].activation  # type: ignore[attr-defined, no-any-return]
+
+    @output_activation.setter
+    def output_activation(self, activation: str | Activation) -> None:
+        self.layers[-1].activation = activation  # type: ignore[attr-defined]
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -396,3 +396,22 @@ def test_numpy_inputs_are_accepted() -> None:
     model = MLP(2, [3, 1], seed=0)
     assert model(np.array([0.5, -1.0])).data == model([0.5, -1.0]).data
     assert MLP(1, [1], seed=0)(np.float64(2.0)).data == MLP(1, [1], seed=0)(2.0).data
+
+
+def test_changing_an_activation_takes_effect() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[0].activation = "tanh"
+    n = model.layers[0].neurons[0]
+    z = n.w[0].data * 1.0 + n.w[1].data * 2.0
+    assert n([1.0, 2.0]).data == math.tanh(z)
+    model.activation = "sigmoid"  # every hidden layer
+    assert model.layers[0].activation == "sigmoid"
+    assert all(n.activation == "sigmoid" for n in model.layers[0].neurons)
+    model.output_activation = "softmax"
+    assert model.layers[-1].activation == "softmax"
+    assert model.layers[-1].neurons[0].activation == "linear"
+    assert model.get_config()["output_activation"] == "softmax"
+    with pytest.raises(ValueError, match="unknown activation"):
+        model.layers[0].activation = "sigmod"
+    with pytest.raises(TypeError, match="needs nin and nout"):
+        Sequential(Layer(2, 2, seed=0), nn.modules.Module())
