@@ -252,6 +252,10 @@ def cross_entropy(
     a list of logit lists with a list of indices: the mean over examples
     (``torch.nn.CrossEntropyLoss()``).
 
+    Pass the *logits* (a linear output layer), not softmax probabilities:
+    the softmax is applied here. (Applying it twice still trains, but
+    badly: the probabilities squashed again all look alike.)
+
     >>> cross_entropy([34.0, 32.0, 25.0], 1).data  # -ln(0.1191...): the apple
     2.1270367041304983
     >>> round(cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 0]).data, 6)
