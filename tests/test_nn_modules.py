@@ -159,7 +159,8 @@ def test_scaled_inits_respect_their_limits(init: str) -> None:
 
 def test_same_initial_weights_as_micrograd_under_the_same_seed() -> None:
     """micrograd code ports unchanged: same structure, same draws from Python's random."""
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+    import micrograd.nn as micrograd_nn
+
     random.seed(42)
     theirs = micrograd_nn.MLP(2, [16, 16, 1])
     random.seed(42)
@@ -278,7 +279,8 @@ def _torch_forward(torch, model: MLP, x: list[float]):
 def test_mlp_forward_and_backward_match_torch_float64(
     activation: str, output_activation: str
 ) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     model = MLP(3, [5, 4, 3], activation, output_activation, init="xavier", seed=11)
     for layer in model.layers:  # nonzero biases, so they matter
         for j, n in enumerate(layer.neurons):
@@ -392,7 +394,8 @@ def test_user_modules_get_names_a_default_repr_and_stack() -> None:
 
 
 def test_numpy_inputs_are_accepted() -> None:
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     model = MLP(2, [3, 1], seed=0)
     assert model(np.array([0.5, -1.0])).data == model([0.5, -1.0]).data
     assert MLP(1, [1], seed=0)(np.float64(2.0)).data == MLP(1, [1], seed=0)(2.0).data

@@ -28,7 +28,8 @@ def loss_fn(p):
 
 def _compare_with_torch(make_ours, make_theirs, lr_for_step=None) -> None:
     """Run both optimizers for STEPS steps; parameters must agree to 1e-12 after every step."""
-    torch = pytest.importorskip("torch")
+    import torch
+
     ours = [Value(v) for v in START]
     theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
     opt = make_ours(ours)
