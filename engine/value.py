@@ -435,9 +435,12 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     chain of $n - 1$ additions: a smaller picture and a faster backward.
     """
     inputs = tuple(_checked_value(v, "sum_values") for v in values)
-    return _from_op(
-        math.fsum(v.data for v in inputs), inputs, (1.0,) * len(inputs), "sum"
-    )
+    data = [v.data for v in inputs]
+    try:
+        total = math.fsum(data)
+    except (OverflowError, ValueError):  # fsum refuses overflow and inf - inf: give inf, nan
+        total = sum(data)
+    return _from_op(total, inputs, (1.0,) * len(inputs), "sum")
 
 
 def weighted_sum(

@@ -435,3 +435,15 @@ def test_sigmoid_far_out_keeps_relative_accuracy() -> None:
     leaf.sigmoid().backward()
     exact = math.exp(-40.0) / (1.0 + math.exp(-40.0)) ** 2
     assert math.isclose(leaf.grad, exact, rel_tol=1e-14)
+
+
+def test_sum_values_overflows_to_inf_like_torch() -> None:
+    # math.fsum raises on an intermediate overflow and on inf - inf; the
+    # engine gives what float addition (and torch.sum) gives instead.
+    big = [Value(1e308), Value(1e308), Value(-1.0)]
+    assert sum_values(big).data == math.inf
+    assert torch.tensor([1e308, 1e308, -1.0], dtype=torch.float64).sum().item() == math.inf
+    assert math.isnan(sum_values([Value(math.inf), Value(-math.inf)]).data)
+    assert sum_values([Value(math.inf), 1.0]).data == math.inf
+    # and fsum (one rounding of the exact sum) wherever it applies
+    assert sum_values([0.1, 0.2, -0.3]).data == math.fsum([0.1, 0.2, -0.3])
