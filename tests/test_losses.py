@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from engine import Value, gradcheck
@@ -239,3 +241,50 @@ def test_numpy_inputs_are_accepted() -> None:
         cross_entropy(np.array([1.0, 2.0]), np.int64(1)).data == cross_entropy([1.0, 2.0], 1).data
     )
     assert mse(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]], dtype=np.float32)).data == 2.5
+
+
+# -- central differences and properties ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda a, b, c: mse([a, b, c], [0.5, -1.0, 2.0]),
+        lambda a, b, c: sse([[a, b], [c, a]], [[1.0, 0.0], [0.0, 1.0]]),
+        lambda a, b, c: rmse([a, b, c], [0.5, -1.0, 2.0]),
+        lambda a, b, c: mae([a, b, c], [0.5, -1.0, 2.0]),
+        lambda a, b, c: binary_cross_entropy([a.sigmoid(), b.sigmoid()], [1.0, 0.3]) * c,
+        lambda a, b, c: binary_cross_entropy_with_logits([a, b, c], [1.0, 0.0, 0.6]),
+        lambda a, b, c: cross_entropy([[a, b, c], [c, b, a]], [0, 2]),
+        lambda a, b, c: hinge([a, b, c], [1, -1, 1]),
+    ],
+)
+def test_loss_gradients_pass_gradcheck(loss) -> None:
+    assert gradcheck(loss, [0.3, -0.45, 1.2])
+
+
+finite = st.floats(min_value=-50, max_value=50, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(finite, min_size=1, max_size=6), st.floats(min_value=-900, max_value=900))
+def test_softmax_sums_to_one_and_ignores_shifts(logits: list[float], shift: float) -> None:
+    probs = [p.data for p in softmax(logits)]
+    assert math.isclose(sum(probs), 1.0, rel_tol=1e-12)
+    shifted = [p.data for p in softmax([z + shift for z in logits])]
+    for a, b in zip(probs, shifted, strict=True):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(finite, min_size=2, max_size=6), st.data())
+def test_cross_entropy_gradient_is_softmax_minus_one_hot(logits: list[float], data) -> None:
+    target = data.draw(st.integers(min_value=0, max_value=len(logits) - 1))
+    z = [Value(v) for v in logits]
+    loss = cross_entropy(z, target)
+    loss.backward()
+    assert loss.data >= 0.0
+    probs = [p.data for p in softmax(logits)]
+    for i, (v, p) in enumerate(zip(z, probs, strict=True)):
+        assert math.isclose(v.grad, p - (i == target), rel_tol=1e-9, abs_tol=1e-12)
+    assert abs(sum(v.grad for v in z)) < 1e-12
