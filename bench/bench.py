@@ -1,0 +1,329 @@
+r"""How fast is chainrule? Timings and memory against micrograd and plain floats.
+
+Run from the repository root::
+
+    python bench/bench.py              # the full run (about a minute)
+    python bench/bench.py --quick      # fewer repeats, a 100,000-deep chain
+    python bench/bench.py --repeat 9   # more repeats of the training step
+
+It prints one table (see ``bench/README.md`` for what each figure means):
+
+1. **sanity**: the demo loss at the shared initial weights, for chainrule,
+   micrograd and the hand-written float version (they must agree), and the
+   largest difference between their gradients;
+2. **one training step** of micrograd's demo (``MLP(2, [16, 16, 1])``, 100
+   moons points, hinge loss + L2, full-batch SGD): the median time of each
+   implementation and its ratio to chainrule;
+3. **memory**: bytes per graph node (``tracemalloc``) for the same graph of
+   elementary operations built by both libraries, and the size of one demo
+   step's whole graph;
+4. **a deep chain** of a million operations: forward and backward time, and
+   whether memory returns to where it was once the chain is dropped;
+5. **operations per second**, forward and backward, on that chain.
+
+micrograd 0.1.0 must be installed (``pip install micrograd==0.1.0``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `import workload`
+
+try:
+    import micrograd  # noqa: F401
+    from micrograd.engine import Value as MicrogradValue
+except ImportError:
+    sys.exit(
+        "bench.py compares chainrule with micrograd, which is not installed:\n"
+        "    pip install micrograd==0.1.0"
+    )
+
+from workload import (  # noqa: E402
+    ChainruleStep,
+    FloatStep,
+    MicrogradStep,
+    make_problem,
+    model_weights,
+)
+
+from engine import Value, topological_order  # noqa: E402
+
+# -- timing ---------------------------------------------------------------------
+
+
+def time_steps(step: Callable[[], object], repeat: int, gc_enabled: bool = True) -> float:
+    """Median seconds of ``repeat`` consecutive calls of ``step``, after one untimed warm-up.
+
+    The heap is collected once before the warm-up. With the collector on,
+    steps follow each other as in a training loop, so each step also pays
+    for collecting whatever its predecessor left behind (micrograd leaves
+    reference cycles; chainrule leaves none). With ``gc_enabled=False`` the
+    collector is off during each step and ``gc.collect()`` runs, untimed,
+    between steps, as a program that disables the collector must do.
+    """
+    gc.collect()
+    step()  # warm-up: first-call costs are not the step's
+    samples = []
+    for _ in range(repeat):
+        if not gc_enabled:
+            gc.collect()
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            step()
+            samples.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return statistics.median(samples)
+
+
+def time_all_steps(repeat: int) -> dict[str, float]:
+    """Median seconds per training step for each implementation, all from the same weights."""
+    X, y = make_problem()
+    chainrule = ChainruleStep(X, y)
+    weights = model_weights(chainrule.model)
+    return {
+        "chainrule": time_steps(chainrule.step, repeat),
+        "chainrule, gc.disable()": time_steps(ChainruleStep(X, y).step, repeat, False),
+        "micrograd 0.1.0 as shipped": time_steps(MicrogradStep(weights, X, y).step, repeat),
+        "micrograd 0.1.0, gc.disable()": time_steps(
+            MicrogradStep(weights, X, y).step, repeat, False
+        ),
+        "plain floats, backward by hand": time_steps(FloatStep(weights, X, y).step, repeat),
+    }
+
+
+def sanity() -> tuple[dict[str, float], dict[str, float]]:
+    """The demo loss at the shared weights, and each gradient's largest gap to chainrule's."""
+    X, y = make_problem()
+    chainrule = ChainruleStep(X, y)
+    weights = model_weights(chainrule.model)
+    results = {
+        "chainrule": chainrule.loss_and_gradients(),
+        "micrograd": MicrogradStep(weights, X, y).loss_and_gradients(),
+        "floats": FloatStep(weights, X, y).loss_and_gradients(),
+    }
+    reference = results["chainrule"][1]
+    scale = max(abs(g) for g in reference)
+    losses = {name: loss for name, (loss, _) in results.items()}
+    gaps = {
+        name: max(abs(a - b) for a, b in zip(grads, reference, strict=True)) / scale
+        for name, (_, grads) in results.items()
+    }
+    return losses, gaps
+
+
+# -- memory ---------------------------------------------------------------------
+
+
+def elementary_graph(value_type: type, n: int) -> object:
+    """``n`` alternating products and sums on two leaves: the same graph in either library."""
+    a, b = value_type(0.5), value_type(1.5)
+    out = a
+    for i in range(n):
+        out = out * b if i % 2 == 0 else out + a
+    return out
+
+
+def traced_bytes(build: Callable[[], object]) -> int:
+    """Bytes still allocated after ``build()``, while its result is alive (``tracemalloc``)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = build()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del result
+    gc.collect()
+    return after - before
+
+
+def bytes_per_node(n: int) -> dict[str, float]:
+    """Memory per node of the same ``n``-node graph in chainrule and micrograd.
+
+    The graph is a chain, and micrograd's recursive ``backward`` is never
+    called on it, so its depth does not matter here.
+    """
+    return {
+        "chainrule": traced_bytes(lambda: elementary_graph(Value, n)) / n,
+        "micrograd": traced_bytes(lambda: elementary_graph(MicrogradValue, n)) / n,
+    }
+
+
+def demo_graph_sizes() -> dict[str, tuple[int, int]]:
+    """(nodes, bytes) of one demo step's whole graph, for chainrule and micrograd."""
+    X, y = make_problem()
+    chainrule = ChainruleStep(X, y)
+    micrograd_step = MicrogradStep(model_weights(chainrule.model), X, y)
+    sizes = {}
+    for name, loss in (("chainrule", chainrule.loss), ("micrograd", micrograd_step.loss)):
+        size = traced_bytes(loss)
+        sizes[name] = (count_nodes(loss()), size)
+    return sizes
+
+
+def count_nodes(root: object) -> int:
+    """Nodes in a graph (leaves included), walked iteratively for either library."""
+    if isinstance(root, Value):
+        return len(topological_order(root))
+    seen, stack = {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        for child in node._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
+
+
+# -- a deep chain -----------------------------------------------------------------
+
+
+def deep_chain(depth: int) -> dict[str, float]:
+    r"""Forward and backward through ``depth`` multiplications $y \leftarrow y \cdot c$.
+
+    Also checks the gradient ($\partial y / \partial x = c^{\text{depth}}$) and
+    that every node is freed once the chain is dropped: the interpreter holds
+    as many memory blocks as before building it.
+    """
+    gc.collect()  # (this also empties the interpreter's free lists of floats and tuples)
+    warm_up = Value(1.0)
+    for _ in range(10_000):
+        warm_up = warm_up * warm_up
+    del warm_up  # refills those free lists, so that they are counted before and after alike
+    blocks_before = sys.getallocatedblocks()
+    x, c = Value(1.0), Value(1.0 - 1e-7)
+    start = time.perf_counter()
+    y = x
+    for _ in range(depth):
+        y = y * c
+    forward = time.perf_counter() - start
+    start = time.perf_counter()
+    y.backward()
+    backward = time.perf_counter() - start
+    expected = c.data**depth
+    relative_error = abs(x.grad - expected) / expected
+    start = time.perf_counter()
+    del y
+    free = time.perf_counter() - start
+    del x, c
+    blocks_after = sys.getallocatedblocks()
+    return {
+        "forward": forward,
+        "backward": backward,
+        "free": free,
+        "relative_error": relative_error,
+        "blocks_left": blocks_after - blocks_before,
+    }
+
+
+def micrograd_depth_limit(depth: int = 10_000) -> str:
+    """What micrograd's recursive ``backward`` does on a chain ``depth`` deep."""
+    y = x = MicrogradValue(1.0)
+    for _ in range(depth):
+        y = y * 1.0
+    try:
+        y.backward()
+    except RecursionError:
+        return f"RecursionError at depth {depth:,}"
+    return f"ok at depth {depth:,} (x.grad = {x.grad})"
+
+
+# -- the report --------------------------------------------------------------------
+
+
+def machine() -> str:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{now}; {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()} ({platform.python_implementation()})"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 repeats, a 100,000-deep chain")
+    parser.add_argument("--repeat", type=int, help="training steps timed per implementation")
+    parser.add_argument("--depth", type=int, help="length of the deep chain (default 1,000,000)")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (3 if args.quick else 7)
+    depth = args.depth or (100_000 if args.quick else 1_000_000)
+    nodes = 20_000 if args.quick else 200_000
+    if repeat < 1 or depth < 1:
+        parser.error("--repeat and --depth must be at least 1")
+
+    print("chainrule benchmark:", machine())
+    print()
+    losses, gaps = sanity()
+    print("Sanity: micrograd's demo loss at the same initial weights")
+    for name, loss in losses.items():
+        print(f"  {name:<12} loss {loss!r:<22} max gradient gap {gaps[name]:.1e}")
+    spread = max(losses.values()) - min(losses.values())
+    if spread > 1e-12 * max(losses.values()) or max(gaps.values()) > 1e-12:
+        sys.exit("the three implementations disagree: the timings below would not be comparable")
+
+    steps = time_all_steps(repeat)
+    ours = steps["chainrule"]
+    print()
+    print(f"One SGD step of the demo (MLP(2, [16, 16, 1]), 100 points), median of {repeat}")
+    print(f"  {'implementation':<34}{'ms':>9}   {'time / chainrule':>16}")
+    for name, seconds in steps.items():
+        print(f"  {name:<34}{seconds * 1e3:>9.1f}   {seconds / ours:>15.2f}x")
+
+    per_node = bytes_per_node(nodes)
+    demo = demo_graph_sizes()
+    print()
+    print("Memory (tracemalloc)")
+    print(f"  bytes per node, the same {nodes:,}-node graph of * and +:")
+    for name, size in per_node.items():
+        print(f"    {name:<12}{size:>8.0f} B/node")
+    print("  one demo step's whole graph:")
+    for name, (count, size) in demo.items():
+        print(f"    {name:<12}{count:>8,} nodes {size / 1e6:>8.1f} MB")
+
+    chain = deep_chain(depth)
+    print()
+    print(f"A chain {depth:,} operations deep (y = y * c), chainrule")
+    for phase in ("forward", "backward"):
+        seconds = chain[phase]
+        print(f"  {phase:<9}{seconds:>7.2f} s   {depth / seconds / 1e6:>5.2f} M ops/s")
+    print(f"  free     {chain['free']:>7.2f} s   (refcounting, no gc.collect())")
+    print(f"  dx gradient vs c**depth: relative error {chain['relative_error']:.1e}")
+    print(f"  memory blocks left after del: {chain['blocks_left']:+d}")
+    print(f"  micrograd on a chain: {micrograd_depth_limit()}")
+
+    print()
+    print("Targets (from the issue)")
+    shipped = steps["micrograd 0.1.0 as shipped"] / ours
+    no_gc = steps["micrograd 0.1.0, gc.disable()"] / ours
+    floats = ours / steps["plain floats, backward by hand"]
+    memory = per_node["micrograd"] / per_node["chainrule"]
+    deep = chain["forward"] + chain["backward"]
+    flat = abs(chain["blocks_left"]) < 100
+    rows = [
+        ("step vs micrograd as shipped", f"{shipped:.1f}x faster", ">= 50x", shipped >= 50),
+        ("step vs micrograd, gc.disable()", f"{no_gc:.1f}x faster", ">= 3x", no_gc >= 3),
+        ("step vs plain floats by hand", f"{floats:.1f}x slower", "<= 3x", floats <= 3),
+        ("memory per node", f"1/{memory:.1f} of micrograd", "<= 1/3", memory >= 3),
+        ("deep chain forward + backward", f"{deep:.1f} s", "a few s", deep < 10),
+        ("memory after the deep chain", "flat" if flat else "grew", "flat", flat),
+    ]
+    for label, measured, goal, ok in rows:
+        print(f"  {label:<34}{measured:>22}   target {goal:<8} {'met' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+r"""The benchmark's workload: micrograd's demo step, written three ways.
+
+The problem (micrograd's ``demo.ipynb``): an ``MLP(2, [16, 16, 1])`` with
+ReLU hidden layers classifies 100 "two moons" points with labels $\pm 1$.
+The loss is the mean hinge loss plus an L2 penalty,
+
+$$L = \frac{1}{n} \sum_i \max(0,\ 1 - y_i s_i) + 10^{-4} \sum_p p^2,$$
+
+where $s_i$ is the network's score for point $i$. One *step* is a full-batch
+SGD step: forward (build the graph), ``zero_grad``, ``backward``, and the
+update $p \leftarrow p - \eta\, \partial L / \partial p$.
+
+The same step is implemented
+
+* with chainrule's ``nn`` (``ChainruleStep``),
+* with micrograd 0.1.0 exactly as its demo writes it (``MicrogradStep``),
+* by hand with plain floats: a forward pass and a hand-derived backward pass,
+  no graph at all (``FloatStep``).
+
+All three start from the *same* weights (chainrule's, copied), so they compute
+the same loss and gradients; ``tests/test_speed_invariants.py`` checks that.
+"""
+
+from __future__ import annotations
+
+from operator import mul
+
+from engine import Value, sum_values
+from nn import MLP
+from nn.data import make_moons, to_signed_labels
+from nn.losses import hinge
+from nn.optim import SGD
+
+SIZES = (2, 16, 16, 1)
+"""Layer widths: 2 inputs, two hidden layers of 16 ReLU units, 1 linear output."""
+
+ALPHA = 1e-4
+"""Weight of the L2 penalty."""
+
+LEARNING_RATE = 0.01
+
+Weights = list[list[tuple[list[float], float]]]
+"""``weights[layer][neuron] == (w, b)``: a neuron's input weights and bias, as floats."""
+
+
+def make_problem(n: int = 100, seed: int = 1) -> tuple[list[list[float]], list[float]]:
+    """``n`` two-moons points and their labels as floats $\\pm 1$ (the demo uses noise 0.1)."""
+    X, y = make_moons(n, noise=0.1, seed=seed)
+    return X, [float(label) for label in to_signed_labels(y)]
+
+
+def model_weights(model: MLP) -> Weights:
+    """A chainrule ``MLP``'s weights and biases as floats, to copy into the other versions."""
+    return [
+        [([w.data for w in neuron.w], neuron.b.data) for neuron in layer.neurons]
+        for layer in model.layers
+    ]
+
+
+# -- chainrule ----------------------------------------------------------------
+
+
+class ChainruleStep:
+    """The demo step with chainrule's ``nn``: ``MLP``, ``hinge``, ``SGD``.
+
+    Each neuron is one ``weighted_sum`` node and one ``relu`` node.
+    """
+
+    def __init__(
+        self, X: list[list[float]], y: list[float], seed: int = 1337, lr: float = LEARNING_RATE
+    ) -> None:
+        self.model = MLP(SIZES[0], list(SIZES[1:]), seed=seed)
+        self.params = self.model.parameters()
+        self.optimizer = SGD(self.params, lr=lr)
+        self.X, self.y = X, y
+
+    def loss(self) -> Value:
+        scores = [self.model(x) for x in self.X]
+        reg_loss = ALPHA * sum_values([p * p for p in self.params])
+        return hinge(scores, self.y) + reg_loss
+
+    def loss_and_gradients(self) -> tuple[float, list[float]]:
+        """The loss and $\\partial L / \\partial p$ for every parameter, without updating."""
+        self.optimizer.zero_grad()
+        total = self.loss()
+        total.backward()
+        return total.data, [p.grad for p in self.params]
+
+    def step(self) -> float:
+        """One SGD step: forward, zero_grad, backward, update. Returns the loss before it."""
+        total = self.loss()
+        self.optimizer.zero_grad()
+        total.backward()
+        self.optimizer.step()
+        return total.data
+
+
+# -- micrograd 0.1.0, as its demo writes it ------------------------------------
+
+
+class MicrogradStep:
+    """The demo step with micrograd 0.1.0, written as in its ``demo.ipynb``."""
+
+    def __init__(self, weights: Weights, X: list[list[float]], y: list[float]) -> None:
+        from micrograd.nn import MLP  # optional: bench.py explains how to install it
+
+        self.model = MLP(SIZES[0], list(SIZES[1:]))
+        for layer, layer_weights in zip(self.model.layers, weights, strict=True):
+            for neuron, (ws, b) in zip(layer.neurons, layer_weights, strict=True):
+                for p, w in zip(neuron.w, ws, strict=True):
+                    p.data = w
+                neuron.b.data = b
+        self.X, self.y = X, y
+
+    def loss(self):  # -> micrograd.engine.Value
+        from micrograd.engine import Value as MicrogradValue
+
+        inputs = [list(map(MicrogradValue, xrow)) for xrow in self.X]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.model.parameters())
+        return data_loss + reg_loss
+
+    def loss_and_gradients(self) -> tuple[float, list[float]]:
+        self.model.zero_grad()
+        total = self.loss()
+        total.backward()
+        return total.data, [float(p.grad) for p in self.model.parameters()]
+
+    def step(self, lr: float = LEARNING_RATE) -> float:
+        """One SGD step as the demo writes it. Returns the loss before it."""
+        total = self.loss()
+        self.model.zero_grad()
+        total.backward()
+        for p in self.model.parameters():
+            p.data -= lr * p.grad
+        return total.data
+
+
+# -- plain floats, backward derived by hand --------------------------------------
+
+
+class FloatStep:
+    r"""The demo step with plain floats: no graph, the backward pass written by hand.
+
+    Forward, for each point and layer $l$: $z^l = W^l h^{l-1} + b^l$,
+    $h^l = \operatorname{relu}(z^l)$ (the last layer stays linear), $s = z^L$.
+
+    Backward, with $g = \partial L / \partial z$ of the current layer:
+
+    * output: $g = -y/n$ if $1 - y s > 0$, else 0 (the hinge);
+    * $\partial L / \partial W_{jk} \mathrel{+}= g_j h_k$,
+      $\partial L / \partial b_j \mathrel{+}= g_j$;
+    * $\partial L / \partial h_k = \sum_j g_j W_{jk}$, then through the ReLU:
+      $g_k = \partial L / \partial h_k$ where $z_k > 0$, else 0;
+    * the L2 penalty adds $2 \alpha p$ to every parameter's gradient.
+    """
+
+    def __init__(self, weights: Weights, X: list[list[float]], y: list[float]) -> None:
+        self.w = [[list(ws) for ws, _ in layer] for layer in weights]
+        self.b = [[b for _, b in layer] for layer in weights]
+        self.X, self.y = X, y
+
+    def gradients(self) -> tuple[float, list[list[list[float]]], list[list[float]]]:
+        """The loss, $\\partial L / \\partial W$ and $\\partial L / \\partial b$."""
+        W, B = self.w, self.b
+        grad_w = [[[0.0] * len(ws) for ws in layer] for layer in W]
+        grad_b = [[0.0] * len(layer) for layer in B]
+        n = len(self.X)
+        last = len(W) - 1
+        columns = [list(zip(*layer_w, strict=True)) for layer_w in W]
+        data_loss = 0.0
+        for x, label in zip(self.X, self.y, strict=True):
+            # forward, keeping each layer's input h and pre-activation z
+            h, layer_inputs, pre_activations = x, [], []
+            for i, (layer_w, layer_b) in enumerate(zip(W, B, strict=True)):
+                z = [sum(map(mul, ws, h), b) for ws, b in zip(layer_w, layer_b, strict=True)]
+                layer_inputs.append(h)
+                pre_activations.append(z)
+                h = [zj if zj > 0 else 0.0 for zj in z] if i < last else z
+            margin = 1.0 - label * h[0]
+            if margin <= 0:
+                continue  # relu(margin) = 0: this point adds nothing, not even gradient
+            data_loss += margin
+            # backward: g = dL/dz for the current layer
+            g = [-label / n]
+            for i in range(last, -1, -1):
+                if i < last:
+                    g = [
+                        gj if zj > 0 else 0.0 for gj, zj in zip(g, pre_activations[i], strict=True)
+                    ]
+                h = layer_inputs[i]
+                for gj, row in zip(g, grad_w[i], strict=True):
+                    row[:] = [r + gj * hk for r, hk in zip(row, h, strict=True)]
+                grad_b[i][:] = [gb + gj for gb, gj in zip(grad_b[i], g, strict=True)]
+                if i > 0:  # dL/dh = W^T g, one column of W per input
+                    g = [sum(map(mul, g, column)) for column in columns[i]]
+        # the L2 penalty: alpha * p^2 adds 2 * alpha * p to each gradient
+        reg_loss = 0.0
+        for layer_w, layer_b, layer_gw, layer_gb in zip(W, B, grad_w, grad_b, strict=True):
+            for j, (ws, gws) in enumerate(zip(layer_w, layer_gw, strict=True)):
+                reg_loss += sum(w * w for w in ws) + layer_b[j] * layer_b[j]
+                gws[:] = [gw + 2 * ALPHA * w for gw, w in zip(gws, ws, strict=True)]
+                layer_gb[j] += 2 * ALPHA * layer_b[j]
+        return data_loss / n + ALPHA * reg_loss, grad_w, grad_b
+
+    def loss_and_gradients(self) -> tuple[float, list[float]]:
+        """The loss and the gradients in ``model.parameters()`` order (per neuron: w, then b)."""
+        loss, grad_w, grad_b = self.gradients()
+        flat = [
+            g
+            for layer_gw, layer_gb in zip(grad_w, grad_b, strict=True)
+            for gws, gb in zip(layer_gw, layer_gb, strict=True)
+            for g in (*gws, gb)
+        ]
+        return loss, flat
+
+    def step(self, lr: float = LEARNING_RATE) -> float:
+        """One SGD step on the float weights. Returns the loss before it."""
+        loss, grad_w, grad_b = self.gradients()
+        for layer_w, layer_b, layer_gw, layer_gb in zip(
+            self.w, self.b, grad_w, grad_b, strict=True
+        ):
+            for j, (ws, gws) in enumerate(zip(layer_w, layer_gw, strict=True)):
+                ws[:] = [w - lr * gw for w, gw in zip(ws, gws, strict=True)]
+                layer_b[j] -= lr * layer_gb[j]
+        return loss

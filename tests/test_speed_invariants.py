@@ -1,0 +1,294 @@
+"""The speed-ups changed nothing: same numbers, same graph order, nodes still freed.
+
+No timings here (those live in ``bench/bench.py``). These tests pin down
+what the fast paths must preserve:
+
+* the benchmark's workload (micrograd's demo step) gives the same loss and
+  gradients with chainrule, with PyTorch in float64, with micrograd 0.1.0,
+  and with the hand-derived float backward, to 1e-12 of the largest gradient;
+* fused nodes (``weighted_sum``, ``sum_values``) give exactly the numbers of
+  the elementary graph they replace;
+* ``topological_order`` gives exactly the textbook recursive post-order;
+* every node is freed by reference counting alone (no cycles): checked with
+  weak references while the garbage collector is off;
+* a deep chain runs forward and backward, and ``no_grad`` records nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import math
+import random
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from engine import Value, no_grad, sum_values, topological_order, weighted_sum
+
+TOLERANCE = 1e-12
+
+
+def _load_workload() -> ModuleType:
+    """``bench/workload.py`` (bench is a folder of scripts, not an installed package)."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "workload.py"
+    spec = importlib.util.spec_from_file_location("bench_workload", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+workload = _load_workload()
+
+
+@pytest.fixture(scope="module")
+def problem() -> tuple[list[list[float]], list[float]]:
+    return workload.make_problem()
+
+
+def assert_close(ours: list[float], theirs: list[float]) -> None:
+    """Equal to ``TOLERANCE`` times the largest magnitude (sums in another order differ by ulps)."""
+    assert len(ours) == len(theirs)
+    scale = max(max(map(abs, ours)), max(map(abs, theirs)))
+    assert scale > 0
+    worst = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))
+    assert worst <= TOLERANCE * scale, f"largest gap {worst:.3e} at scale {scale:.3e}"
+
+
+@contextmanager
+def gc_off() -> Iterator[None]:
+    """The garbage collector disabled inside the block (restored after)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# -- the benchmark's workload, four ways --------------------------------------------
+
+
+def torch_loss_and_gradients(
+    weights: list, X: list[list[float]], y: list[float]
+) -> tuple[float, list[float]]:
+    """The demo loss and its gradients in PyTorch float64, in chainrule's parameter order."""
+    import torch
+
+    layers = [
+        (
+            torch.tensor([ws for ws, _ in layer], dtype=torch.float64, requires_grad=True),
+            torch.tensor([b for _, b in layer], dtype=torch.float64, requires_grad=True),
+        )
+        for layer in weights
+    ]
+    h = torch.tensor(X, dtype=torch.float64)
+    for i, (W, b) in enumerate(layers):
+        h = h @ W.T + b
+        if i < len(layers) - 1:
+            h = torch.relu(h)
+    labels = torch.tensor(y, dtype=torch.float64)
+    data_loss = torch.relu(1 - labels * h[:, 0]).mean()
+    reg_loss = workload.ALPHA * sum((p * p).sum() for W, b in layers for p in (W, b))
+    loss = data_loss + reg_loss
+    loss.backward()
+    grads = []
+    for W, b in layers:
+        for j in range(W.shape[0]):
+            grads.extend(W.grad[j].tolist())
+            grads.append(b.grad[j].item())
+    return loss.item(), grads
+
+
+def test_workload_matches_torch_float64(problem) -> None:
+    X, y = problem
+    ours = workload.ChainruleStep(X, y)
+    loss, grads = ours.loss_and_gradients()
+    torch_loss, torch_grads = torch_loss_and_gradients(workload.model_weights(ours.model), X, y)
+    assert math.isclose(loss, torch_loss, rel_tol=TOLERANCE)
+    assert_close(grads, torch_grads)
+    assert sum(1 for g in grads if g != 0) > len(grads) // 2  # a real, non-trivial gradient
+
+
+def test_workload_matches_micrograd(problem) -> None:
+    X, y = problem
+    ours = workload.ChainruleStep(X, y)
+    loss, grads = ours.loss_and_gradients()
+    theirs = workload.MicrogradStep(workload.model_weights(ours.model), X, y)
+    their_loss, their_grads = theirs.loss_and_gradients()
+    assert math.isclose(loss, their_loss, rel_tol=TOLERANCE)
+    assert_close(grads, their_grads)
+
+
+def test_hand_written_float_backward_equals_the_engine(problem) -> None:
+    X, y = problem
+    ours = workload.ChainruleStep(X, y)
+    loss, grads = ours.loss_and_gradients()
+    by_hand = workload.FloatStep(workload.model_weights(ours.model), X, y)
+    hand_loss, hand_grads = by_hand.loss_and_gradients()
+    assert math.isclose(loss, hand_loss, rel_tol=TOLERANCE)
+    assert_close(grads, hand_grads)
+
+
+def test_three_training_steps_stay_together(problem) -> None:
+    """The timed step (forward, zero_grad, backward, update) moves every version alike."""
+    X, y = problem[0][:30], problem[1][:30]  # 30 points keep micrograd's steps short
+    ours = workload.ChainruleStep(X, y)
+    weights = workload.model_weights(ours.model)
+    others = [workload.MicrogradStep(weights, X, y), workload.FloatStep(weights, X, y)]
+    for _ in range(3):
+        loss = ours.step()
+        for other in others:
+            assert math.isclose(other.step(), loss, rel_tol=TOLERANCE)
+    ours_now = [
+        p for layer in workload.model_weights(ours.model) for ws, b in layer for p in (*ws, b)
+    ]
+    float_now = [
+        p
+        for ws_layer, b_layer in zip(others[1].w, others[1].b, strict=True)
+        for ws, b in zip(ws_layer, b_layer, strict=True)
+        for p in (*ws, b)
+    ]
+    micrograd_now = [p.data for p in others[0].model.parameters()]
+    assert ours_now != [p for layer in weights for ws, b in layer for p in (*ws, b)]  # it moved
+    assert_close(ours_now, float_now)
+    assert_close(ours_now, micrograd_now)
+
+
+# -- fused nodes give the numbers of the graph they replace ------------------------------
+
+
+def test_weighted_sum_equals_the_chain_of_products_and_sums() -> None:
+    rng = random.Random(3)
+    for n in (1, 2, 7, 16):
+        w = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+        x = [Value(rng.uniform(-2, 2)) for _ in range(n)]
+        b = Value(rng.uniform(-1, 1))
+        fused = weighted_sum(w, x, b).tanh()
+        fused.backward()
+        fused_grads = [v.grad for v in (*w, *x, b)]
+        for v in (*w, *x, b):
+            v.grad = 0.0
+        z = b
+        for wi, xi in zip(w, x, strict=True):
+            z = z + wi * xi  # (b + w0 x0) + w1 x1 + ...: the fused node's order
+        chained = z.tanh()
+        chained.backward()
+        assert fused.data == chained.data  # the same floats, not just close
+        assert fused_grads == [v.grad for v in (*w, *x, b)]
+        assert len(topological_order(fused)) == 2 * n + 3  # leaves, one w·x+b, one tanh
+
+
+def test_weighted_sum_converts_numbers_and_rejects_other_types() -> None:
+    w = [Value(2.0), Value(-1.0)]
+    z = weighted_sum(w, [3, 4.0], 1)  # numbers take the slow path: constant leaves
+    assert z.data == 3.0
+    assert all(isinstance(v, Value) for v in z.inputs)
+    with pytest.raises(TypeError, match="weighted_sum"):
+        weighted_sum(w, [Value(1.0), "2"], 0.0)
+    with pytest.raises(TypeError, match="weighted_sum"):
+        weighted_sum([Value(1.0), [2.0]], [1.0, 2.0], 0.0)
+
+
+def test_sum_values_equals_the_chain_of_additions_on_exact_values() -> None:
+    values = [Value(float(k)) for k in range(-5, 20)]
+    fused = sum_values(values) * 3
+    fused.backward()
+    assert fused.data == 3 * sum(range(-5, 20))
+    assert [v.grad for v in values] == [3.0] * len(values)
+
+
+# -- the graph walk: the textbook order, iteratively ---------------------------------------
+
+
+def recursive_post_order(root: Value) -> list[Value]:
+    """The textbook definition: visit the inputs (last first), then append the node."""
+    order: list[Value] = []
+    visited: set[int] = set()
+
+    def visit(node: Value) -> None:
+        if id(node) in visited:
+            return
+        visited.add(id(node))
+        for child in reversed(node.inputs):
+            visit(child)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+def random_graph(rng: random.Random) -> Value:
+    """A random small DAG with reuse and fan-out, made of unary, binary and n-ary ops."""
+    nodes = [Value(rng.uniform(0.5, 1.5)) for _ in range(rng.randint(1, 4))]
+    for _ in range(rng.randint(1, 40)):
+        kind = rng.randrange(4)
+        if kind == 0:
+            nodes.append(rng.choice(nodes).tanh())
+        elif kind == 1:
+            nodes.append(rng.choice(nodes) * rng.choice(nodes))
+        elif kind == 2:
+            nodes.append(sum_values(rng.choices(nodes, k=rng.randint(1, 4))))
+        else:
+            k = rng.randint(1, 3)
+            nodes.append(weighted_sum(rng.choices(nodes, k=k), rng.choices(nodes, k=k), 0.5))
+    return nodes[-1]
+
+
+def test_topological_order_is_the_recursive_post_order() -> None:
+    rng = random.Random(11)
+    for _ in range(200):
+        root = random_graph(rng)
+        order = topological_order(root)
+        assert [id(v) for v in order] == [id(v) for v in recursive_post_order(root)]
+        position = {id(v): i for i, v in enumerate(order)}
+        assert all(position[id(c)] < position[id(v)] for v in order for c in v.inputs)
+
+
+# -- memory: freed by reference counting -----------------------------------------------------
+
+
+def test_the_demo_graph_is_freed_by_reference_counting(problem) -> None:
+    """No node is part of a cycle: with the collector off, dropping the loss frees them all."""
+    X, y = problem
+    step = workload.ChainruleStep(X[:10], y[:10])
+    parameters = {id(p) for p in step.params}
+    with gc_off():
+        loss = step.loss()
+        loss.backward()
+        watched = [weakref.ref(v) for v in topological_order(loss) if id(v) not in parameters]
+        assert len(watched) > 500
+        assert all(ref() is not None for ref in watched)
+        del loss
+        alive = sum(1 for ref in watched if ref() is not None)
+    assert alive == 0
+
+
+def test_a_deep_chain_runs_and_frees_itself() -> None:
+    depth = 200_000
+    x, c = Value(1.0), Value(1.0 - 1e-6)
+    with gc_off():
+        y = x
+        for _ in range(depth):
+            y = y * c
+        middle = weakref.ref(y.inputs[0].inputs[0])
+        y.backward()
+        assert math.isclose(x.grad, c.data**depth, rel_tol=1e-9)
+        assert math.isclose(c.grad, depth * c.data ** (depth - 1), rel_tol=1e-9)
+        del y
+        assert middle() is None
+
+
+def test_no_grad_records_nothing_and_computes_the_same(problem) -> None:
+    X, y = problem
+    step = workload.ChainruleStep(X, y)
+    with_graph = [step.model(x).data for x in X]
+    with no_grad():
+        scores = [step.model(x) for x in X]
+    assert [s.data for s in scores] == with_graph
+    assert all(s.inputs == () and s.local_grads == () for s in scores)
