@@ -51,6 +51,7 @@ except ImportError:
 
 from workload import (  # noqa: E402
     ChainruleStep,
+    EngineStep,
     FloatStep,
     MicrogradStep,
     make_problem,
@@ -96,6 +97,7 @@ def time_all_steps(repeat: int) -> dict[str, float]:
     return {
         "chainrule": time_steps(chainrule.step, repeat),
         "chainrule, gc.disable()": time_steps(ChainruleStep(X, y).step, repeat, False),
+        "chainrule engine only (no nn)": time_steps(EngineStep(X, y).step, repeat),
         "micrograd 0.1.0 as shipped": time_steps(MicrogradStep(weights, X, y).step, repeat),
         "micrograd 0.1.0, gc.disable()": time_steps(
             MicrogradStep(weights, X, y).step, repeat, False

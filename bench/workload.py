@@ -12,7 +12,8 @@ update $p \leftarrow p - \eta\, \partial L / \partial p$.
 
 The same step is implemented
 
-* with chainrule's ``nn`` (``ChainruleStep``),
+* with chainrule's ``nn`` (``ChainruleStep``), and with the same graph
+  built by ``engine`` calls alone (``EngineStep``),
 * with micrograd 0.1.0 exactly as its demo writes it (``MicrogradStep``),
 * by hand with plain floats: a forward pass and a hand-derived backward pass,
   no graph at all (``FloatStep``).
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from operator import mul
 
-from engine import Value, sum_values
+from engine import Value, sum_values, weighted_sum
 from nn import MLP
 from nn.data import make_moons, to_signed_labels
 from nn.losses import hinge
@@ -93,6 +94,30 @@ class ChainruleStep:
         total.backward()
         self.optimizer.step()
         return total.data
+
+
+class EngineStep(ChainruleStep):
+    """The same step with the network's forward pass written with ``engine`` alone.
+
+    Each neuron is ``weighted_sum(n.w, inputs, n.b)`` then ``.relu()``: the
+    same parameters and the very same graph as ``ChainruleStep``, without
+    the ``nn.Module`` calls and their input checks. The difference between
+    the two timings is what the convenience of ``nn`` costs.
+    """
+
+    def score(self, x: list[float]) -> Value:
+        layers = self.model.layers
+        h = [Value(coordinate) for coordinate in x]
+        for i, layer in enumerate(layers):
+            h = [weighted_sum(n.w, h, n.b) for n in layer.neurons]
+            if i < len(layers) - 1:
+                h = [z.relu() for z in h]
+        return h[0]
+
+    def loss(self) -> Value:
+        scores = [self.score(x) for x in self.X]
+        reg_loss = ALPHA * sum_values([p * p for p in self.params])
+        return hinge(scores, self.y) + reg_loss
 
 
 # -- micrograd 0.1.0, as its demo writes it ------------------------------------

@@ -115,6 +115,16 @@ def test_workload_matches_torch_float64(problem) -> None:
     assert sum(1 for g in grads if g != 0) > len(grads) // 2  # a real, non-trivial gradient
 
 
+def test_engine_only_forward_builds_the_same_graph_as_nn(problem) -> None:
+    X, y = problem
+    with_nn = workload.ChainruleStep(X, y)
+    engine_only = workload.EngineStep(X, y)
+    loss, grads = with_nn.loss_and_gradients()
+    assert engine_only.loss_and_gradients() == (loss, grads)  # exactly: the same nodes
+    ops = [v.op for v in topological_order(with_nn.loss())]
+    assert ops == [v.op for v in topological_order(engine_only.loss())]
+
+
 def test_workload_matches_micrograd(problem) -> None:
     X, y = problem
     ours = workload.ChainruleStep(X, y)
