@@ -167,7 +167,9 @@ class Value:
         a, b = self.data, other.data
         if b == 0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return _from_op(a / b, (self, other), (1.0 / b, -a / (b * b)), "/")
+        quotient = a / b
+        # -a / b^2 as -(a / b) / b: b * b underflows to 0 for a tiny b (1e-200)
+        return _from_op(quotient, (self, other), (1.0 / b, -quotient / b), "/")
 
     def __rtruediv__(self, other: Number) -> Value:
         """``number / value``."""
@@ -421,10 +423,14 @@ def maximum(*values: Value | Number) -> Value:
     if not values:
         raise ValueError("maximum needs at least one value")
     inputs = tuple(_checked_value(v, "maximum") for v in values)
-    largest = max(v.data for v in inputs)
-    ties = sum(1 for v in inputs if v.data == largest)
-    share = 1.0 / ties
-    local_grads = tuple(share if v.data == largest else 0.0 for v in inputs)
+    data = [v.data for v in inputs]
+    if any(map(math.isnan, data)):  # NaN wins and takes the gradient, as in torch.max
+        largest, winners = math.nan, [math.isnan(x) for x in data]
+    else:
+        largest = max(data)
+        winners = [x == largest for x in data]
+    share = 1.0 / sum(winners)
+    local_grads = tuple(share if won else 0.0 for won in winners)
     return _from_op(largest, inputs, local_grads, "max")
 
 

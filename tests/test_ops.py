@@ -283,7 +283,8 @@ def test_local_grads_are_recorded_per_input() -> None:
     out = a / b
     assert out.op == "/"
     assert out.inputs == (a, b)
-    assert out.local_grads == (1.0 / -3.0, -2.0 / 9.0)
+    assert out.local_grads[0] == 1.0 / -3.0
+    assert math.isclose(out.local_grads[1], -2.0 / 9.0, rel_tol=1e-15)
     z = weighted_sum([a, b], [5.0, 7.0], 1.0)
     assert z.op == "w·x+b"
     assert z.data == 2.0 * 5.0 + -3.0 * 7.0 + 1.0
@@ -447,3 +448,33 @@ def test_sum_values_overflows_to_inf_like_torch() -> None:
     assert sum_values([Value(math.inf), 1.0]).data == math.inf
     # and fsum (one rounding of the exact sum) wherever it applies
     assert sum_values([0.1, 0.2, -0.3]).data == math.fsum([0.1, 0.2, -0.3])
+
+
+@pytest.mark.parametrize("b", [1e-200, -1e-200, 5e-324])
+def test_division_by_a_tiny_number_overflows_like_torch(b: float) -> None:
+    # the local derivative -a / b^2 must not compute b * b, which is 0.0 here
+    for numerator in (Value(1.0), 1.0):
+        denominator = Value(b)
+        out = numerator / denominator
+        out.backward()
+        t = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+        y = 1.0 / t
+        y.backward()
+        assert out.data == y.item()
+        assert denominator.grad == t.grad.item() == -math.inf
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 0, 2)])
+def test_maximum_with_nan_is_nan_like_torch(order: tuple[int, ...]) -> None:
+    # Python's max(nan, 1.0) is nan but max(1.0, nan) is 1.0; torch.max (and
+    # the engine) give nan whatever the order, and send the gradient to the NaN.
+    data = [math.nan, 1.0, 3.0]
+    leaves = [Value(data[i]) for i in order]
+    out = maximum(*leaves)
+    out.backward()
+    ts = [torch.tensor(data[i], dtype=torch.float64, requires_grad=True) for i in order]
+    y = stack_max(*ts)
+    y.backward()
+    assert math.isnan(out.data) and math.isnan(y.item())
+    assert [leaf.grad for leaf in leaves] == [t.grad.item() for t in ts]
+    assert sorted(leaf.grad for leaf in leaves) == [0.0, 0.0, 1.0]

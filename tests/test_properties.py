@@ -373,3 +373,48 @@ def test_topological_order_is_valid(graph: Graph) -> None:
     for node in order:
         for child in node.inputs:
             assert position[id(child)] < position[id(node)]
+
+
+# -- activations over every finite float ---------------------------------------------------
+
+ACTIVATIONS = {
+    "exp": (Value.exp, torch.exp),
+    "tanh": (Value.tanh, torch.tanh),
+    "sigmoid": (Value.sigmoid, torch.sigmoid),
+    "relu": (Value.relu, torch.relu),
+    "leaky_relu": (Value.leaky_relu, F.leaky_relu),
+    "elu": (Value.elu, F.elu),
+    # PyTorch's default softplus is x itself above 20, within 2e-9 of exact
+    "softplus": (Value.softplus, F.softplus),
+    "silu": (Value.silu, F.silu),
+    "dsilu": (Value.dsilu, torch_dsilu),
+    "hard_sigmoid": (Value.hard_sigmoid, lambda t: torch.clamp(t / 6.0 + 0.5, 0.0, 1.0)),
+    "step": (Value.step, torch_binary_step),
+    "sign": (Value.sign, torch_sign_step),
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(sorted(ACTIVATIONS)),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+def test_activations_are_total_and_match_torch(name: str, x: float) -> None:
+    engine_fn, torch_fn = ACTIVATIONS[name]
+    leaf = Value(x)
+    out = engine_fn(leaf)  # never OverflowError, at any finite x
+    out.backward()
+    assert not math.isnan(out.data) and not math.isnan(leaf.grad)
+    if name != "exp":
+        assert math.isfinite(leaf.grad)
+    if name in ("step", "sign"):
+        assume(x != 0.0)  # torch.sign(0) is 0; the steps are 1 there (tested elsewhere)
+    if name == "hard_sigmoid":
+        assume(abs(x) != 3.0)  # clamp's slope at its ends is not PyTorch's kink convention
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = torch_fn(t)
+    (slope,) = torch.autograd.grad(y, t)
+    # PyTorch computes 1 - sigmoid(x) and 1 - tanh(x)^2 by subtraction, exact
+    # only to about 1e-16 absolute, hence the absolute tolerance.
+    assert math.isclose(out.data, y.item(), rel_tol=1e-9, abs_tol=1e-12)
+    assert math.isclose(leaf.grad, slope.item(), rel_tol=1e-9, abs_tol=1e-12)
