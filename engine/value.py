@@ -459,10 +459,11 @@ def weighted_sum(
     of a first layer) become constant leaves.
     """
     weights, inputs = tuple(weights), tuple(inputs)
-    if not (_all_values(weights) and _all_values(inputs)):  # numbers, or a wrong type
+    if not (_all_values(weights) and _all_values(inputs) and isinstance(bias, Value)):
+        # numbers become constant leaves; anything else is a TypeError naming the op
         weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
         inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
-    bias = _checked_value(bias, "weighted_sum")
+        bias = _checked_value(bias, "weighted_sum")
     if len(weights) != len(inputs):
         raise ValueError(
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
