@@ -440,7 +440,9 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     The same result as Python's ``sum``, but one graph node instead of a
     chain of $n - 1$ additions: a smaller picture and a faster backward.
     """
-    inputs = tuple(_checked_value(v, "sum_values") for v in values)
+    inputs = tuple(values)
+    if not _all_values(inputs):  # numbers become constant leaves; other types a TypeError
+        inputs = tuple(_checked_value(v, "sum_values") for v in inputs)
     data = [v.data for v in inputs]
     try:
         total = math.fsum(data)
