@@ -49,16 +49,26 @@ def away(x: float, point: float, sensitivity: float) -> bool:
     return abs(x - point) > 1e-3 + 1e-5 * sensitivity
 
 
-def anywhere(xs: Sequence[float], param: float, ss: Sequence[float], idx: Sequence[int]) -> bool:
+@dataclass(frozen=True)
+class Args:
+    """What a guard sees about one step's arguments."""
+
+    xs: Sequence[float]  # their values
+    sensitivities: Sequence[float]  # how fast each moves when a leaf moves
+    nodes: Sequence[int]  # which nodes they are (the same node may come twice)
+    param: float  # the step's number parameter
+
+
+def anywhere(a: Args) -> bool:
     """A smooth operation defined everywhere."""
     return True
 
 
-def no_kink_at_zero(xs: Sequence[float], param: float, ss: Sequence[float], idx) -> bool:
-    return away(xs[0], 0.0, ss[0])
+def no_kink_at_zero(a: Args) -> bool:
+    return away(a.xs[0], 0.0, a.sensitivities[0])
 
 
-def moderate(bound: float) -> Callable[..., bool]:
+def moderate(bound: float) -> Callable[[Args], bool]:
     """Inputs with |x| <= bound.
 
     Used for tanh (bound 6) and the sigmoid family (bound 12): beyond that,
@@ -67,45 +77,46 @@ def moderate(bound: float) -> Callable[..., bool]:
     sigmoid(-x)), and the two libraries would differ by more than 1e-9.
     """
 
-    def check(xs: Sequence[float], param: float, ss: Sequence[float], idx) -> bool:
-        return abs(xs[0]) <= bound
+    def check(a: Args) -> bool:
+        return abs(a.xs[0]) <= bound
 
     return check
 
 
-def nonzero_denominator(xs, param, ss, idx) -> bool:
-    return abs(xs[-1]) >= 0.1
+def nonzero_denominator(a: Args) -> bool:
+    return abs(a.xs[-1]) >= 0.1
 
 
-def positive_log_input(xs, param, ss, idx) -> bool:
-    return xs[0] >= 0.1
+def positive_log_input(a: Args) -> bool:
+    return a.xs[0] >= 0.1
 
 
-def power_domain(xs, param, ss, idx) -> bool:
+def power_domain(a: Args) -> bool:
     """Away from 0 for negative powers, positive bases for fractional ones."""
-    x = xs[0]
-    if not float(param).is_integer():
+    x = a.xs[0]
+    if not float(a.param).is_integer():
         return x >= 0.1
-    return param >= 0 or abs(x) >= 0.1
+    return a.param >= 0 or abs(x) >= 0.1
 
 
-def value_power_domain(xs, param, ss, idx) -> bool:
-    return xs[0] >= 0.1 and abs(xs[1]) <= 4.0
+def value_power_domain(a: Args) -> bool:
+    return a.xs[0] >= 0.1 and abs(a.xs[1]) <= 4.0
 
 
-def hard_sigmoid_domain(xs, param, ss, idx) -> bool:
-    return away(xs[0], -3.0, ss[0]) and away(xs[0], 3.0, ss[0])
+def hard_sigmoid_domain(a: Args) -> bool:
+    return away(a.xs[0], -3.0, a.sensitivities[0]) and away(a.xs[0], 3.0, a.sensitivities[0])
 
 
-def no_ties(xs, param, ss, idx) -> bool:
+def no_ties(a: Args) -> bool:
     """The largest input is one node (possibly passed twice), clearly above the rest."""
-    top = max(xs)
-    winners = {i for i, x in zip(idx, xs, strict=True) if x == top}
+    top = max(a.xs)
+    rows = list(zip(a.nodes, a.xs, a.sensitivities, strict=True))
+    winners = {node for node, x, _ in rows if x == top}
     if len(winners) > 1:
         return False
     (winner,) = winners
-    s_top = max(s for i, s in zip(idx, ss, strict=True) if i == winner)
-    return all(i == winner or away(x, top, s + s_top) for i, x, s in zip(idx, xs, ss, strict=True))
+    s_top = max(s for node, _, s in rows if node == winner)
+    return all(node == winner or away(x, top, s + s_top) for node, x, s in rows)
 
 
 def torch_dsilu(t: Tensor) -> Tensor:
@@ -138,7 +149,7 @@ class Op:
     arities: tuple[int, ...]
     engine: Callable[[list[Value], float], Value]
     torch: Callable[[list[Tensor], float], Tensor]
-    safe: Callable[..., bool] = anywhere
+    safe: Callable[[Args], bool] = anywhere
     params: tuple[float, ...] = (0.0,)
 
 
@@ -263,7 +274,7 @@ def build_engine(graph: Graph, leaves: Sequence[Value], checked: bool = False) -
         if checked:
             xs = [a.data for a in args]
             ss = [sensitivity[id(a)] for a in args]
-            assume(op.safe(xs, step.param, ss, step.args))
+            assume(op.safe(Args(xs, ss, step.args, step.param)))
         out = op.engine(args, step.param)
         if checked:
             assume(math.isfinite(out.data) and abs(out.data) <= VALUE_BOUND)
