@@ -63,47 +63,51 @@ from engine import Value, topological_order  # noqa: E402
 # -- timing ---------------------------------------------------------------------
 
 
-def time_steps(step: Callable[[], object], repeat: int, gc_enabled: bool = True) -> float:
-    """Median seconds of ``repeat`` consecutive calls of ``step``, after one untimed warm-up.
+def time_step(step: Callable[[], object], gc_enabled: bool = True) -> float:
+    """Seconds of one training step that follows another step of the same implementation.
 
-    The heap is collected once before the warm-up. With the collector on,
-    steps follow each other as in a training loop, so each step also pays
-    for collecting whatever its predecessor left behind (micrograd leaves
-    reference cycles; chainrule leaves none). With ``gc_enabled=False`` the
-    collector is off during each step and ``gc.collect()`` runs, untimed,
-    between steps, as a program that disables the collector must do.
+    The heap is collected, then one untimed step runs, then the timed one:
+    as in a training loop, the timed step pays for collecting whatever its
+    predecessor left behind (micrograd leaves its graph as reference cycles;
+    chainrule leaves nothing). With ``gc_enabled=False`` the collector is
+    off during the timed step and the predecessor's garbage is collected
+    before it, untimed, as a program that disables the collector must do.
     """
     gc.collect()
-    step()  # warm-up: first-call costs are not the step's
-    samples = []
-    for _ in range(repeat):
-        if not gc_enabled:
-            gc.collect()
-            gc.disable()
-        try:
-            start = time.perf_counter()
-            step()
-            samples.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return statistics.median(samples)
+    step()
+    if not gc_enabled:
+        gc.collect()
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        step()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
 def time_all_steps(repeat: int) -> dict[str, float]:
-    """Median seconds per training step for each implementation, all from the same weights."""
+    """Median seconds per training step for each implementation, all from the same weights.
+
+    The implementations take turns, one timed step each per round, so that
+    a busy moment of the machine slows all of them alike.
+    """
     X, y = make_problem()
     chainrule = ChainruleStep(X, y)
     weights = model_weights(chainrule.model)
-    return {
-        "chainrule": time_steps(chainrule.step, repeat),
-        "chainrule, gc.disable()": time_steps(ChainruleStep(X, y).step, repeat, False),
-        "chainrule engine only (no nn)": time_steps(EngineStep(X, y).step, repeat),
-        "micrograd 0.1.0 as shipped": time_steps(MicrogradStep(weights, X, y).step, repeat),
-        "micrograd 0.1.0, gc.disable()": time_steps(
-            MicrogradStep(weights, X, y).step, repeat, False
-        ),
-        "plain floats, backward by hand": time_steps(FloatStep(weights, X, y).step, repeat),
+    contenders: dict[str, tuple[Callable[[], object], bool]] = {
+        "chainrule": (chainrule.step, True),
+        "chainrule, gc.disable()": (ChainruleStep(X, y).step, False),
+        "chainrule engine only (no nn)": (EngineStep(X, y).step, True),
+        "micrograd 0.1.0 as shipped": (MicrogradStep(weights, X, y).step, True),
+        "micrograd 0.1.0, gc.disable()": (MicrogradStep(weights, X, y).step, False),
+        "plain floats, backward by hand": (FloatStep(weights, X, y).step, True),
     }
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, (step, gc_enabled) in contenders.items():
+            samples[name].append(time_step(step, gc_enabled))
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def sanity() -> tuple[dict[str, float], dict[str, float]]:
