@@ -265,8 +265,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, help="training steps timed per implementation")
     parser.add_argument("--depth", type=int, help="length of the deep chain (default 1,000,000)")
     args = parser.parse_args(argv)
-    repeat = args.repeat or (3 if args.quick else 7)
-    depth = args.depth or (100_000 if args.quick else 1_000_000)
+    repeat = args.repeat if args.repeat is not None else 3 if args.quick else 7
+    depth = args.depth if args.depth is not None else 100_000 if args.quick else 1_000_000
     nodes = 20_000 if args.quick else 200_000
     if repeat < 1 or depth < 1:
         parser.error("--repeat and --depth must be at least 1")
