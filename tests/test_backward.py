@@ -136,6 +136,13 @@ def test_order_when_an_input_is_also_reached_another_way() -> None:
     r.backward()
     assert a.grad == 2.0
     assert b.grad == math.exp(2.0) + 2.0 * math.exp(2.0)  # dR/dB = A + B e^B
+    # the same with the inputs swapped, R = f(A, B): a reversed pre-order
+    # search passes one of the two orders and fails the other
+    r2 = a * b
+    assert topological_order(r2) == [b, a, r2]
+    b.grad = 0.0
+    r2.backward()
+    assert b.grad == math.exp(2.0) + 2.0 * math.exp(2.0)
 
 
 def test_order_with_the_long_way_round() -> None:
