@@ -139,6 +139,8 @@ def test_negative_base_to_a_fractional_power() -> None:
         ValueError, match=r"negative base to a non-integer exponent: \(-8.0\) \*\* 0.5"
     ):
         Value(-8.0) ** 0.5
+    with pytest.raises(ValueError, match=r"\(-8.0\) \*\* 0.5 is not a real number"):
+        (-8) ** Value(0.5)  # a number base, a Value exponent
 
 
 def test_negative_base_to_an_integer_power_is_fine() -> None:
