@@ -38,7 +38,8 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `import workload`
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # `workload`, and chainrule even if not installed
 
 try:
     import micrograd  # noqa: F401
