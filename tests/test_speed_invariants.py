@@ -20,6 +20,7 @@ import gc
 import importlib.util
 import math
 import random
+import sys
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -189,8 +190,13 @@ def test_weighted_sum_equals_the_chain_of_products_and_sums() -> None:
             z = z + wi * xi  # (b + w0 x0) + w1 x1 + ...: the fused node's order
         chained = z.tanh()
         chained.backward()
-        assert fused.data == chained.data  # the same floats, not just close
-        assert fused_grads == [v.grad for v in (*w, *x, b)]
+        chained_grads = [v.grad for v in (*w, *x, b)]
+        if sys.version_info < (3, 12):  # the same additions in the same order: the same floats
+            assert fused.data == chained.data
+            assert fused_grads == chained_grads
+        else:  # from 3.12 on, sum() compensates rounding errors: closer to exact, not identical
+            assert math.isclose(fused.data, chained.data, rel_tol=1e-14, abs_tol=1e-15)
+            assert_close(fused_grads, chained_grads)
         assert len(topological_order(fused)) == 2 * n + 3  # leaves, one w·x+b, one tanh
 
 
