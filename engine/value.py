@@ -461,11 +461,13 @@ def weighted_sum(
     of a first layer) become constant leaves.
     """
     weights, inputs = tuple(weights), tuple(inputs)
-    if not (_all_values(weights) and _all_values(inputs) and isinstance(bias, Value)):
+    operands = (*weights, *inputs, bias)
+    if not _all_values(operands):
         # numbers become constant leaves; anything else is a TypeError naming the op
         weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
         inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
         bias = _checked_value(bias, "weighted_sum")
+        operands = (*weights, *inputs, bias)
     if len(weights) != len(inputs):
         raise ValueError(
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
@@ -474,9 +476,7 @@ def weighted_sum(
     w_data = [w.data for w in weights]
     x_data = [x.data for x in inputs]
     z = sum(map(mul, w_data, x_data), bias.data)
-    return _from_op(
-        z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b"
-    )
+    return _from_op(z, operands, (*x_data, *w_data, 1.0), "w·x+b")
 
 
 def _all_values(items: tuple[object, ...]) -> bool:
