@@ -6,8 +6,8 @@ what the fast paths must preserve:
 * the benchmark's workload (micrograd's demo step) gives the same loss and
   gradients with chainrule, with PyTorch in float64, with micrograd 0.1.0,
   and with the hand-derived float backward, to 1e-12 of the largest gradient;
-* fused nodes (``weighted_sum``, ``sum_values``) give exactly the numbers of
-  the elementary graph they replace;
+* fused nodes (``weighted_sum``, ``sum_values``) give the numbers of the
+  elementary graph they replace (bit for bit before Python 3.12);
 * ``topological_order`` gives exactly the textbook recursive post-order;
 * every node is freed by reference counting alone (no cycles): checked with
   weak references while the garbage collector is off;
