@@ -1,4 +1,4 @@
-r"""The benchmark's workload: micrograd's demo step, written three ways.
+r"""The benchmark's workload: micrograd's demo step, written four ways.
 
 The problem (micrograd's ``demo.ipynb``): an ``MLP(2, [16, 16, 1])`` with
 ReLU hidden layers classifies 100 "two moons" points with labels $\pm 1$.
@@ -18,7 +18,7 @@ The same step is implemented
 * by hand with plain floats: a forward pass and a hand-derived backward pass,
   no graph at all (``FloatStep``).
 
-All three start from the *same* weights (chainrule's, copied), so they compute
+All of them start from the *same* weights (chainrule's, copied), so they compute
 the same loss and gradients; ``tests/test_speed_invariants.py`` checks that.
 """
 
