@@ -10,7 +10,7 @@ but return plain leaves that remember nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 _recording = True
 
@@ -21,7 +21,18 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _recording_set_to(mode: bool) -> Iterator[None]:
+    """Set graph recording to ``mode`` inside the block; restore the previous mode after it."""
+    global _recording
+    previous = _recording
+    _recording = mode
+    try:
+        yield
+    finally:
+        _recording = previous
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Record no graph inside the block; restore the previous mode after it.
 
     >>> from engine import Value, no_grad
@@ -31,10 +42,9 @@ def no_grad() -> Iterator[None]:
     >>> b.inputs
     ()
     """
-    global _recording
-    previous = _recording
-    _recording = False
-    try:
-        yield
-    finally:
-        _recording = previous
+    return _recording_set_to(False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Record the graph inside the block, even within ``no_grad()`` (as ``torch.enable_grad``)."""
+    return _recording_set_to(True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from engine.grad_mode import no_grad
+from engine.grad_mode import enable_grad, no_grad
 from engine.value import Number, Value, _to_float
 
 Function = Callable[..., Value]
@@ -72,11 +72,10 @@ def gradcheck(
     >>> gradcheck(lambda x, y: x * y.tanh(), [0.5, -1.5])
     True
     """
-    point = [
-        x.data if isinstance(x, Value) else _to_float(x, "gradcheck") for x in inputs
-    ]
+    point = [x.data if isinstance(x, Value) else _to_float(x, "gradcheck") for x in inputs]
     leaves = [Value(x) for x in point]
-    out = f(*leaves)
+    with enable_grad():  # the analytic side needs a graph, even inside no_grad()
+        out = f(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     out.backward()

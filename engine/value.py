@@ -49,8 +49,7 @@ def _to_float(data: object, what: str = "Value") -> float:
         )
     if not _is_real(data):
         raise TypeError(
-            f"{what} expects a real number (int or float), got "
-            f"{type(data).__name__}: {data!r}"
+            f"{what} expects a real number (int or float), got {type(data).__name__}: {data!r}"
         )
     return float(data)
 
@@ -98,7 +97,9 @@ class Value:
         return self._op
 
     def backward(self) -> None:
-        """Fill ``.grad`` of every Value this one depends on with $\\partial \\text{self}/\\partial v$.
+        """Fill ``.grad`` of every Value this one depends on.
+
+        Afterwards ``v.grad`` is $\\partial \\text{self} / \\partial v$ for every such ``v``.
 
         The chain rule in reverse topological order (``engine.backprop``).
         Leaf gradients accumulate across calls, as in PyTorch: call
@@ -145,9 +146,7 @@ class Value:
         other = _as_value(other)
         if other is NotImplemented:
             return NotImplemented
-        return _from_op(
-            self.data * other.data, (self, other), (other.data, self.data), "*"
-        )
+        return _from_op(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __rmul__(self, other: Number) -> Value:
         """``number * value``."""
@@ -183,7 +182,10 @@ class Value:
         return _from_op(-self.data, (self,), (-1.0,), "neg")
 
     def __abs__(self) -> Value:
-        r"""$|a|$; $\partial/\partial a = \operatorname{sign}(a)$, taken as 0 at $a = 0$ (as PyTorch)."""
+        r"""$|a|$; $\partial/\partial a = \operatorname{sign}(a)$.
+
+        At the kink $a = 0$ the derivative is taken as 0, as in PyTorch.
+        """
         a = self.data
         slope = 1.0 if a > 0 else -1.0 if a < 0 else 0.0
         return _from_op(abs(a), (self,), (slope,), "abs")
@@ -234,8 +236,7 @@ class Value:
         x = self.data
         if x <= 0:
             raise ValueError(
-                f"log of a non-positive number: log({x!r}) is undefined; "
-                "log needs an input > 0"
+                f"log of a non-positive number: log({x!r}) is undefined; log needs an input > 0"
             )
         return _from_op(math.log(x), (self,), (1.0 / x,), "log")
 
@@ -263,14 +264,20 @@ class Value:
         return _from_op(0.0, (self,), (0.0,), "relu")
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        r"""$x$ for $x > 0$, else $\text{slope} \cdot x$; derivative 1 or ``slope`` (``slope`` at 0)."""
+        r"""$x$ for $x > 0$, else $\text{slope} \cdot x$.
+
+        Derivative 1 for $x > 0$, else ``slope`` (``slope`` at the kink, as PyTorch).
+        """
         x = self.data
         if x > 0:
             return _from_op(x, (self,), (1.0,), "leaky_relu")
         return _from_op(slope * x, (self,), (float(slope),), "leaky_relu")
 
     def elu(self, alpha: float = 1.0) -> Value:
-        r"""$x$ for $x > 0$, else $\alpha (e^x - 1)$; derivative 1, or $\alpha e^x$ for $x \le 0$."""
+        r"""ELU: $x$ for $x > 0$, else $\alpha (e^x - 1)$.
+
+        Derivative 1 for $x > 0$, else $\alpha e^x$ ($\alpha$ at the kink, as PyTorch).
+        """
         x = self.data
         if x > 0:
             return _from_op(x, (self,), (1.0,), "elu")
@@ -295,7 +302,9 @@ class Value:
         return _from_op(x * s, (self,), (s * (1.0 + x * _sigmoid(-x)),), "silu")
 
     def dsilu(self) -> Value:
-        r"""dSiLU, the derivative of SiLU used as an activation: $\sigma(x)\,(1 + x\,(1 - \sigma(x)))$.
+        r"""dSiLU, the derivative of SiLU used as an activation.
+
+        $\text{dSiLU}(x) = \sigma(x)\,(1 + x\,(1 - \sigma(x)))$.
 
         Its derivative is $\sigma(x)\,(1 - \sigma(x))\,(2 + x\,(1 - 2\sigma(x)))$.
         """
@@ -318,11 +327,17 @@ class Value:
         return _from_op(x / 6.0 + 0.5, (self,), (1.0 / 6.0,), "hard_sigmoid")
 
     def step(self) -> Value:
-        r"""Binary step: 0 for $x < 0$, else 1. Its derivative is 0 everywhere (taken as 0 at the jump)."""
+        r"""Binary step: 0 for $x < 0$, else 1.
+
+        Its derivative is 0 everywhere (taken as 0 at the jump too).
+        """
         return _from_op(0.0 if self.data < 0 else 1.0, (self,), (0.0,), "step")
 
     def sign(self) -> Value:
-        r"""Sign step: $-1$ for $x < 0$, else 1. Its derivative is 0 everywhere (taken as 0 at the jump)."""
+        r"""Sign step: $-1$ for $x < 0$, else 1.
+
+        Its derivative is 0 everywhere (taken as 0 at the jump too).
+        """
         return _from_op(-1.0 if self.data < 0 else 1.0, (self,), (0.0,), "sign")
 
 
@@ -376,13 +391,19 @@ def custom_op(
     >>> y.data, x.grad
     (8.0, 12.0)
     """
+    if isinstance(inputs, Value) or _is_real(local_grads):
+        raise TypeError(
+            f"custom_op {op!r}: inputs and local_grads must be lists (one entry per input), "
+            "e.g. custom_op(y, [x], [dy_dx])"
+        )
     inputs = tuple(inputs)
     local_grads = tuple(_to_float(g, f"custom_op {op!r} local_grads") for g in local_grads)
     for item in inputs:
         if not isinstance(item, Value):
             raise TypeError(
                 f"custom_op {op!r}: inputs must be Values, got {type(item).__name__}: "
-                f"{item!r}; wrap a number with Value(...) or leave it out (a constant needs no gradient)"
+                f"{item!r}; wrap a number with Value(...) or leave it out "
+                "(a constant needs no gradient)"
             )
     if len(inputs) != len(local_grads):
         raise ValueError(
@@ -485,7 +506,7 @@ def _all_values(items: tuple[object, ...]) -> bool:
 
 
 def _checked_value(x: object, op: str) -> Value:
-    """A Value as it is, a number as a constant leaf, anything else a ``TypeError`` naming ``op``."""
+    """A Value as it is, a number as a constant leaf, else a ``TypeError`` naming ``op``."""
     if isinstance(x, Value):
         return x
     return Value(_to_float(x, op))
@@ -518,9 +539,7 @@ def _float_power(a: float, n: float) -> float:
             "is not a real number"
         )
     if a == 0 and n < 0:
-        raise ZeroDivisionError(
-            f"division by zero: 0 ** {n!r} (zero to a negative power)"
-        )
+        raise ZeroDivisionError(f"division by zero: 0 ** {n!r} (zero to a negative power)")
     try:
         return a**n
     except OverflowError:
@@ -538,7 +557,10 @@ def _power_slope(a: float, n: float) -> float:
 
 
 def _value_power(base: Value, exponent: Value) -> Value:
-    r"""$a^b$ with both a Value: $\partial/\partial a = b a^{b-1}$, $\partial/\partial b = a^b \ln a$."""
+    r"""$a^b$ with both a Value.
+
+    $\partial/\partial a = b a^{b-1}$ and $\partial/\partial b = a^b \ln a$.
+    """
     a, b = base.data, exponent.data
     power = _float_power(a, b)
     if a > 0:
