@@ -313,8 +313,11 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output $f(w \\cdot x + b)$ as one Value."""
-        z = weighted_sum(self.w, _as_input_list(x, self.nin, "Neuron"), self.b)
-        return self._activate(z)
+        return self._output(_as_input_list(x, self.nin, "Neuron"))
+
+    def _output(self, inputs: Sequence[Value | Number]) -> Value:
+        """$f(w \\cdot x + b)$ on inputs already checked (a Layer checks them once)."""
+        return self._activate(weighted_sum(self.w, inputs, self.b))
 
     def forward(self, x: Inputs) -> list[Value]:
         """``[self(x)]``."""
@@ -376,7 +379,7 @@ class Layer(Module):
     def forward(self, x: Inputs) -> list[Value]:
         """Every neuron's output on the same inputs (then softmax, for a softmax layer)."""
         inputs = _as_value_list(x, self.nin, "Layer")
-        outputs = [n(inputs) for n in self.neurons]
+        outputs = [neuron._output(inputs) for neuron in self.neurons]
         if self.activation == "softmax":
             return softmax(outputs)
         return outputs
