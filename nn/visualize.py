@@ -32,7 +32,7 @@ $\partial L / \partial w_{ji} = \delta_j\, x_i$ is in the edge's tooltip.
 >>> from nn.modules import MLP
 >>> model = MLP(2, [3, 1], rng=random.Random(0))
 >>> graph = draw_network(model, inputs=[1.0, -2.0])
->>> graph.source.count("->")  # 2*3 + 3*1 weights
+>>> graph.source.count("penwidth")  # one edge per weight: 2*3 + 3*1
 9
 """
 

@@ -1,0 +1,165 @@
+"""The `chainrule` command line, end to end in a subprocess (`python -m nn.cli`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nn import cli
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"), reason="needs Graphviz dot"
+)
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "nn.cli", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+# -- graph ----------------------------------------------------------------------
+
+
+@needs_dot
+def test_graph_prints_gradients_and_writes_svg(tmp_path: Path) -> None:
+    out = tmp_path / "graph.svg"
+    result = run("graph", "tanh(a*b + c)", "a=2", "b=-3", "c=10", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "tanh(a*b + c) = 0.999329299739067"  # tanh(4)
+    slope = 1 - 0.999329299739067**2
+    grads = {line.split(" = ")[0]: float(line.split(" = ")[1]) for line in lines[1:4]}
+    assert grads["d/da"] == pytest.approx(-3 * slope, rel=1e-9)
+    assert grads["d/db"] == pytest.approx(2 * slope, rel=1e-9)
+    assert grads["d/dc"] == pytest.approx(slope, rel=1e-9)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<?xml") or "<svg" in text
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_graph_binary_formats(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    out = tmp_path / f"graph{suffix}"
+    result = run("graph", "relu(x) * y", "x=1.5", "y=2", "-o", str(out), "--rankdir", "TB")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(magic)
+
+
+def test_graph_dot_source_needs_no_dot(tmp_path: Path) -> None:
+    out = tmp_path / "graph.dot"
+    result = run("graph", "max(a, 1) + exp(b)", "a=3", "b=0", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "d/da = 1.0" in result.stdout and "d/db = 1.0" in result.stdout
+    source = out.read_text(encoding="utf-8")
+    assert source.startswith("digraph") and "max" in source and "exp" in source
+
+
+@pytest.mark.parametrize(
+    "formula, assignments, message",
+    [
+        ("a +", ["a=1"], "syntax error"),
+        ("a + q", ["a=1"], "unbound variable 'q'"),
+        ("a.__class__", ["a=1"], "attribute access"),
+        ("a[0]", ["a=1"], "subscripts"),
+        ("(lambda: 1)()", [], "lambda"),
+        ("__import__('os')", [], "unknown function __import__"),
+        ("print(a)", ["a=1"], "unknown function print"),
+        ("'x' + a", ["a=1"], "only numbers"),
+        ("a + b", ["a=1", "b=xyz"], "'xyz' is not a number"),
+        ("a", ["a"], "write name=number"),
+        ("a", ["a=1", "a=2"], "given twice"),
+        ("log(a)", ["a=-1"], "log of a non-positive number"),
+        ("a / b", ["a=1", "b=0"], "division by zero"),
+        ("exp", [], "is a function"),
+    ],
+)
+def test_graph_bad_input_exit_code_2(formula: str, assignments: list[str], message: str) -> None:
+    result = run("graph", formula, *assignments)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_graph_bad_suffix(tmp_path: Path) -> None:
+    result = run("graph", "a*a", "a=3", "-o", str(tmp_path / "g.jpeg"))
+    assert result.returncode == 2 and ".svg" in result.stderr
+
+
+def test_evaluate_formula_in_process() -> None:
+    result, variables = cli.evaluate_formula(
+        "-a ** 2 + leaky_relu(b, 0.1) + sign(b)",
+        {
+            "a": 3.0,
+            "b": -2.0,
+        },
+    )
+    result.backward()
+    assert result.data == -9.0 - 0.2 - 1.0
+    assert variables["a"].grad == -6.0
+    assert variables["b"].grad == 0.1
+    result, _ = cli.evaluate_formula("2 ** 3 / 4", {})  # numbers only
+    assert result.data == 2.0
+    with pytest.raises(cli.FormulaError, match="must be a number"):
+        cli.evaluate_formula("elu(a, a)", {"a": 1.0})
+
+
+# -- examples -------------------------------------------------------------------
+
+
+def test_examples_all_match() -> None:
+    result = run("examples")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for number in range(1, 7):
+        assert f"\n{number}. " in "\n" + out
+    for text in ("364.0", "0.11918996619259818", "1.5514611894188806", "2.1270367041304983"):
+        assert text in out  # the texts' numbers are printed
+    assert "✗" not in out
+    assert out.strip().endswith("✓")
+    assert out.count("✓") > 150
+
+
+def test_examples_report_a_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "RELU_INPUT_GRADS", (28.0, 57.0))
+    import io
+
+    buffer = io.StringIO()
+    assert cli.run_examples(buffer) == 1
+    assert "1 of" in buffer.getvalue()
+    monkeypatch.setattr(sys, "argv", ["chainrule"])
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert cli.main(["examples"]) == 1
+
+
+# -- demo -----------------------------------------------------------------------
+
+
+@needs_dot
+def test_demo_writes_both_files(tmp_path: Path) -> None:
+    result = run("demo", "--epochs", "5", "--no-progress", "--out", "pictures", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "accuracy" in result.stdout
+    png = tmp_path / "pictures" / "decision_boundary.png"
+    svg = tmp_path / "pictures" / "output_neuron_graph.svg"
+    assert str(png.relative_to(tmp_path)) in result.stdout
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in svg.read_text(encoding="utf-8")
+
+
+def test_no_command_is_a_usage_error() -> None:
+    result = run()
+    assert result.returncode == 2 and "usage" in result.stderr
+    assert run("demo", "--epochs", "0").returncode == 2

@@ -1,0 +1,176 @@
+"""nn.visualize: the network diagram's DOT text, and the matplotlib figures."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import nn  # noqa: E402
+from nn.visualize import (  # noqa: E402
+    NEGATIVE_COLOUR,
+    POSITIVE_COLOUR,
+    draw_network,
+    plot_decision_boundary,
+    plot_history,
+)
+
+
+def _relu_network() -> nn.MLP:
+    """WORKED_EXAMPLES §1: weights (2,4),(4,-5) | (-1,1),(2,2) | (3,7), biases 0."""
+    model = nn.MLP(2, [2, 2, 1], activation="relu", output_activation="relu", seed=0)
+    weights = [[[2, 4], [4, -5]], [[-1, 1], [2, 2]], [[3, 7]]]
+    for layer, rows in zip(model.layers, weights):
+        for neuron, row in zip(layer.neurons, rows):
+            for w, v in zip(neuron.w, row):
+                w.data = float(v)
+    return model
+
+
+def _edges(source: str) -> list[tuple[str, str, str]]:
+    """(tail, head, attributes) of every visible edge."""
+    found = re.findall(r"^\s*(\w+) -> (\w+) \[(.*)\]$", source, flags=re.M)
+    return [edge for edge in found if "invis" not in edge[2]]
+
+
+def test_node_and_edge_counts() -> None:
+    model = nn.MLP(3, [4, 2], seed=1)
+    source = draw_network(model).source
+    neurons = re.findall(r"^\s*(x\d+|L\d+N\d+) \[", source, flags=re.M)
+    assert len(neurons) == 3 + 4 + 2
+    assert len(_edges(source)) == 3 * 4 + 4 * 2
+
+
+def test_edge_colour_follows_sign_and_width_follows_magnitude() -> None:
+    source = draw_network(_relu_network()).source
+    edges = {(tail, head): attrs for tail, head, attrs in _edges(source)}
+    assert POSITIVE_COLOUR in edges[("x0", "L0N0")]  # w = 2
+    assert NEGATIVE_COLOUR in edges[("x1", "L0N1")]  # w = -5
+    assert NEGATIVE_COLOUR in edges[("L0N0", "L1N0")]  # w = -1
+
+    def width(attrs: str) -> float:
+        return float(re.search(r"penwidth=([\d.]+)", attrs).group(1))
+
+    by_weight = {
+        2: width(edges[("x0", "L0N0")]),
+        4: width(edges[("x1", "L0N0")]),
+        -5: width(edges[("x1", "L0N1")]),
+        7: width(edges[("L1N1", "L2N0")]),
+    }
+    assert by_weight[2] < by_weight[4] < by_weight[-5] < by_weight[7]
+    assert by_weight[7] == 4.0  # the largest |w| gets the widest line
+
+
+def test_inputs_show_every_activation_of_the_worked_example() -> None:
+    source = draw_network(_relu_network(), inputs=[3.0, 5.0]).source
+    # hidden 1: z = 26, -13; hidden 2: z = -26, 52; output 364
+    for text in ("z = 26", "z = -13", "z = -26", "z = 52", "z = 364", "a = 364"):
+        assert text in source
+    assert source.count("a = 0\\n") + source.count('a = 0"') == 2  # the two dead ReLUs
+    assert "z =" not in draw_network(_relu_network()).source
+
+
+def _labels(source: str) -> dict[str, str]:
+    """Each neuron node's label."""
+    return dict(re.findall(r'^\s*(L\d+N\d+) \[label="([^"]*)"', source, flags=re.M))
+
+
+def test_gradients_shown_after_backward() -> None:
+    model = _relu_network()
+    assert "δ =" not in draw_network(model, inputs=[3.0, 5.0]).source
+    model([3.0, 5.0]).backward()
+    labels = _labels(draw_network(model, inputs=[3.0, 5.0]).source)
+    # delta = dL/dz = b.grad (WORKED_EXAMPLES §1): 14, 0 | 0, 7 | 1
+    deltas = {name: label.split("\\n")[-1] for name, label in labels.items()}
+    assert deltas == {
+        "L0N0": "δ = 14",
+        "L0N1": "δ = 0",
+        "L1N0": "δ = 0",
+        "L1N1": "δ = 7",
+        "L2N0": "δ = 1",
+    }
+
+
+def test_dot_source_is_deterministic() -> None:
+    first = draw_network(nn.MLP(2, [3, 1], seed=5), inputs=[0.5, -1]).source
+    second = draw_network(nn.MLP(2, [3, 1], seed=5), inputs=[0.5, -1]).source
+    assert first == second
+
+
+def test_maxout_and_single_layer_models() -> None:
+    model = nn.Sequential(
+        nn.Maxout(2, 3, pieces=2, rng=random.Random(0)),
+        nn.Layer(3, 2, activation="softmax", rng=random.Random(1)),
+    )
+    source = draw_network(model, inputs=[0.5, 1.0]).source
+    assert len(_edges(source)) == 2 * 3 * 2 + 3 * 2
+    assert "max of 2" in source and "softmax" in source
+    assert "dashed" in source  # the losing pieces
+    single = draw_network(nn.Layer(2, 2, seed=0)).source
+    assert len(_edges(single)) == 4
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="2 inputs but 3"):
+        draw_network(nn.MLP(2, [1], seed=0), inputs=[1, 2, 3])
+    with pytest.raises(TypeError, match="expects a model"):
+        draw_network([1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"), reason="needs Graphviz dot"
+)
+def test_network_renders_to_svg() -> None:
+    svg = draw_network(nn.MLP(2, [4, 1], seed=0), inputs=[1, 2]).pipe(format="svg")
+    assert b"<svg" in svg
+
+
+def _history() -> nn.History:
+    history = nn.History()
+    history.loss += [1.0, 0.5, 0.25]
+    history.accuracy += [0.5, 0.75, 1.0]
+    history.val_loss += [1.1, 0.6, 0.4]
+    history.val_accuracy += [0.4, 0.7, 0.9]
+    return history
+
+
+def test_plot_history_train_and_validation() -> None:
+    from matplotlib.figure import Figure
+
+    figure = plot_history(_history())
+    assert isinstance(figure, Figure)
+    assert len(figure.axes) == 2
+    assert [len(ax.lines) for ax in figure.axes] == [2, 2]
+    assert list(figure.axes[0].lines[0].get_ydata()) == [1.0, 0.5, 0.25]
+
+
+def test_plot_history_loss_only() -> None:
+    history = nn.History()
+    history.loss += [3.0, 2.0]
+    figure = plot_history(history)
+    assert len(figure.axes) == 1 and len(figure.axes[0].lines) == 1
+    with pytest.raises(ValueError, match="no loss"):
+        plot_history(nn.History())
+
+
+def test_plot_decision_boundary_binary_and_multiclass() -> None:
+    from matplotlib.figure import Figure
+
+    X = [[-1.0, 0.0], [1.0, 0.0], [-2.0, 1.0], [2.0, -1.0]]
+    y = [0, 1, 0, 1]
+    neuron = nn.Neuron(2, activation="linear", seed=0)
+    neuron.w[0].data, neuron.w[1].data = 1.0, 0.0  # class 1 exactly where x1 > 0
+    figure = plot_decision_boundary(neuron, X, y, resolution=11)
+    assert isinstance(figure, Figure)
+    (ax,) = figure.axes
+    assert len(ax.collections) >= 2  # filled regions and the points
+    classifier = nn.MLP(2, [4, 3], output_activation="softmax", seed=0)
+    figure = plot_decision_boundary(classifier, X, [0, 1, 2, 1], resolution=5)
+    assert len(figure.axes) == 1
+    with pytest.raises(ValueError, match="2-D"):
+        plot_decision_boundary(neuron, [[1.0, 2.0, 3.0]], [0])
