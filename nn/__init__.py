@@ -51,6 +51,7 @@ from nn.optim import SGD, Adam, Optimizer
 from nn.serialize import load, save
 from nn.softmax import log_softmax, softmax
 from nn.train import History, NonFiniteLossError, accuracy, evaluate, fit, predict
+from nn.visualize import draw_network, plot_decision_boundary, plot_history
 
 __all__ = [
     "ACTIVATIONS",
@@ -106,3 +107,6 @@ __all__ += [
     "to_torch",
     "train_val_split",
 ]
+
+# pictures: network diagrams and training plots
+__all__ += ["draw_network", "plot_decision_boundary", "plot_history"]
