@@ -9,20 +9,29 @@
 """
 
 from engine.backprop import backpropagate, topological_order
-from engine.grad_mode import is_grad_enabled, no_grad
+from engine.draw import GraphTooLargeError, draw
+from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.gradcheck import GradcheckError, central_difference, gradcheck
+from engine.stepper import BackwardStep, backward_steps, explain_backward, step_through
 from engine.value import Value, custom_op, maximum, sum_values, weighted_sum
 
 __all__ = [
+    "BackwardStep",
     "GradcheckError",
+    "GraphTooLargeError",
     "Value",
     "backpropagate",
+    "backward_steps",
     "central_difference",
     "custom_op",
+    "enable_grad",
+    "draw",
+    "explain_backward",
     "gradcheck",
     "is_grad_enabled",
     "maximum",
     "no_grad",
+    "step_through",
     "sum_values",
     "topological_order",
     "weighted_sum",

@@ -1,0 +1,327 @@
+r"""Pictures of computation graphs, with Graphviz.
+
+``draw(root)`` returns a ``graphviz.Digraph``: a notebook cell that ends with
+it shows the picture, and ``.render()`` / ``.pipe()`` write SVG or PNG files.
+
+Every Value is a box ``name | data | grad``; every operation is a small
+ellipse of its own between its inputs and its result; the edge from an
+input $x$ into the operation that makes $u$ is labelled with the local
+derivative $\partial u / \partial x$ it carries back. The chain rule is then
+visible: a box's grad is the sum, over its outgoing edges, of edge label
+times the grad of the box that operation makes.
+
+Legend (fill colours):
+
+* light blue box: a leaf, i.e. an input or a constant (a number that met a Value),
+* yellow box: a parameter (a Value listed in ``parameters=``),
+* white box: an intermediate result,
+* green box: the output, ``root``,
+* grey ellipse: an operation (``+``, ``*``, ``tanh``, ``w·x+b``, ...),
+* purple ellipse: a collapsed neuron (``collapse=True``),
+* dashed box border: a Value whose inputs are not drawn (``depth=``),
+* red: the highlighted node, its operation and the edges to its inputs.
+
+Unlabelled Values are named ``v0``, ``v1``, ... by their position in
+``engine.topological_order(root)``; the DOT node ids use the same numbers
+(``v3`` for a Value, ``op3`` for the operation that made it), so the DOT
+source is the same in every run and every process.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from engine.backprop import topological_order
+from engine.stepper import BackwardStep, _node_names
+from engine.value import Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+NEURON_OP = "w·x+b"
+
+LEAF_COLOUR = "#dbeafe"
+PARAMETER_COLOUR = "#fde68a"
+INTERIOR_COLOUR = "#ffffff"
+OUTPUT_COLOUR = "#bbf7d0"
+OP_COLOUR = "#e5e7eb"
+NEURON_COLOUR = "#e9d5ff"
+HIGHLIGHT_COLOUR = "#d62728"
+
+
+class GraphTooLargeError(ValueError):
+    """Raised by ``draw`` when the graph has more Value nodes than ``max_nodes``."""
+
+
+Edge = tuple[Value, float]
+
+
+def _text(value: object) -> str:
+    """``value`` as text safe inside a Graphviz HTML-like label.
+
+    ``&``, ``<`` and ``>`` become entities; characters that are not
+    printable (newlines, control characters) are shown as Python escapes.
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return html.escape(text, quote=False)
+
+
+def _short(x: float, precision: int) -> str:
+    """``x`` to ``precision`` significant digits (the exact value is in the tooltip)."""
+    return f"{x:.{precision}g}"
+
+
+def _neuron_inputs(z: Value) -> tuple[Edge, ...] | None:
+    """The data inputs of a ``w·x+b`` node with their local derivatives (the weights).
+
+    ``weighted_sum`` stores its inputs as ``(*weights, *inputs, bias)`` with
+    local derivatives ``(*inputs, *weights, 1)``; the data inputs are the
+    middle third. ``None`` if ``z`` is not such a node.
+    """
+    count = len(z._inputs)
+    if z._op != NEURON_OP or count % 2 != 1:
+        return None
+    k = count // 2
+    return tuple(zip(z._inputs[k : 2 * k], z._local_grads[k : 2 * k], strict=True))
+
+
+class _Picture:
+    """Which Values to draw and which edges lead into each (collapsed or not).
+
+    ``edges[node]`` lists ``(input, local derivative)`` for every drawn input
+    edge of ``node``; ``ops[node]`` is the text of its operation node.
+    ``absorbed`` maps a hidden ``w·x+b`` node to the neuron that shows it.
+    """
+
+    def __init__(self, root: Value, collapse: bool, depth: int | None) -> None:
+        self.order = topological_order(root)
+        self.number = {node: i for i, node in enumerate(self.order)}
+        self.absorbed: dict[Value, Value] = {}
+        self.neurons: set[Value] = set()
+        uses: dict[Value, int] = {}
+        if collapse:
+            for node in self.order:
+                for child in node._inputs:
+                    uses[child] = uses.get(child, 0) + 1
+        # breadth-first from the root over the edges that are drawn, so that
+        # distance[node] is the fewest operations between node and root
+        self.edges: dict[Value, tuple[Edge, ...]] = {}
+        self.ops: dict[Value, str] = {}
+        self.cut: set[Value] = set()  # drawn, but inputs left out (depth)
+        distance = {root: 0}
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            edges, op = self._edges_of(node, collapse, uses)
+            if edges and depth is not None and distance[node] >= depth:
+                self.cut.add(node)
+                edges = ()
+            self.edges[node] = edges
+            self.ops[node] = op
+            for child, _ in edges:
+                if child not in distance:
+                    distance[child] = distance[node] + 1
+                    queue.append(child)
+        self.drawn = sorted(self.edges, key=self.number.__getitem__)
+
+    def _edges_of(
+        self, node: Value, collapse: bool, uses: dict[Value, int]
+    ) -> tuple[tuple[Edge, ...], str]:
+        """The drawn input edges of ``node`` and the text of its operation."""
+        if collapse:
+            if len(node._inputs) == 1 and uses.get(node._inputs[0]) == 1:
+                # activation(w·x+b) as one neuron: d out/d x_i = act'(z) * w_i
+                z, slope = node._inputs[0], node._local_grads[0]
+                inner = _neuron_inputs(z)
+                if inner is not None:
+                    self.absorbed[z] = node
+                    self.neurons.add(node)
+                    edges = tuple((x, slope * w) for x, w in inner)
+                    return edges, f"{NEURON_OP} → {node._op}"
+            inner = _neuron_inputs(node)
+            if inner is not None:  # a neuron without activation
+                self.neurons.add(node)
+                return inner, NEURON_OP
+        return tuple(zip(node._inputs, node._local_grads, strict=True)), node._op
+
+
+def draw(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = True,
+    highlight: BackwardStep | Value | None = None,
+    max_nodes: int | None = 300,
+    format: str = "svg",
+    *,
+    parameters: Iterable[Value] | None = None,
+    collapse: bool = False,
+    depth: int | None = None,
+    precision: int = 4,
+) -> graphviz.Digraph:
+    """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
+
+    * ``rankdir``: ``"LR"`` (inputs on the left) or ``"TB"``, ``"RL"``, ``"BT"``.
+    * ``show_grad``: show each Value's ``grad`` next to its ``data``.
+    * ``show_local_grads``: label each input edge with its local derivative.
+    * ``highlight``: a ``BackwardStep`` (from ``backward_steps``) or a Value;
+      that node, its operation and the edges to its inputs are drawn in red.
+      A step also adds its chain rule (``str(step)``) as a caption.
+    * ``max_nodes``: refuse (``GraphTooLargeError``) to draw more Values than
+      this; ``None`` draws any size.
+    * ``format``: the output format of ``.render()`` / ``.pipe()``.
+    * ``parameters``: Values to colour as parameters (e.g. ``model.parameters()``).
+    * ``collapse``: draw each neuron, ``w·x+b`` with its activation, as one
+      node whose inputs are the neuron's inputs (its weights and bias are
+      folded in; the edge labels are $\\partial\\,\\text{out}/\\partial x_i$).
+    * ``depth``: draw only the Values within ``depth`` operations of ``root``.
+    * ``precision``: significant digits of the numbers shown; hover over a
+      box (SVG) for the exact ``data`` and ``grad``.
+
+    See the module docstring for the colour legend.
+
+    >>> from engine import Value
+    >>> a = Value(2.0, label="a")
+    >>> print(draw(a * 3).source.splitlines()[0])
+    digraph chainrule {
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw expects a Value, got {type(root).__name__}: {root!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(f"draw: max_nodes must be an int or None, got {max_nodes!r}")
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"draw: depth must be an int >= 0 or None, got {depth!r}")
+    if not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"draw: precision must be an int >= 1, got {precision!r}")
+    if highlight is not None and not isinstance(highlight, (BackwardStep, Value)):
+        raise TypeError(
+            "draw: highlight must be a BackwardStep (from backward_steps) or a Value, "
+            f"got {type(highlight).__name__}"
+        )
+    parameter_set = set()
+    for p in parameters if parameters is not None else ():
+        if not isinstance(p, Value):
+            raise TypeError(f"draw: parameters must be Values, got {type(p).__name__}: {p!r}")
+        parameter_set.add(p)
+
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "engine.draw needs the graphviz Python package and the Graphviz 'dot' program: "
+            "pip install graphviz, and install Graphviz itself "
+            "(apt-get install graphviz, brew install graphviz, or conda install graphviz)"
+        ) from None
+
+    picture = _Picture(root, collapse, depth)
+    if max_nodes is not None and len(picture.drawn) > max_nodes:
+        raise GraphTooLargeError(_too_large_message(root, picture, max_nodes, collapse, depth))
+
+    names = _node_names(picture.order)
+    number = picture.number
+    target = highlight.node if isinstance(highlight, BackwardStep) else highlight
+    target = picture.absorbed.get(target, target)
+
+    graph = graphviz.Digraph(
+        name="chainrule",
+        format=format,
+        graph_attr={"rankdir": rankdir},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
+    )
+    for node in picture.drawn:
+        i = number[node]
+        hot = node is target
+        if node is root:
+            colour = OUTPUT_COLOUR
+        elif node in parameter_set:
+            colour = PARAMETER_COLOUR
+        elif not node._inputs:
+            colour = LEAF_COLOUR
+        else:
+            colour = INTERIOR_COLOUR
+        cut = node in picture.cut
+        graph.node(
+            f"v{i}",
+            label=_value_label(node, names[node], colour, show_grad, precision, hot, cut),
+            shape="none",
+            margin="0",
+            tooltip=f"data={node.data!r}, grad={node.grad!r}",
+        )
+        edges = picture.edges[node]
+        if not edges:
+            continue
+        op_attrs = {
+            "label": f"<{_text(picture.ops[node])}>",
+            "shape": "ellipse",
+            "style": "filled",
+            "fillcolor": NEURON_COLOUR if node in picture.neurons else OP_COLOUR,
+            "margin": "0.05,0.02",
+            "height": "0.3",
+        }
+        if hot:
+            op_attrs.update(color=HIGHLIGHT_COLOUR, penwidth="2.5")
+        graph.node(f"op{i}", **op_attrs)
+        for child, local in edges:
+            edge_attrs = {"label": _short(local, precision)} if show_local_grads else {}
+            if hot:
+                edge_attrs.update(
+                    color=HIGHLIGHT_COLOUR, fontcolor=HIGHLIGHT_COLOUR, penwidth="2.5"
+                )
+            graph.edge(f"v{number[child]}", f"op{i}", **edge_attrs)
+        if hot:
+            graph.edge(f"op{i}", f"v{i}", color=HIGHLIGHT_COLOUR, penwidth="2.5")
+        else:
+            graph.edge(f"op{i}", f"v{i}")
+    if isinstance(highlight, BackwardStep):
+        lines = [_text(line) for line in str(highlight).splitlines()]
+        caption = f"step {highlight.index}: " + '<BR ALIGN="LEFT"/>'.join(lines)
+        graph.attr(label=f'<{caption}<BR ALIGN="LEFT"/>>', labelloc="b", labeljust="l")
+        graph.attr(fontname="Courier", fontsize="11")
+    return graph
+
+
+def _value_label(
+    node: Value, name: str, colour: str, show_grad: bool, precision: int, hot: bool, cut: bool
+) -> str:
+    """The HTML-like label of a Value's box: ``name | data ... | grad ...``."""
+    name_cell = f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{name}</FONT>'
+    cells = [name_cell, f"data {_short(node.data, precision)}"]
+    if show_grad:
+        cells.append(f"grad {_short(node.grad, precision)}")
+    row = "".join(f"<TD>{cell}</TD>" for cell in cells)
+    border = f' BORDER="2" COLOR="{HIGHLIGHT_COLOUR}"' if hot else ' BORDER="0"'
+    style = ' STYLE="DASHED"' if cut else ""
+    return (
+        f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
+        f'{style} BGCOLOR="{colour}"><TR>{row}</TR></TABLE>>'
+    )
+
+
+def _too_large_message(
+    root: Value, picture: _Picture, max_nodes: int, collapse: bool, depth: int | None
+) -> str:
+    """The ``GraphTooLargeError`` text: the size, and every way out."""
+    count = len(picture.drawn)
+    ways = []
+    if not collapse:
+        collapsed = len(_Picture(root, True, depth).drawn)
+        ways.append(
+            f"draw(root, collapse=True) draws each neuron (w·x+b and its activation) "
+            f"as one node ({collapsed} nodes here)"
+        )
+    ways += [
+        "draw(some_inner_value) draws the graph below one intermediate Value",
+        "draw(root, depth=3) draws only the Values within 3 operations of root",
+        "draw(root, max_nodes=None) draws everything anyway (dot may take a long time)",
+    ]
+    return (
+        f"the graph has {count} Value nodes to draw, more than max_nodes={max_nodes}; "
+        "a picture that large is slow to lay out and hard to read. Ways out:\n"
+        + "\n".join(f"  - {way}" for way in ways)
+    )
