@@ -263,7 +263,12 @@ def evaluate_formula(formula: str, values: dict[str, float]) -> tuple[Value, dic
     try:
         tree = ast.parse(formula.strip(), mode="eval")
     except SyntaxError as error:
-        raise FormulaError(f"syntax error in the formula {formula!r}: {error.msg}") from None
+        shown = formula if len(formula) <= 60 else formula[:57] + "..."
+        raise FormulaError(f"syntax error in the formula {shown!r}: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise FormulaError("the formula is too deeply nested") from None
+    except ValueError as error:  # e.g. a null character
+        raise FormulaError(f"cannot read the formula: {error}") from None
     variables = {name: Value(number, label=name) for name, number in values.items()}
     try:
         result = _Evaluator(variables).evaluate(tree)
