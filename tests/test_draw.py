@@ -1,0 +1,246 @@
+"""engine.draw: exact DOT source, rendering with dot, escaping, size limits, highlight."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from engine import GraphTooLargeError, Value, backward_steps, draw, weighted_sum
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"),
+    reason="the Graphviz 'dot' program is not installed (required under CI)",
+)
+
+
+def example() -> Value:
+    """L = (a*b + c) * f with labels, after backward()."""
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = Value(10.0, label="c")
+    f = Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = d * f
+    loss.label = "L"
+    loss.backward()
+    return loss
+
+
+def box(name: str, data: str, grad: str, colour: str) -> str:
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+        f'BGCOLOR="{colour}"><TR><TD><B>{name}</B></TD><TD>data {data}</TD>'
+        f"<TD>grad {grad}</TD></TR></TABLE>>"
+    )
+
+
+OP = 'fillcolor="#e5e7eb" height=0.3 margin="0.05,0.02" shape=ellipse style=filled'
+LEAF, MID, OUT = "#dbeafe", "#ffffff", "#bbf7d0"
+
+# Checked by hand: d = -6 + 10 = 4, L = 4 * -2 = -8; dL/dd = f = -2, dL/df = d = 4,
+# dL/de = dL/dc = -2, dL/da = -2 * b = 6, dL/db = -2 * a = -4. Edge labels are the
+# local derivatives: d(a*b)/da = b = -3, d(a*b)/db = a = 2, d(d*f)/dd = f = -2, ...
+EXPECTED = f"""digraph chainrule {{
+\tgraph [rankdir=LR]
+\tnode [fontname=Helvetica fontsize=11]
+\tedge [arrowsize=0.6 fontname=Helvetica fontsize=9]
+\tv0 [label={box("f", "-2", "4", LEAF)} margin=0 shape=none tooltip="data=-2.0, grad=4.0"]
+\tv1 [label={box("c", "10", "-2", LEAF)} margin=0 shape=none tooltip="data=10.0, grad=-2.0"]
+\tv2 [label={box("b", "-3", "-4", LEAF)} margin=0 shape=none tooltip="data=-3.0, grad=-4.0"]
+\tv3 [label={box("a", "2", "6", LEAF)} margin=0 shape=none tooltip="data=2.0, grad=6.0"]
+\tv4 [label={box("e", "-6", "-2", MID)} margin=0 shape=none tooltip="data=-6.0, grad=-2.0"]
+\top4 [label=<*> {OP}]
+\tv3 -> op4 [label=-3]
+\tv2 -> op4 [label=2]
+\top4 -> v4
+\tv5 [label={box("d", "4", "-2", MID)} margin=0 shape=none tooltip="data=4.0, grad=-2.0"]
+\top5 [label=<+> {OP}]
+\tv4 -> op5 [label=1]
+\tv1 -> op5 [label=1]
+\top5 -> v5
+\tv6 [label={box("L", "-8", "1", OUT)} margin=0 shape=none tooltip="data=-8.0, grad=1.0"]
+\top6 [label=<*> {OP}]
+\tv5 -> op6 [label=-2]
+\tv0 -> op6 [label=4]
+\top6 -> v6
+}}
+"""
+
+
+def test_dot_source_of_a_small_graph_is_exactly_the_expected_text() -> None:
+    assert draw(example()).source == EXPECTED
+
+
+def test_dot_source_is_the_same_across_builds_and_processes() -> None:
+    first, second = draw(example()).source, draw(example()).source
+    assert first == second
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); import test_draw as t; "
+        "from engine import draw; print(draw(t.example()).source, end='')"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
+    )
+    assert other.stdout == first
+
+
+def test_without_grads_and_local_grads_the_labels_leave_them_out() -> None:
+    source = draw(example(), show_grad=False, show_local_grads=False).source
+    assert "\tv3 -> op4\n" in source
+    assert not [line for line in source.splitlines() if "->" in line and "label" in line]
+    assert "<TD>grad" not in source
+
+
+def test_parameters_get_their_own_colour() -> None:
+    loss = example()
+    a = loss.inputs[0].inputs[0].inputs[0]
+    source = draw(loss, parameters=[a]).source
+    assert box("a", "2", "6", "#fde68a") in source
+    assert box("b", "-3", "-4", LEAF) in source
+
+
+@needs_dot
+def test_svg_rendered_by_dot_shows_labels_and_values() -> None:
+    svg = draw(example()).pipe(format="svg").decode()
+    assert svg.lstrip().startswith("<?xml") or "<svg" in svg
+    for text in (">L<", ">data &#45;8<", ">grad 6<", ">data 10<", ">*<", ">+<"):
+        assert text in svg, text
+
+
+NASTY = ["<x|y>", "{a}", 'say "hi"', "back\\slash\\", "a & b", "line\nbreak", "<B>bold</B>"]
+
+
+@needs_dot
+@pytest.mark.parametrize("label", NASTY)
+def test_nasty_labels_render_and_show_their_text(label: str) -> None:
+    x = Value(1.5, label=label)
+    y = x * 2
+    y.label = label
+    svg = draw(y).pipe(format="svg").decode()  # raises CalledProcessError if dot fails
+    shown = label.replace("\n", "\\n")
+    expected = shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    expected = expected.replace('"', "&quot;")
+    assert expected in svg
+
+
+def test_ops_with_special_characters_are_escaped() -> None:
+    x = Value(2.0)
+    source = draw(x**2).source
+    assert "label=<**2>" in source
+    z = weighted_sum([Value(1.0)], [Value(2.0)], Value(0.5))
+    assert "label=<w·x+b>" in draw(z).source
+
+
+def chain(n: int) -> Value:
+    x = Value(0.5, label="x")
+    for _ in range(n):
+        x = x * 1.0 + 0.1
+    return x
+
+
+def mlp_output() -> tuple[Value, list[Value]]:
+    """A 3-8-8-1 tanh network on one input point: 20 + 11 + 1 ... Values."""
+    xs = [Value(0.1 * i) for i in range(3)]
+    params: list[Value] = []
+    layer = xs
+    for width in (8, 8, 1):
+        outs = []
+        for j in range(width):
+            w = [Value(0.01 * (j - k)) for k in range(len(layer))]
+            b = Value(0.0)
+            params += [*w, b]
+            outs.append(weighted_sum(w, layer, b).tanh())
+        layer = outs
+    return layer[0], params
+
+
+def test_too_large_raises_a_clear_error_with_ways_out() -> None:
+    root = chain(200)  # 601 Values
+    with pytest.raises(GraphTooLargeError) as info:
+        draw(root)
+    message = str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert "801 Value nodes" in message
+    assert "max_nodes=300" in message
+    for way in ("max_nodes=None", "collapse=True", "draw(some_inner_value)", "depth="):
+        assert way in message
+    assert draw(root, max_nodes=None).source.count("-> op") == 800  # 400 ops, 2 input edges each
+
+
+def test_collapse_draws_one_node_per_neuron() -> None:
+    out, params = mlp_output()
+    with pytest.raises(GraphTooLargeError, match=r"\(20 nodes here\)"):
+        draw(out, max_nodes=50)
+    graph = draw(out, collapse=True, max_nodes=50, parameters=params)
+    source = graph.source
+    # 3 inputs + 8 + 8 + 1 neurons; no weights, biases or w·x+b results
+    assert source.count("shape=none") == 20
+    assert source.count("label=<w·x+b → tanh>") == 17
+    assert 'fillcolor="#fde68a"' not in source
+
+
+@needs_dot
+def test_collapsed_picture_renders() -> None:
+    out, _ = mlp_output()
+    svg = draw(out, collapse=True).pipe(format="svg").decode()
+    assert "w·x+b → tanh" in svg
+
+
+def test_depth_limits_the_picture_and_marks_cut_nodes() -> None:
+    root = chain(200)
+    source = draw(root, depth=2).source
+    assert source.count("shape=none") == 5  # root, its 2 inputs, 2 more
+    assert source.count('STYLE="DASHED"') == 1
+
+
+def test_highlight_marks_the_node_its_op_and_input_edges() -> None:
+    loss = example()
+    steps = list(backward_steps(loss))
+    plain = draw(loss).source
+    lit = draw(loss, highlight=steps[2]).source  # steps[2] visits e = a * b
+    assert steps[2].name == "e"
+    red = 'color="#d62728" fontcolor="#d62728" penwidth=2.5'
+    assert f"\tv3 -> op4 [label=-3 {red}]\n" in lit
+    assert f"\tv2 -> op4 [label=2 {red}]\n" in lit
+    assert '\top4 -> v4 [color="#d62728" penwidth=2.5]\n' in lit
+    assert 'BORDER="2" COLOR="#d62728"' in lit
+    assert lit.count("#d62728") == 7  # box, op, two edges (2 each), op -> box
+    assert "step 2: dL/da += dL/de * de/da = -2.0 * -3.0 = 6.0" in lit
+    # every line that does not mention e's op or box is unchanged
+    changed = set(lit.splitlines()) ^ set(plain.splitlines())
+    assert all(
+        (
+            "op4" in line
+            or "v4" in line
+            or "label=<step" in line
+            or "Courier" in line
+            or "labeljust" in line
+        )
+        for line in changed
+    )
+    # a Value works too, without a caption
+    assert "Courier" not in draw(loss, highlight=steps[2].node).source
+
+
+def test_bad_arguments_are_rejected_clearly() -> None:
+    with pytest.raises(TypeError, match="draw expects a Value"):
+        draw(3.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(Value(1.0), rankdir="sideways")
+    with pytest.raises(TypeError, match="highlight"):
+        draw(Value(1.0), highlight="x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="parameters must be Values"):
+        draw(Value(1.0), parameters=[1.0])  # type: ignore[list-item]
+
+
+def test_import_engine_needs_no_graphviz() -> None:
+    code = "import sys, engine; print('graphviz' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False"
