@@ -413,7 +413,8 @@ def _example_perceptron() -> list[Check]:
 
 def _example_softmax() -> list[Check]:
     """§3: softmax of the fruit scores, squared errors and cross-entropy for target apple."""
-    from nn.softmax import log_softmax, softmax
+    from nn.losses import cross_entropy
+    from nn.softmax import softmax
 
     checks = []
     probabilities = softmax(FRUIT_SCORES)
@@ -429,7 +430,7 @@ def _example_softmax() -> list[Check]:
         Check(
             "cross-entropy -ln p(apple)",
             FRUIT_CROSS_ENTROPY,
-            -log_softmax(FRUIT_SCORES)[apple].data,
+            cross_entropy(FRUIT_SCORES, apple).data,
         )
     )
     for name, text, p in zip(FRUIT_NAMES, FRUIT_SOFTMAX, softmax(FRUIT_LARGE_SCORES)):
@@ -481,19 +482,18 @@ def _example_delta_rule() -> list[Check]:
             hand = delta_j[j] * x[i]
             checks.append(Check(f"dE/dW_i{i + 1}j{j + 1} = delta_j O_i", hand, weight.grad))
         checks.append(Check(f"dE/dtheta_j{j + 1} = delta_j", delta_j[j], theta_j[j].grad))
-    # one gradient-descent step: W <- W - eta dE/dW, on both sides
+    # one gradient-descent step, W <- W - eta dE/dW: by hand, and by nn.SGD
+    from nn.optim import SGD
+
+    SGD([*(w for row in w_jk + w_ij for w in row), *theta_j, *theta_k], lr=eta).step()
     for k, row in enumerate(w_jk):
         for j, weight in enumerate(row):
             hand = DELTA_OUTPUT_WEIGHTS[k][j] - eta * delta_k[k] * hidden[j]
-            checks.append(
-                Check(f"updated W_j{j + 1}k{k + 1}", hand, weight.data - eta * weight.grad)
-            )
+            checks.append(Check(f"updated W_j{j + 1}k{k + 1}", hand, weight.data))
     for j, row in enumerate(w_ij):
         for i, weight in enumerate(row):
             hand = DELTA_HIDDEN_WEIGHTS[j][i] - eta * delta_j[j] * x[i]
-            checks.append(
-                Check(f"updated W_i{i + 1}j{j + 1}", hand, weight.data - eta * weight.grad)
-            )
+            checks.append(Check(f"updated W_i{i + 1}j{j + 1}", hand, weight.data))
     return checks
 
 
