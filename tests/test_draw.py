@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,12 +83,10 @@ def test_dot_source_is_the_same_across_builds_and_processes() -> None:
     first, second = draw(example()).source, draw(example()).source
     assert first == second
     code = (
-        "import sys; sys.path.insert(0, 'tests'); import test_draw as t; "
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_draw as t; "
         "from engine import draw; print(draw(t.example()).source, end='')"
     )
-    other = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
-    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout == first
 
 

@@ -144,7 +144,10 @@ def test_step_through_without_ipywidgets_returns_frames(monkeypatch: pytest.Monk
     assert a.grad == -3.0 and b.grad == 2.0
 
 
-def test_step_through_frames_show_the_grads_of_that_moment() -> None:
+def test_step_through_frames_show_the_grads_of_that_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
     a = Value(3.0, label="a")
     b = a * a
     c = b + a  # after step 0, dc/da = 1 so far; after step 1, 1 + 3 + 3 = 7
