@@ -132,33 +132,11 @@ class History:
             parts.append(f"{key}: {values[0]:.4g} -> {values[-1]:.4g}")
         return f"History({', '.join(parts)})"
 
-    def plot(self, ax: Any = None) -> Any:
-        """Draw the loss curves (and accuracy on a second axis) with matplotlib; return the axes."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as error:  # pragma: no cover - matplotlib is a dev dependency
-            raise ImportError(
-                "History.plot needs matplotlib: pip install matplotlib "
-                "(or pip install 'chainrule[plots]')"
-            ) from error
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
-        epochs = range(1, self.epochs + 1)
-        ax.plot(epochs, self.loss, label="loss")
-        if self.val_loss:
-            ax.plot(epochs, self.val_loss, label="val_loss")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        if self.accuracy:
-            right = ax.twinx()
-            right.plot(epochs, self.accuracy, "--", color="tab:green", label="accuracy")
-            if self.val_accuracy:
-                right.plot(epochs, self.val_accuracy, "--", color="tab:red", label="val_accuracy")
-            right.set_ylabel("accuracy")
-            right.set_ylim(-0.05, 1.05)
-            right.legend(loc="center right")
-        ax.legend(loc="upper right")
-        return ax
+    def plot(self) -> Any:
+        """Loss and accuracy curves as a matplotlib Figure (``nn.plot_history(self)``)."""
+        from nn.visualize import plot_history
+
+        return plot_history(self)
 
 
 # -- losses, targets and accuracy ------------------------------------------------

@@ -174,3 +174,24 @@ def test_plot_decision_boundary_binary_and_multiclass() -> None:
     assert len(figure.axes) == 1
     with pytest.raises(ValueError, match="2-D"):
         plot_decision_boundary(neuron, [[1.0, 2.0, 3.0]], [0])
+
+
+def test_history_plot_is_plot_history(monkeypatch):
+    """``History.plot()`` draws the same figure as ``nn.plot_history`` (one plotting code path)."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    from nn import MLP, fit
+
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(
+        model, [[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0], loss="hinge", epochs=3, progress=False
+    )
+    figure = history.plot()
+    assert [ax.get_title() for ax in figure.axes] == [
+        ax.get_title() for ax in nn_plot_history(history).axes
+    ]
+
+
+def nn_plot_history(history):
+    from nn import plot_history
+
+    return plot_history(history)
