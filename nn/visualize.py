@@ -328,13 +328,21 @@ def _edge_attrs(w: Value, largest: float, precision: int, show_weights: bool) ->
 # -- matplotlib plots ----------------------------------------------------------
 
 
-def _figure_class() -> Any:
-    """``matplotlib.figure.Figure``, or an ImportError that says how to install it."""
+def _new_figure(**options: Any) -> Figure:
+    """A matplotlib ``Figure`` that a notebook shows once, at the end of the cell.
+
+    pyplot makes it, which loads the notebook's inline backend and with it the
+    hook that displays a returned Figure; it is closed at once, so pyplot
+    neither shows it a second time nor keeps it alive. An ImportError says
+    how to install matplotlib.
+    """
     try:
-        from matplotlib.figure import Figure
+        import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError(f"plotting needs matplotlib: {_PLOTS_HINT}") from None
-    return Figure
+    figure = plt.figure(**options)
+    plt.close(figure)
+    return figure
 
 
 def plot_history(history: Any) -> Figure:
@@ -345,7 +353,6 @@ def plot_history(history: Any) -> Figure:
     accuracy axis is left out when accuracy was not measured. Solid lines:
     training data; dashed: validation data.
     """
-    figure_class = _figure_class()
     loss = list(getattr(history, "loss", []))
     if not loss:
         raise ValueError("plot_history: the history has no loss values; train for an epoch first")
@@ -353,7 +360,7 @@ def plot_history(history: Any) -> Figure:
     val_loss = list(getattr(history, "val_loss", []))
     val_accuracy = list(getattr(history, "val_accuracy", []))
     panels = 2 if accuracy or val_accuracy else 1
-    figure = figure_class(figsize=(5 * panels, 3.5), layout="constrained")
+    figure = _new_figure(figsize=(5 * panels, 3.5), layout="constrained")
     axes = figure.subplots(1, panels, squeeze=False)[0]
     curves = [(axes[0], "loss", loss, val_loss)]
     if panels == 2:
@@ -400,9 +407,6 @@ def plot_decision_boundary(
     label otherwise; a several-output model predicts the index of its
     largest output (``argmax``). Returns a ``Figure`` with one axes.
     """
-    figure_class = _figure_class()
-    from matplotlib.colors import ListedColormap
-
     points = [[float(v) for v in x] for x in X]
     labels = list(y)
     if not points or len(points) != len(labels):
@@ -440,8 +444,10 @@ def plot_decision_boundary(
 
     count = max(len(classes), max(max(row) for row in predicted) + 1)
     palette = ["#3b82f6", "#ef4444", "#10b981", "#f59e0b", "#8b5cf6", "#ec4899", "#14b8a6"]
+    figure = _new_figure(figsize=(5, 4.5), layout="constrained")  # checks matplotlib is there
+    from matplotlib.colors import ListedColormap
+
     colours = ListedColormap([palette[i % len(palette)] for i in range(count)])
-    figure = figure_class(figsize=(5, 4.5), layout="constrained")
     ax = figure.subplots()
     levels = [k - 0.5 for k in range(count + 1)]
     ax.contourf(grid_x, grid_y, predicted, levels=levels, cmap=colours, alpha=0.3)

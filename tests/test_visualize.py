@@ -195,3 +195,19 @@ def nn_plot_history(history):
     from nn import plot_history
 
     return plot_history(history)
+
+
+def test_plots_leave_no_open_pyplot_figures(monkeypatch):
+    """A notebook shows the returned Figure once: pyplot keeps no second, open copy of it."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib.pyplot as plt
+
+    from nn import MLP, fit, plot_decision_boundary, plot_history
+
+    model = MLP(2, [3, 1], seed=0)
+    X, y = [[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0]
+    history = fit(model, X, y, loss="hinge", epochs=2, progress=False)
+    before = plt.get_fignums()
+    figures = [plot_history(history), plot_decision_boundary(model, X, y, resolution=10)]
+    assert plt.get_fignums() == before
+    assert all(figure.axes for figure in figures)
