@@ -808,6 +808,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``chainrule`` command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # the reader went away (``chainrule examples | head``): stop quietly
+        sys.stderr.close()
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Dispatch a parsed command line to its subcommand."""
     if args.command == "examples":
         return 1 if run_examples() else 0
     if args.command == "demo":
