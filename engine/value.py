@@ -473,31 +473,39 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
 
 
 def weighted_sum(
-    weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value | Number = 0.0
+    weights: Sequence[Value],
+    inputs: Sequence[Value | Number],
+    bias: Value | Number = 0.0,
+    *,
+    validate: bool = True,
 ) -> Value:
     r"""A neuron's pre-activation $z = \sum_i w_i x_i + b$ as one node.
 
     $\partial z / \partial w_i = x_i$, $\partial z / \partial x_i = w_i$,
     $\partial z / \partial b = 1$. Numbers among the inputs (the raw data
     of a first layer) become constant leaves.
+
+    ``validate=False`` skips the type and length checks, for callers that
+    guarantee Values of matching lengths (``nn``'s layers, which check their
+    inputs once for all their neurons); it saves about a seventh of a
+    training step.
     """
-    weights, inputs = tuple(weights), tuple(inputs)
-    operands = (*weights, *inputs, bias)
-    if not _all_values(operands):
-        # numbers become constant leaves; anything else is a TypeError naming the op
-        weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
-        inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
-        bias = _checked_value(bias, "weighted_sum")
-        operands = (*weights, *inputs, bias)
-    if len(weights) != len(inputs):
-        raise ValueError(
-            f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
-            "a neuron needs one weight per input"
-        )
+    if validate:
+        weights, inputs = tuple(weights), tuple(inputs)
+        if not _all_values((*weights, *inputs, bias)):
+            # numbers become constant leaves; anything else is a TypeError naming the op
+            weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
+            inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
+            bias = _checked_value(bias, "weighted_sum")
+        if len(weights) != len(inputs):
+            raise ValueError(
+                f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
+                "a neuron needs one weight per input"
+            )
     w_data = [w.data for w in weights]
     x_data = [x.data for x in inputs]
     z = sum(map(mul, w_data, x_data), bias.data)
-    return _from_op(z, operands, (*x_data, *w_data, 1.0), "w·x+b")
+    return _from_op(z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")
 
 
 def _all_values(items: tuple[object, ...]) -> bool:

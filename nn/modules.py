@@ -313,11 +313,21 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output $f(w \\cdot x + b)$ as one Value."""
-        return self._output(_as_input_list(x, self.nin, "Neuron"))
+        return self._output(_as_value_list(x, self.nin, "Neuron"))
 
-    def _output(self, inputs: Sequence[Value | Number]) -> Value:
-        """$f(w \\cdot x + b)$ on inputs already checked (a Layer checks them once)."""
-        return self._activate(weighted_sum(self.w, inputs, self.b))
+    def _output(self, inputs: Sequence[Value]) -> Value:
+        """$f(w \\cdot x + b)$ on inputs already checked to be Values (a Layer checks them once)."""
+        try:
+            z = weighted_sum(self.w, inputs, self.b, validate=False)
+        except (AttributeError, TypeError):  # a weight or the bias replaced by a plain number
+            kinds = sorted(
+                {type(p).__name__ for p in (*self.w, self.b) if not isinstance(p, Value)}
+            )
+            raise TypeError(
+                f"a Neuron's w must be a list of Values and b a Value, found {', '.join(kinds)}; "
+                "to set a weight by hand, set its data: neuron.w[0].data = 2.0"
+            ) from None
+        return self._activate(z)
 
     def forward(self, x: Inputs) -> list[Value]:
         """``[self(x)]``."""

@@ -418,3 +418,15 @@ def test_changing_an_activation_takes_effect() -> None:
         model.layers[0].activation = "sigmod"
     with pytest.raises(TypeError, match="needs nin and nout"):
         Sequential(Layer(2, 2, seed=0), nn.modules.Module())
+
+
+def test_a_weight_replaced_by_a_number_is_a_clear_type_error():
+    """Layers skip per-neuron checks for speed; a plain-number weight still gets a clear error."""
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].w[0] = 2.0
+    with pytest.raises(TypeError, match=r"w must be a list of Values.*float.*\.data = 2\.0"):
+        model([1.0, 2.0])
+    model.layers[0].neurons[1].w[0] = Value(2.0)
+    model.layers[1].neurons[0].b = 0
+    with pytest.raises(TypeError, match=r"b a Value, found int"):
+        model([1.0, 2.0])
