@@ -133,6 +133,9 @@ def sse(predictions: Predictions, targets: Predictions) -> Value:
 def rmse(predictions: Predictions, targets: Predictions) -> Value:
     r"""Root mean squared error: $\sqrt{\frac{1}{N} \sum_i (p_i - t_i)^2}$ over all $N$ values.
 
+    For a batch (list of lists) this is the root of the batch's ``mse``, as
+    ``torch.sqrt(torch.nn.MSELoss()(p, t))``, not the mean of per-example RMSEs
+    (``fit(loss="rmse")`` averages per-example RMSEs, like every loss it is given).
     In the units of the targets. $\partial L / \partial p_i = (p_i - t_i) / (N L)$,
     undefined when every prediction is exact ($L = 0$): there the gradient
     is taken as 0 instead of dividing by zero.
@@ -262,7 +265,8 @@ def cross_entropy(
     1.126928
     """
     name = "cross_entropy"
-    if not isinstance(target_index, numbers.Integral) and hasattr(target_index, "__iter__"):
+    is_batch = not isinstance(target_index, (numbers.Integral, str, bytes))
+    if is_batch and hasattr(target_index, "__iter__"):
         target_index = list(target_index)  # a batch: one index per row of logits
         batch = list(logits)
         if len(batch) != len(target_index):
@@ -286,6 +290,8 @@ def cross_entropy(
 def hinge(scores: Predictions, labels: Predictions) -> Value:
     r"""Max-margin (hinge) loss, micrograd's SVM loss: mean of $\max(0, 1 - y_i s_i)$.
 
+    $L = \frac{1}{N} \sum_i \max(0, 1 - y_i s_i)$ over all $N$ scores: for a
+    batch with one score per example, the mean over examples (micrograd's demo).
     Labels $y_i \in \{-1, +1\}$. A score on the right side by a margin of at
     least 1 costs nothing; otherwise the cost grows linearly.
     $\partial L / \partial s_i = -y_i / N$ where $y_i s_i < 1$, else 0.

@@ -60,12 +60,12 @@ MODULE_CLASSES: dict[str, type[Module]] = {}
 
 
 def _check_size(n: object, what: str) -> int:
-    """``n`` as a positive int, or a ``ValueError``/``TypeError`` naming ``what``."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    """``n`` (an int or numpy integer) as a positive int, or an error naming ``what``."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r}")
     if n < 1:
         raise ValueError(f"{what} must be a positive int, got {n}")
-    return n
+    return int(n)
 
 
 def _make_rng(rng: random.Random | None, seed: int | None) -> random.Random:
@@ -216,7 +216,7 @@ class Module:
         """Set every parameter from ``{dotted name: number}``; the names must match exactly.
 
         Raises ``ValueError`` naming missing or unexpected names, or a value
-        that is not a real number. Nothing is changed unless everything matches.
+        that is not a finite real number. Nothing is changed unless everything matches.
         """
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
@@ -241,6 +241,8 @@ class Module:
                 raise ValueError(
                     f"parameter {name!r} must be a number, got {type(number).__name__}: {number!r}"
                 )
+            if not math.isfinite(number):
+                raise ValueError(f"parameter {name!r} must be a finite number, got {number!r}")
             values[name] = float(number)
         for name, p in params.items():
             p.data = values[name]
@@ -426,13 +428,15 @@ class MaxoutUnit(Module):
         self.nin = _check_size(nin, "MaxoutUnit nin")
         self.num_pieces = _check_size(pieces, "MaxoutUnit pieces")
         source = _make_rng(rng, seed)
-        self.neurons = [Neuron(nin, "linear", init, source, fan_out=fan_out) for _ in range(pieces)]
+        self.neurons = [
+            Neuron(nin, "linear", init, source, fan_out=fan_out) for _ in range(self.num_pieces)
+        ]
         self.init = init
 
     def __call__(self, x: Inputs) -> Value:
         """$\\max_k z_k$ over the pieces' weighted sums."""
         inputs = _as_value_list(x, self.nin, "MaxoutUnit")
-        return maximum(*(n(inputs) for n in self.neurons))
+        return maximum(*(piece._output(inputs) for piece in self.neurons))
 
     def forward(self, x: Inputs) -> list[Value]:
         """``[self(x)]``."""
@@ -593,12 +597,14 @@ class MLP(Sequential):
         seed: int | None = None,
     ) -> None:
         _check_size(nin, "MLP nin")
-        if isinstance(nouts, int) or not nouts:
+        is_list = hasattr(nouts, "__iter__") and not isinstance(nouts, str)
+        given = list(nouts) if is_list else []
+        if not given:
             raise ValueError(
                 "MLP nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], "
                 f"got {nouts!r}"
             )
-        nouts = [_check_size(n, "MLP layer size") for n in nouts]
+        nouts = [_check_size(n, "MLP layer size") for n in given]
         source = _make_rng(rng, seed)
         sizes = [nin, *nouts]
         last = len(nouts) - 1

@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from typing import Any
@@ -72,11 +73,18 @@ def to_dict(model: Module) -> dict[str, Any]:
     problem = _unsaveable(config, type(model).__name__)
     if problem is not None:
         raise ValueError(f"cannot save this model: {problem}")
+    parameters = model.state_dict()
+    for name, value in parameters.items():
+        if not math.isfinite(value):
+            raise ValueError(
+                f"cannot save this model: parameter {name} is {value} (JSON has no nan or inf, "
+                "and such a model could not be used); train again with a lower learning rate"
+            )
     return {
         "format": FORMAT,
         "version": VERSION,
         "architecture": {"class": type(model).__name__, "config": config},
-        "parameters": model.state_dict(),
+        "parameters": parameters,
     }
 
 
@@ -112,11 +120,23 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` as JSON, atomically (temp file, fsync, ``os.replace``).
 
     Raises ``ValueError`` (before touching any file) for a model that cannot
-    be described in a file, e.g. one built with a function as activation.
+    be described in a file, e.g. one built with a function as activation or
+    with a ``nan`` weight, and ``FileNotFoundError``/``IsADirectoryError``
+    when ``path`` is in a folder that does not exist or is itself a folder.
     """
     data = to_dict(model)
-    path = os.fspath(path)
+    path = os.path.expanduser(os.fspath(path))  # "~/model.json" means the home folder
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"cannot save to {path}: it is a folder; give a file name inside it, "
+            f"e.g. {os.path.join(path, 'model.json')}"
+        )
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot save to {path}: the folder {folder} does not exist; "
+            f"create it first with os.makedirs({folder!r}, exist_ok=True)"
+        )
     handle, temp_path = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder
     )
@@ -124,7 +144,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             # mkstemp makes the file private (0o600); give it the usual permissions instead
             os.chmod(temp_path, _mode_of(path))
-            json.dump(data, file, indent=1)
+            json.dump(data, file, indent=1, allow_nan=False)
             file.write("\n")
             file.flush()
             os.fsync(file.fileno())
@@ -166,7 +186,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     model, of another version, or whose parameters do not fit its
     architecture.
     """
-    path = os.fspath(path)
+    path = os.path.expanduser(os.fspath(path))
     with open(path, "rb") as file:
         raw = file.read()
     try:

@@ -323,6 +323,13 @@ def _check_dataset(X: Sequence[Any], y: Sequence[Any], what: str) -> tuple[list,
     y = [t.tolist() if hasattr(t, "tolist") else t for t in y]
     if len(X) != len(y):
         raise ValueError(f"{what}: {len(X)} examples in X but {len(y)} targets in y")
+    for t in y:
+        if isinstance(t, (str, bytes)):
+            raise TypeError(
+                f"{what}: targets must be numbers (class indices, 0/1 or -1/+1 labels, or "
+                f"values), got the string {t!r}; turn class names into indices first, "
+                "e.g. [names.index(label) for label in y]"
+            )
     if not X:
         raise ValueError(f"{what}: the dataset is empty")
     return X, y

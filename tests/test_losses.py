@@ -288,3 +288,30 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot(logits: list[float], da
     for i, (v, p) in enumerate(zip(z, probs, strict=True)):
         assert math.isclose(v.grad, p - (i == target), rel_tol=1e-9, abs_tol=1e-12)
     assert abs(sum(v.grad for v in z)) < 1e-12
+
+
+@pytest.mark.parametrize("name", sorted(nn.LOSSES))
+def test_every_loss_docstring_states_its_batch_convention(name: str) -> None:
+    """The issue asks each loss to document what is summed and what is averaged."""
+    doc = nn.LOSSES[name].__doc__ or ""
+    assert "mean" in doc.lower(), name
+    assert "batch" in doc.lower() or "over all" in doc.lower(), name
+
+
+def test_rmse_of_a_batch_is_the_root_of_the_batch_mse() -> None:
+    import torch
+
+    predictions = [[1.0, 2.0], [0.0, 0.0], [3.0, -1.0]]
+    targets = [[0.0, 4.0], [0.0, 1.0], [3.0, 1.0]]
+    theirs = torch.sqrt(
+        torch.nn.MSELoss()(
+            torch.tensor(predictions, dtype=torch.float64),
+            torch.tensor(targets, dtype=torch.float64),
+        )
+    )
+    assert close(rmse(predictions, targets).data, theirs.item())
+
+
+def test_a_string_target_is_not_a_batch_of_indices() -> None:
+    with pytest.raises(TypeError, match="class index \\(int\\), got str: 'a'"):
+        cross_entropy([1.0, 2.0], "a")  # type: ignore[arg-type]

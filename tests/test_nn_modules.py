@@ -430,3 +430,16 @@ def test_a_weight_replaced_by_a_number_is_a_clear_type_error():
     model.layers[1].neurons[0].b = 0
     with pytest.raises(TypeError, match=r"b a Value, found int"):
         model([1.0, 2.0])
+
+
+def test_numpy_integers_work_as_sizes() -> None:
+    import numpy as np
+
+    model = MLP(np.int64(2), np.array([3, 1]), seed=0)
+    assert model.get_config()["nouts"] == [3, 1] and type(model.nin) is int
+    assert model.state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+    assert Maxout(np.int32(2), np.int64(3), pieces=np.int64(2), seed=0).num_parameters() == 18
+    with pytest.raises(ValueError, match="nouts"):
+        MLP(2, np.array([], dtype=int))
+    with pytest.raises(ValueError, match="nouts"):
+        MLP(2, "16")  # type: ignore[arg-type]

@@ -229,3 +229,40 @@ def test_user_defined_modules_round_trip(tmp_path: Path) -> None:
     copy = nn.load(tmp_path / "m.json")
     assert isinstance(copy.layers[1], Shift) and copy.layers[1].c.data == 0.25
     assert [v.data for v in copy([1.0, 2.0])] == [v.data for v in model([1.0, 2.0])]
+
+
+# -- paths and values a file cannot hold ------------------------------------------------------
+
+
+def test_saving_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(tmp_path: Path) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    missing = tmp_path / "no" / "such" / "folder"
+    with pytest.raises(FileNotFoundError, match=r"folder .*folder does not exist.*os\.makedirs"):
+        model.save(missing / "m.json")
+    with pytest.raises(IsADirectoryError, match=r"it is a folder.*model\.json"):
+        model.save(tmp_path)
+    assert os.listdir(tmp_path) == []  # no temp file left behind
+
+
+def test_a_tilde_path_means_the_home_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    model = MLP(2, [3, 1], seed=0)
+    model.save("~/m.json")
+    assert (tmp_path / "m.json").exists()
+    assert nn.load("~/m.json").state_dict() == model.state_dict()
+
+
+def test_non_finite_weights_are_refused_on_save_and_on_load(tmp_path: Path) -> None:
+    path, data = _saved(tmp_path)
+    before = path.read_bytes()
+    broken = MLP(2, [3, 1], seed=1)
+    broken.layers[1].neurons[0].b.data = math.nan
+    with pytest.raises(ValueError, match=r"parameter layers\.1\.neurons\.0\.b is nan"):
+        broken.save(path)
+    assert path.read_bytes() == before  # the good file is untouched
+    assert os.listdir(tmp_path) == ["m.json"]
+    # a file edited by hand to hold Infinity (Python's json reads it) is refused, by name
+    text = json.dumps({**data, "parameters": {**data["parameters"], "layers.0.neurons.1.b": 1.0}})
+    path.write_text(text.replace('"layers.0.neurons.1.b": 1.0', '"layers.0.neurons.1.b": Infinity'))
+    with pytest.raises(ValueError, match=r"m\.json: parameter 'layers\.0\.neurons\.1\.b' must"):
+        nn.load(path)

@@ -527,3 +527,49 @@ def test_numpy_arrays_work_as_data():
     got = fit(model_arrays, np.array(X), np.array(y), **kwargs)
     assert got.accuracy == expected.accuracy
     assert got.loss == pytest.approx(expected.loss, rel=1e-12)
+
+
+def test_string_labels_point_to_class_indices():
+    for loss in ("mse", "cross_entropy"):
+        with pytest.raises(TypeError, match=r"got the string 'apple'.*names\.index"):
+            X, y = [[0.0, 1.0], [1.0, 0.0]], ["apple", "banana"]
+            fit(MLP(2, [3], seed=0), X, y, loss=loss, progress=False)
+
+
+def test_in_a_notebook_the_bar_comes_from_tqdm_auto(monkeypatch):
+    """With ipywidgets, a notebook gets tqdm.auto's widget bar (here a stand-in that records)."""
+    import importlib.util
+    import types
+
+    import nn.train
+
+    bars = []
+
+    class RecordingBar:
+        def __init__(self, **kwargs):
+            self.kwargs, self.updates, self.closed = kwargs, 0, False
+            bars.append(self)
+
+        def set_postfix(self, postfix, refresh=True):
+            self.postfix = postfix
+
+        def update(self, n):
+            self.updates += n
+
+        def close(self):
+            self.closed = True
+
+    auto = types.ModuleType("tqdm.auto")
+    auto.tqdm = RecordingBar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", auto)
+    monkeypatch.setattr(nn.train, "_in_notebook", lambda: True)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: object() if name == "ipywidgets" else find_spec(name, *args),
+    )
+    small_fit(progress=True)
+    (bar,) = bars
+    assert bar.kwargs["total"] == 3 and bar.updates == 3 and bar.closed
+    assert set(bar.postfix) == {"loss", "acc"}
