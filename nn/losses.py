@@ -277,7 +277,15 @@ def cross_entropy(
         if not batch:
             raise ValueError(f"{name}: the batch is empty")
         return _mean([cross_entropy(row, y) for row, y in zip(batch, target_index, strict=True)])
+    if _is_scalar(logits):
+        raise TypeError(
+            f"{name}: needs one score per class (a list of logits), got a single "
+            f"{type(logits).__name__}; for one output (two classes) use "
+            "binary_cross_entropy_with_logits"
+        )
     scores = list(logits)
+    if not scores:
+        raise ValueError(f"{name}: the logits are empty; give one score per class")
     if not all(_is_scalar(z) for z in scores):
         raise TypeError(
             f"{name}: logits must be a list of numbers for one target index "

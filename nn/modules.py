@@ -128,7 +128,23 @@ def _as_input_list(x: Inputs, nin: int, who: str) -> list[Value | Number]:
 
 def _as_value_list(x: Inputs, nin: int, who: str) -> list[Value]:
     """Like ``_as_input_list`` but numbers become constant leaves once, shared by every neuron."""
-    return [v if isinstance(v, Value) else Value(v) for v in _as_input_list(x, nin, who)]
+    items = _as_input_list(x, nin, who)
+    try:
+        return [v if isinstance(v, Value) else Value(v) for v in items]
+    except TypeError:
+        rejected = [v for v in items if not isinstance(v, (Value, numbers.Real))]
+        if not rejected:
+            raise  # a number the engine rejects: its own message says why
+        bad = rejected[0]
+        hint = ""
+        if hasattr(bad, "__len__") and not isinstance(bad, (str, bytes)):
+            hint = (
+                "; a model takes one example at a time: for a list of examples use "
+                "[model(x) for x in X] or nn.predict(model, X)"
+            )
+        raise TypeError(
+            f"{who} inputs must be numbers or Values, got {type(bad).__name__}: {bad!r}{hint}"
+        ) from None
 
 
 def _unwrap(outputs: list[Value]) -> Value | list[Value]:

@@ -315,3 +315,10 @@ def test_rmse_of_a_batch_is_the_root_of_the_batch_mse() -> None:
 def test_a_string_target_is_not_a_batch_of_indices() -> None:
     with pytest.raises(TypeError, match="class index \\(int\\), got str: 'a'"):
         cross_entropy([1.0, 2.0], "a")  # type: ignore[arg-type]
+
+
+def test_cross_entropy_needs_a_list_of_logits() -> None:
+    with pytest.raises(TypeError, match="one score per class.*binary_cross_entropy_with_logits"):
+        cross_entropy(Value(0.5), 0)  # a one-output model's prediction
+    with pytest.raises(ValueError, match="logits are empty"):
+        cross_entropy([], 0)

@@ -443,3 +443,11 @@ def test_numpy_integers_work_as_sizes() -> None:
         MLP(2, np.array([], dtype=int))
     with pytest.raises(ValueError, match="nouts"):
         MLP(2, "16")  # type: ignore[arg-type]
+
+
+def test_a_batch_passed_as_one_example_is_a_clear_type_error() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"one example at a time.*nn\.predict\(model, X\)"):
+        model([[1.0, 2.0], [3.0, 4.0]])  # two examples, not two inputs
+    with pytest.raises(TypeError, match="inputs must be numbers or Values, got NoneType"):
+        Neuron(2, seed=0)([None, 1.0])
