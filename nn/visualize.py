@@ -349,16 +349,21 @@ def plot_history(history: Any) -> Figure:
     """Loss and accuracy per epoch, training and validation: a ``Figure`` with two axes.
 
     ``history`` is the ``History`` returned by ``nn.fit`` (or anything with
-    ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` lists). The
-    accuracy axis is left out when accuracy was not measured. Solid lines:
-    training data; dashed: validation data.
+    ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` lists, or a dict
+    of them such as ``history.as_dict()``). The accuracy axis is left out
+    when accuracy was not measured. Solid lines: training data; dashed:
+    validation data.
     """
-    loss = list(getattr(history, "loss", []))
+
+    def series(key: str) -> list[float]:
+        found = history.get(key, []) if isinstance(history, dict) else getattr(history, key, [])
+        return list(found)
+
+    loss = series("loss")
     if not loss:
         raise ValueError("plot_history: the history has no loss values; train for an epoch first")
-    accuracy = list(getattr(history, "accuracy", []))
-    val_loss = list(getattr(history, "val_loss", []))
-    val_accuracy = list(getattr(history, "val_accuracy", []))
+    accuracy, val_loss = series("accuracy"), series("val_loss")
+    val_accuracy = series("val_accuracy")
     panels = 2 if accuracy or val_accuracy else 1
     figure = _new_figure(figsize=(5 * panels, 3.5), layout="constrained")
     axes = figure.subplots(1, panels, squeeze=False)[0]

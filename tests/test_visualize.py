@@ -147,6 +147,10 @@ def test_plot_history_train_and_validation() -> None:
     assert len(figure.axes) == 2
     assert [len(ax.lines) for ax in figure.axes] == [2, 2]
     assert list(figure.axes[0].lines[0].get_ydata()) == [1.0, 0.5, 0.25]
+    # the same history as a dict (history.as_dict(), or Keras's history.history) draws the same
+    same = plot_history(_history().as_dict())
+    assert [len(ax.lines) for ax in same.axes] == [2, 2]
+    assert list(same.axes[1].lines[1].get_ydata()) == _history().val_accuracy
 
 
 def test_plot_history_loss_only() -> None:
