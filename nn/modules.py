@@ -166,9 +166,17 @@ class Module:
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Register every subclass by name in ``MODULE_CLASSES`` (so ``nn.load`` can rebuild it)."""
+        """Register every subclass by name in ``MODULE_CLASSES`` (so ``nn.load`` can rebuild it).
+
+        A class of your own named like one of the library's (say, ``Layer``
+        written as an exercise) does not replace it: loading a saved model
+        still builds the library's class, and saving yours is a clear error.
+        A class redefined in a notebook cell replaces its earlier version.
+        """
         super().__init_subclass__(**kwargs)
-        MODULE_CLASSES[cls.__name__] = cls
+        registered = MODULE_CLASSES.get(cls.__name__)
+        if registered is None or registered.__module__ != __name__:
+            MODULE_CLASSES[cls.__name__] = cls
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """Run the module on ``x``: a Value when there is one output, else a list."""
@@ -575,6 +583,8 @@ class Sequential(Module):
         return outputs
 
     def get_config(self) -> dict[str, Any]:
+        for i, layer in enumerate(self.layers):
+            _check_registered(layer, f"layer {i}")
         return {
             "layers": [
                 {"class": type(layer).__name__, "config": layer.get_config()}
@@ -673,6 +683,18 @@ class MLP(Sequential):
     def from_config(cls, config: dict[str, Any]) -> Module:
         """``MLP(**config)``: an MLP is rebuilt from its sizes, not layer by layer."""
         return _build(cls, config)
+
+
+def _check_registered(module: Module, where: str) -> None:
+    """A ``ValueError`` if ``nn.load`` would rebuild ``module`` as another class of that name."""
+    name = type(module).__name__
+    registered = MODULE_CLASSES.get(name)
+    if registered is not type(module):
+        raise ValueError(
+            f"cannot describe {where}: loading it would build {registered.__module__}.{name}, "
+            f"another class of the same name; give your class another name (or, if you "
+            "redefined it in a notebook, make the model again from the new definition)"
+        )
 
 
 def _build(cls: type[Module], config: dict[str, Any]) -> Module:

@@ -39,7 +39,7 @@ import tempfile
 from typing import Any
 
 from nn.activations import activation_name
-from nn.modules import Module, module_from_spec
+from nn.modules import Module, _check_registered, module_from_spec
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -69,6 +69,7 @@ def to_dict(model: Module) -> dict[str, Any]:
     """The model as the JSON-able dict that ``save`` writes."""
     if not isinstance(model, Module):
         raise TypeError(f"save expects an nn Module, got {type(model).__name__}")
+    _check_registered(model, "this model")
     config = model.get_config()
     problem = _unsaveable(config, type(model).__name__)
     if problem is not None:

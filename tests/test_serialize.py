@@ -266,3 +266,29 @@ def test_non_finite_weights_are_refused_on_save_and_on_load(tmp_path: Path) -> N
     path.write_text(text.replace('"layers.0.neurons.1.b": 1.0', '"layers.0.neurons.1.b": Infinity'))
     with pytest.raises(ValueError, match=r"m\.json: parameter 'layers\.0\.neurons\.1\.b' must"):
         nn.load(path)
+
+
+def test_a_user_class_named_like_a_library_class_does_not_hijack_loading(tmp_path: Path) -> None:
+    saved = Sequential(Maxout(2, 3, seed=0), nn.Layer(3, 2, activation="softmax", seed=1))
+    saved.save(tmp_path / "library.json")
+
+    class Layer(nn.Module):  # a student's own Layer, written as an exercise
+        def __init__(self, nin: int, nout: int) -> None:
+            self.nin, self.nout = nin, nout
+            self.w = [Value(1.0) for _ in range(nin * nout)]
+
+        def forward(self, x):
+            return list(x)[: self.nout]
+
+        def get_config(self):
+            return {"nin": self.nin, "nout": self.nout}
+
+    assert nn.modules.MODULE_CLASSES["Layer"] is nn.Layer  # the library's stays registered
+    copy = nn.load(tmp_path / "library.json")
+    assert type(copy.layers[1]) is nn.Layer
+    assert [v.data for v in copy([0.5, -1.0])] == [v.data for v in saved([0.5, -1.0])]
+    with pytest.raises(ValueError, match=r"loading it would build nn\.modules\.Layer"):
+        Layer(2, 2).save(tmp_path / "mine.json")
+    with pytest.raises(ValueError, match=r"cannot describe layer 1"):
+        Sequential(Maxout(2, 2, seed=0), Layer(2, 2)).save(tmp_path / "mine.json")
+    assert sorted(os.listdir(tmp_path)) == ["library.json"]
