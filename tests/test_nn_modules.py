@@ -451,3 +451,71 @@ def test_a_batch_passed_as_one_example_is_a_clear_type_error() -> None:
         model([[1.0, 2.0], [3.0, 4.0]])  # two examples, not two inputs
     with pytest.raises(TypeError, match="inputs must be numbers or Values, got NoneType"):
         Neuron(2, seed=0)([None, 1.0])
+
+
+#: micrograd's demo notebook (demo.ipynb), its code as written there; only 3 steps (not 100),
+#: on 20 points, to stay fast.
+MICROGRAD_DEMO = """
+np.random.seed(1337)
+random.seed(1337)
+model = MLP(2, [16, 16, 1]) # 2-layer neural network
+
+def loss(batch_size=None):
+    # inline DataLoader :)
+    if batch_size is None:
+        Xb, yb = X, y
+    else:
+        ri = np.random.permutation(X.shape[0])[:batch_size]
+        Xb, yb = X[ri], y[ri]
+    inputs = [list(map(Value, xrow)) for xrow in Xb]
+    # forward the model to get scores
+    scores = list(map(model, inputs))
+    # svm "max-margin" loss
+    losses = [(1 + -yi*scorei).relu() for yi, scorei in zip(yb, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    # L2 regularization
+    alpha = 1e-4
+    reg_loss = alpha * sum((p*p for p in model.parameters()))
+    total_loss = data_loss + reg_loss
+    # also get accuracy
+    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
+    return total_loss, sum(accuracy) / len(accuracy)
+
+for k in range(3):
+    # forward
+    total_loss, acc = loss()
+    # backward
+    model.zero_grad()
+    total_loss.backward()
+    # update (sgd)
+    learning_rate = 1.0 - 0.9*k/100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    history.append((total_loss.data, acc))
+    assert model.layers[0].neurons[0].w[0] is model.parameters()[0]
+    assert model.layers[-1].neurons[0].b is model.parameters()[-1]
+"""
+
+
+def test_micrograds_demo_code_runs_unchanged_and_takes_the_same_steps() -> None:
+    """The issue's promise: micrograd code ports unchanged (numpy data, map(Value, ...), sum)."""
+    import numpy as np
+    from micrograd import engine as mg_engine
+    from micrograd import nn as mg_nn
+
+    X, y = nn.make_moons(20, noise=0.1, seed=1)
+    X, y = np.array(X), np.array(y) * 2 - 1  # the demo's sklearn arrays, labels -1/+1
+    runs = {}
+    for library, (value_class, mlp_class) in {
+        "micrograd": (mg_engine.Value, mg_nn.MLP),
+        "chainrule": (Value, MLP),
+    }.items():
+        namespace = {"np": np, "random": random, "X": X, "y": y, "history": []}
+        namespace.update(Value=value_class, MLP=mlp_class)
+        exec(MICROGRAD_DEMO, namespace)
+        runs[library] = namespace["history"]
+    ours, theirs = runs["chainrule"], runs["micrograd"]
+    assert [acc for _, acc in ours] == [acc for _, acc in theirs]
+    for (mine, _), (other, _) in zip(ours, theirs, strict=True):
+        assert math.isclose(mine, other, rel_tol=1e-9)
+    assert ours[-1][0] < ours[0][0]
