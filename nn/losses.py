@@ -165,6 +165,14 @@ def mae(predictions: Predictions, targets: Predictions) -> Value:
 # -- classification losses ---------------------------------------------------------
 
 
+class InfiniteLossError(ValueError):
+    """A loss that is infinite, not merely large: a probability of exactly 0 or 1 on the wrong side.
+
+    A ``ValueError``; ``nn.fit`` reports it as a ``NonFiniteLossError`` (a
+    learning rate too high has usually saturated a sigmoid).
+    """
+
+
 def _check_binary_targets(rows: list[list[tuple[Scalar, Scalar]]], name: str) -> None:
     for row in rows:
         for _, t in row:
@@ -201,7 +209,7 @@ def binary_cross_entropy(probabilities: Predictions, targets: Predictions) -> Va
                     f"got {p.data!r}; for raw scores use binary_cross_entropy_with_logits"
                 )
             if (t_value > 0 and p.data <= 0.0) or (t_value < 1 and p.data >= 1.0):
-                raise ValueError(
+                raise InfiniteLossError(
                     f"binary_cross_entropy: probability {p.data!r} for target {t_value!r} "
                     "gives an infinite loss; use binary_cross_entropy_with_logits on the "
                     "score before the sigmoid (it is exact where the sigmoid saturates)"

@@ -46,7 +46,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import Value, no_grad, sum_values
-from nn.losses import LOSSES
+from nn.losses import LOSSES, InfiniteLossError
 
 Number = int | float
 Target = Number | Sequence[Number]
@@ -645,6 +645,8 @@ def _gradient_step(
         cost = objective.cost(model, predictions, targets)
     except OverflowError as error:
         raise _Diverged(f"the loss overflowed ({error})", math.inf) from error
+    except InfiniteLossError as error:  # e.g. a saturated sigmoid under binary cross-entropy
+        raise _Diverged(f"the loss became infinite ({error})", math.inf) from error
     if not math.isfinite(cost.data):
         raise _Diverged(f"the loss became {cost.data}", cost.data)
     cost.backward()

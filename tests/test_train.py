@@ -573,3 +573,15 @@ def test_in_a_notebook_the_bar_comes_from_tqdm_auto(monkeypatch):
     (bar,) = bars
     assert bar.kwargs["total"] == 3 and bar.updates == 3 and bar.closed
     assert set(bar.postfix) == {"loss", "acc"}
+
+
+def test_a_saturated_sigmoid_under_binary_cross_entropy_is_a_non_finite_loss():
+    """An infinite BCE (probability exactly 0 or 1 on the wrong side) stops like any divergence."""
+    X, y = make_moons(40, seed=0)
+    model = MLP(2, [8, 1], output_activation="sigmoid", seed=0)
+    optimizer = RecordingSGD(model.parameters(), lr=1000.0)
+    expected = r"infinite.*with_logits.* in epoch \d+/50"
+    with pytest.raises(NonFiniteLossError, match=expected) as caught:
+        fit(model, X, y, "binary_cross_entropy", optimizer, epochs=50, progress=False)
+    assert caught.value.value == math.inf and caught.value.epoch > 1
+    assert params_of(model) == optimizer.at_batch_start[-1]  # as before the failing step
