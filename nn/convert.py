@@ -174,9 +174,15 @@ def _copy_into(linear: Any, neurons: list[Any], where: str) -> None:
 
 
 def _convert_layer(layer: Any, where: str) -> list[Any]:
-    """The torch modules for one chainrule layer-like module."""
-    from nn.modules import Layer, Maxout, MaxoutUnit, Neuron
+    """The torch modules for one chainrule layer-like module (a stack inside a stack: flattened)."""
+    from nn.modules import Layer, Maxout, MaxoutUnit, Neuron, Sequential
 
+    if isinstance(layer, Sequential):
+        return [
+            module
+            for i, inner in enumerate(layer.layers)
+            for module in _convert_layer(inner, f"{where}, layer {i} ({type(inner).__name__})")
+        ]
     if isinstance(layer, Layer):
         modules = [_linear(layer.neurons, where)]
         activation = _activation_module(layer.activation, where)
@@ -200,8 +206,8 @@ def _convert_layer(layer: Any, where: str) -> list[Any]:
 def to_torch(model: Any) -> Any:
     """An equivalent ``torch.nn.Sequential`` holding a float64 copy of ``model``'s weights.
 
-    ``model`` is an ``MLP`` or ``Sequential`` (or a single ``Layer``,
-    ``Neuron`` or ``Maxout``). The copy is independent: training one does
+    ``model`` is an ``MLP`` or ``Sequential``, stacks inside it included
+    (or a single ``Layer``, ``Neuron`` or ``Maxout``). The copy is independent: training one does
     not change the other. The torch model returns a tensor with a last
     dimension of size ``nout``, also when chainrule would return one Value.
 

@@ -130,6 +130,17 @@ def test_maxout_stack_matches():
     assert_same_outputs(model, net, 2)
 
 
+def test_a_stack_inside_a_stack_is_flattened():
+    model = Sequential(
+        MLP(2, [3], activation="sigmoid", output_activation="sigmoid", seed=4),
+        Sequential(Maxout(3, 2, seed=5), Layer(2, 2, activation="elu", seed=6)),
+    )
+    net = to_torch(model)
+    names = [type(module).__name__ for module in net]
+    assert names == ["Linear", "Sigmoid", "MaxoutLayer", "Linear", "ELU"]
+    assert_same_outputs(model, net, 2)
+
+
 def test_single_neuron_layer_and_maxout_unit():
     neuron = Neuron(3, activation="elu", seed=4)
     assert_same_outputs(neuron, to_torch(neuron), 3)
