@@ -78,10 +78,18 @@ class _Unit:
 def _layers_of(model: Module) -> list[tuple[str, list[_Unit]]]:
     """The model's layers, each as (its description, its units), in order.
 
-    A ``Sequential``/``MLP`` has ``.layers``; a single ``Layer``, ``Maxout``
-    or ``Neuron`` is drawn as a network of one layer.
+    A ``Sequential``/``MLP`` has ``.layers`` (a stack inside it is drawn
+    layer by layer too); a single ``Layer``, ``Maxout`` or ``Neuron`` is
+    drawn as a network of one layer.
     """
-    layers = list(model.layers) if hasattr(model, "layers") else [model]
+    layers: list[Any] = []
+    pending = [model]
+    while pending:  # flatten stacks of stacks, keeping their order
+        item = pending.pop(0)
+        if hasattr(item, "layers"):
+            pending[:0] = list(item.layers)
+        else:
+            layers.append(item)
     described = []
     for index, layer in enumerate(layers):
         if isinstance(layer, Neuron):

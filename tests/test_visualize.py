@@ -115,6 +115,14 @@ def test_maxout_and_single_layer_models() -> None:
     assert len(_edges(single)) == 4
 
 
+def test_a_stack_inside_a_stack_is_drawn_layer_by_layer() -> None:
+    hidden = nn.MLP(2, [3], seed=4)
+    output = nn.Layer(3, 2, activation="softmax", seed=5)
+    nested = draw_network(nn.Sequential(hidden, output), inputs=[1.0, 2.0]).source
+    flat = draw_network(nn.Sequential(hidden.layers[0], output), inputs=[1.0, 2.0]).source
+    assert nested == flat and len(_edges(nested)) == 2 * 3 + 3 * 2
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="2 inputs but 3"):
         draw_network(nn.MLP(2, [1], seed=0), inputs=[1, 2, 3])
