@@ -666,8 +666,9 @@ def _gradient_step(
 
 def _warn_about_softmax_with_cross_entropy(model: Any, loss_name: str) -> None:
     """Warn when a softmax output layer meets ``cross_entropy`` (which applies its own)."""
-    layers = getattr(model, "layers", None)
-    last = layers[-1] if layers else model
+    last = model
+    while getattr(last, "layers", None):  # the last layer, inside stacks of stacks too
+        last = last.layers[-1]
     if loss_name == "cross_entropy" and getattr(last, "activation", None) == "softmax":
         import warnings
 

@@ -10,7 +10,7 @@ import pytest
 
 from engine import Value, custom_op
 from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
-from nn.modules import MLP, Layer, Neuron
+from nn.modules import MLP, Layer, Neuron, Sequential
 from nn.optim import SGD, Adam
 from nn.train import (
     DEFAULT_LR,
@@ -473,6 +473,9 @@ def test_softmax_model_with_cross_entropy_warns():
             epochs=1,
             progress=False,
         )
+    nested = Sequential(Layer(2, 4, seed=0), MLP(4, [3], output_activation="softmax", seed=1))
+    with pytest.warns(UserWarning, match="raw scores"):
+        fit(nested, X, y, loss="cross_entropy", epochs=1, progress=False)
 
 
 def test_optimizer_names_and_objects():
