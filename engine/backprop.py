@@ -32,6 +32,8 @@ def topological_order(root: Value) -> list[Value]:
     The stack holds only nodes and markers, so the walk allocates nothing
     per node (and gives the garbage collector no work).
     """
+    if not hasattr(root, "_inputs"):  # not a Value (engine.value imports this module)
+        raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]

@@ -52,6 +52,13 @@ NEURON_COLOUR = "#e9d5ff"
 HIGHLIGHT_COLOUR = "#d62728"
 
 
+# Above this total length of the drawn edges (in ranks, see _Picture.edge_span),
+# edge labels become Graphviz "xlabels", placed after the layout: as ordinary
+# labels they would make dot's layout take minutes (a Value reused by every
+# node of a long chain, as in a*a*...*a, has edges spanning the whole picture).
+XLABEL_SPAN = 500
+
+
 class GraphTooLargeError(ValueError):
     """Raised by ``draw`` when the graph has more Value nodes than ``max_nodes``."""
 
@@ -126,6 +133,22 @@ class _Picture:
                     distance[child] = distance[node] + 1
                     queue.append(child)
         self.drawn = sorted(self.edges, key=self.number.__getitem__)
+        # An estimate of dot's layout: the longest-path rank of every drawn
+        # result (its op node one rank before it), each input without drawn
+        # edges of its own one rank before its first user; edge_span is the
+        # number of ranks all the edges cross in total.
+        rank: dict[Value, int] = {}
+        users: dict[Value, list[int]] = {}
+        for node in self.drawn:
+            edges = self.edges[node]
+            op_rank = 1 + max((rank.get(child, 0) for child, _ in edges), default=-1)
+            rank[node] = op_rank + 1
+            for child, _ in edges:
+                users.setdefault(child, []).append(op_rank)
+        self.edge_span = 0
+        for child, op_ranks in users.items():
+            start = rank[child] if self.edges[child] else min(op_ranks) - 1
+            self.edge_span += sum(op_rank - start for op_rank in op_ranks)
 
     def _edges_of(
         self, node: Value, collapse: bool, uses: dict[Value, int]
@@ -155,7 +178,7 @@ def draw(
     show_local_grads: bool = True,
     highlight: BackwardStep | Value | None = None,
     max_nodes: int | None = 300,
-    format: str = "svg",
+    image_format: str = "svg",
     *,
     parameters: Iterable[Value] | None = None,
     collapse: bool = False,
@@ -172,7 +195,8 @@ def draw(
       A step also adds its chain rule (``str(step)``) as a caption.
     * ``max_nodes``: refuse (``GraphTooLargeError``) to draw more Values than
       this; ``None`` draws any size.
-    * ``format``: the output format of ``.render()`` / ``.pipe()``.
+    * ``image_format``: the output format of ``.render()`` / ``.pipe()`` (the
+      Digraph's ``format``, e.g. ``"svg"``, ``"png"``).
     * ``parameters``: Values to colour as parameters (e.g. ``model.parameters()``).
     * ``collapse``: draw each neuron, ``w·x+b`` with its activation, as one
       node whose inputs are the neuron's inputs (its weights and bias are
@@ -194,6 +218,8 @@ def draw(
         raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(f"draw: max_nodes must be an int or None, got {max_nodes!r}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"draw: max_nodes must be at least 1 (or None), got {max_nodes!r}")
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
         raise ValueError(f"draw: depth must be an int >= 0 or None, got {depth!r}")
     if not isinstance(precision, int) or precision < 1:
@@ -225,11 +251,17 @@ def draw(
     names = _node_names(picture.order)
     number = picture.number
     target = highlight.node if isinstance(highlight, BackwardStep) else highlight
+    if target is not None and target not in picture.number:
+        raise ValueError(
+            "draw: highlight is not part of the graph of root "
+            "(use a step of backward_steps(root), or a Value root depends on)"
+        )
     target = picture.absorbed.get(target, target)
+    edge_label = "xlabel" if picture.edge_span > XLABEL_SPAN else "label"
 
     graph = graphviz.Digraph(
         name="chainrule",
-        format=format,
+        format=image_format,
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
@@ -268,7 +300,7 @@ def draw(
             op_attrs.update(color=HIGHLIGHT_COLOUR, penwidth="2.5")
         graph.node(f"op{i}", **op_attrs)
         for child, local in edges:
-            edge_attrs = {"label": _short(local, precision)} if show_local_grads else {}
+            edge_attrs = {edge_label: _short(local, precision)} if show_local_grads else {}
             if hot:
                 edge_attrs.update(
                     color=HIGHLIGHT_COLOUR, fontcolor=HIGHLIGHT_COLOUR, penwidth="2.5"

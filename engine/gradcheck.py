@@ -44,7 +44,11 @@ def central_difference(
     >>> round(central_difference(lambda x, y: x * y, [3.0, 4.0], 0), 6)
     4.0
     """
-    up = [float(x) for x in point]
+    up = [_to_float(x, "central_difference point") for x in point]
+    if not isinstance(index, int) or not 0 <= index < len(up):
+        raise ValueError(
+            f"central_difference: index must be an int from 0 to {len(up) - 1}, got {index!r}"
+        )
     down = list(up)
     up[index] += eps
     down[index] -= eps

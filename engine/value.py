@@ -51,7 +51,10 @@ def _to_float(data: object, what: str = "Value") -> float:
         raise TypeError(
             f"{what} expects a real number (int or float), got {type(data).__name__}: {data!r}"
         )
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:  # an int or Fraction beyond the largest float (about 1.8e308)
+        raise ValueError(f"{what}: the number {data} is too large for a float") from None
 
 
 class Value:
@@ -206,7 +209,7 @@ class Value:
             return _value_power(self, exponent)
         if not _is_real(exponent):
             return NotImplemented
-        n = float(exponent)
+        n = _to_float(exponent, "**")
         a = self.data
         power = _float_power(a, n)
         return _from_op(power, (self,), (_power_slope(a, n),), f"**{exponent}")
@@ -259,15 +262,17 @@ class Value:
     def relu(self) -> Value:
         r"""$\max(0, x)$; derivative 1 for $x > 0$, else 0 (0 at the kink, as PyTorch)."""
         x = self.data
-        if x > 0:
-            return _from_op(x, (self,), (1.0,), "relu")
-        return _from_op(0.0, (self,), (0.0,), "relu")
+        if x <= 0:  # NaN fails this test and passes through as NaN, as in PyTorch
+            return _from_op(0.0, (self,), (0.0,), "relu")
+        return _from_op(x, (self,), (1.0,), "relu")
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         r"""$x$ for $x > 0$, else $\text{slope} \cdot x$.
 
         Derivative 1 for $x > 0$, else ``slope`` (``slope`` at the kink, as PyTorch).
         """
+        if type(slope) is not float:
+            slope = _to_float(slope, "leaky_relu slope")
         x = self.data
         if x > 0:
             return _from_op(x, (self,), (1.0,), "leaky_relu")
@@ -278,6 +283,8 @@ class Value:
 
         Derivative 1 for $x > 0$, else $\alpha e^x$ ($\alpha$ at the kink, as PyTorch).
         """
+        if type(alpha) is not float:
+            alpha = _to_float(alpha, "elu alpha")
         x = self.data
         if x > 0:
             return _from_op(x, (self,), (1.0,), "elu")
@@ -329,16 +336,20 @@ class Value:
     def step(self) -> Value:
         r"""Binary step: 0 for $x < 0$, else 1.
 
-        Its derivative is 0 everywhere (taken as 0 at the jump too).
+        Its derivative is 0 everywhere (taken as 0 at the jump too). NaN stays NaN.
         """
-        return _from_op(0.0 if self.data < 0 else 1.0, (self,), (0.0,), "step")
+        x = self.data
+        value = 0.0 if x < 0 else 1.0 if x >= 0 else x  # the last case: x is NaN
+        return _from_op(value, (self,), (0.0,), "step")
 
     def sign(self) -> Value:
         r"""Sign step: $-1$ for $x < 0$, else 1.
 
-        Its derivative is 0 everywhere (taken as 0 at the jump too).
+        Its derivative is 0 everywhere (taken as 0 at the jump too). NaN stays NaN.
         """
-        return _from_op(-1.0 if self.data < 0 else 1.0, (self,), (0.0,), "sign")
+        x = self.data
+        value = -1.0 if x < 0 else 1.0 if x >= 0 else x  # the last case: x is NaN
+        return _from_op(value, (self,), (0.0,), "sign")
 
 
 # -- making results ---------------------------------------------------------
@@ -396,7 +407,8 @@ def custom_op(
             f"custom_op {op!r}: inputs and local_grads must be lists (one entry per input), "
             "e.g. custom_op(y, [x], [dy_dx])"
         )
-    inputs = tuple(inputs)
+    inputs = _as_tuple(inputs, f"custom_op {op!r} inputs")
+    local_grads = _as_tuple(local_grads, f"custom_op {op!r} local_grads")
     local_grads = tuple(_to_float(g, f"custom_op {op!r} local_grads") for g in local_grads)
     for item in inputs:
         if not isinstance(item, Value):
@@ -440,7 +452,7 @@ def maximum(*values: Value | Number) -> Value:
     3.0
     """
     if len(values) == 1 and not isinstance(values[0], Value) and not _is_real(values[0]):
-        values = tuple(values[0])  # maximum([a, b, c]) works as well
+        values = _as_tuple(values[0], "maximum")  # maximum([a, b, c]) works as well
     if not values:
         raise ValueError("maximum needs at least one value")
     inputs = tuple(_checked_value(v, "maximum") for v in values)
@@ -461,7 +473,7 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     The same result as Python's ``sum``, but one graph node instead of a
     chain of $n - 1$ additions: a smaller picture and a faster backward.
     """
-    inputs = tuple(values)
+    inputs = _as_tuple(values, "sum_values")
     if not _all_values(inputs):  # numbers become constant leaves; other types a TypeError
         inputs = tuple(_checked_value(v, "sum_values") for v in inputs)
     data = [v.data for v in inputs]
@@ -491,7 +503,8 @@ def weighted_sum(
     training step.
     """
     if validate:
-        weights, inputs = tuple(weights), tuple(inputs)
+        weights = _as_tuple(weights, "weighted_sum weights")
+        inputs = _as_tuple(inputs, "weighted_sum inputs")
         if not _all_values((*weights, *inputs, bias)):
             # numbers become constant leaves; anything else is a TypeError naming the op
             weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
@@ -506,6 +519,16 @@ def weighted_sum(
     x_data = [x.data for x in inputs]
     z = sum(map(mul, w_data, x_data), bias.data)
     return _from_op(z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")
+
+
+def _as_tuple(items: Iterable[object], what: str) -> tuple[object, ...]:
+    """``tuple(items)``, or a ``TypeError`` naming ``what`` when ``items`` is not a collection."""
+    try:
+        return tuple(items)
+    except TypeError:
+        raise TypeError(
+            f"{what} expects a list (or other iterable), got {type(items).__name__}: {items!r}"
+        ) from None
 
 
 def _all_values(items: tuple[object, ...]) -> bool:

@@ -243,3 +243,47 @@ def test_import_engine_needs_no_graphviz() -> None:
     code = "import sys, engine; print('graphviz' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def product_chain(n: int) -> Value:
+    """a * a * ... * a (n factors): ``a`` feeds every node of a long chain."""
+    a = Value(1.0001, label="a")
+    x = a
+    for _ in range(n - 1):
+        x = x * a
+    x.backward()
+    return x
+
+
+def test_long_edges_get_xlabels_so_dot_does_not_hang() -> None:
+    # As ordinary labels, the edges from a to all 59 products would take dot
+    # minutes to lay out; xlabels are placed after the layout.
+    long = draw(product_chain(60)).source
+    assert "xlabel=" in long and " [label=1" not in long
+    assert long.count("xlabel=") == 2 * 59
+    short = draw(product_chain(5)).source
+    assert "xlabel" not in short and short.count("-> op") == 8
+    assert "xlabel" not in draw(example()).source
+    assert "xlabel" not in draw(mlp_output()[0]).source
+
+
+@needs_dot
+def test_long_fan_out_renders() -> None:
+    svg = draw(product_chain(100)).pipe(format="svg").decode()
+    assert "<svg" in svg and "1.01" in svg  # the root: 1.0001 ** 100
+
+
+def test_highlight_outside_the_graph_and_bad_max_nodes_are_errors() -> None:
+    loss = example()
+    with pytest.raises(ValueError, match="highlight is not part of the graph of root"):
+        draw(loss, highlight=Value(1.0))
+    other = list(backward_steps(Value(2.0) * 3))[0]
+    with pytest.raises(ValueError, match="highlight is not part of the graph"):
+        draw(loss, highlight=other)
+    with pytest.raises(ValueError, match="max_nodes must be at least 1"):
+        draw(loss, max_nodes=0)
+
+
+def test_image_format_sets_the_digraph_format() -> None:
+    assert draw(example()).format == "svg"
+    assert draw(example(), image_format="png").format == "png"

@@ -184,3 +184,61 @@ def test_errors_leave_no_half_built_graph() -> None:
     with pytest.raises(ValueError):
         a.log()
     assert a.grad == 0.0 and a.inputs == ()
+
+
+# -- numbers too large for a float, things that are not lists, bad parameters ----------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(10**400),
+        lambda: Value(2.0) * 10**400,
+        lambda: 10**400 + Value(2.0),
+        lambda: Value(2.0) ** 10**400,
+        lambda: maximum(Value(1.0), 10**400),
+        lambda: Value(fractions.Fraction(10**400, 3)),
+    ],
+)
+def test_an_int_too_large_for_a_float_is_a_value_error(make) -> None:
+    with pytest.raises(ValueError, match=r"too large for a float"):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: maximum(None), "maximum"),
+        (lambda: sum_values(5), "sum_values"),
+        (lambda: sum_values(Value(1.0)), "sum_values"),
+        (lambda: weighted_sum(Value(1.0), [1.0]), "weighted_sum weights"),
+        (lambda: weighted_sum([Value(1.0)], 1.0), "weighted_sum inputs"),
+    ],
+)
+def test_a_non_iterable_where_a_list_belongs_names_the_function(call, name: str) -> None:
+    with pytest.raises(TypeError, match=rf"^{name} expects a list \(or other iterable\), got"):
+        call()
+
+
+@pytest.mark.parametrize("x", [-1.0, 1.0])  # both branches check the parameter
+def test_activation_parameters_must_be_numbers(x: float) -> None:
+    with pytest.raises(TypeError, match=r"leaky_relu slope expects a real number .*str"):
+        Value(x).leaky_relu("0.1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"elu alpha expects a real number .*NoneType"):
+        Value(x).elu(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"leaky_relu slope expects a number, got a Value"):
+        Value(x).leaky_relu(Value(0.1))  # type: ignore[arg-type]
+    assert Value(-2.0).leaky_relu(1).local_grads == (1.0,)  # an int is fine
+
+
+def test_graph_functions_refuse_a_non_value_root() -> None:
+    from engine import backpropagate, central_difference, topological_order
+
+    with pytest.raises(TypeError, match=r"expected a Value, got float"):
+        topological_order(1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"expected a Value, got int"):
+        backpropagate(3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"index must be an int from 0 to 1, got 2"):
+        central_difference(lambda a, b: a * b, [1.0, 2.0], 2)
+    with pytest.raises(TypeError, match=r"central_difference point expects a number, got a Value"):
+        central_difference(lambda a: a, [Value(1.0)], 0)

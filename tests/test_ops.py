@@ -478,3 +478,23 @@ def test_maximum_with_nan_is_nan_like_torch(order: tuple[int, ...]) -> None:
     assert math.isnan(out.data) and math.isnan(y.item())
     assert [leaf.grad for leaf in leaves] == [t.grad.item() for t in ts]
     assert sorted(leaf.grad for leaf in leaves) == [0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "engine_fn", "torch_fn"),
+    [("relu", Value.relu, torch.relu), ("leaky_relu", Value.leaky_relu, F.leaky_relu),
+     ("elu", Value.elu, F.elu), ("hard_sigmoid", Value.hard_sigmoid, F.hardsigmoid),
+     ("abs", abs, torch.abs), ("tanh", Value.tanh, torch.tanh)],
+)  # fmt: skip
+def test_nan_passes_through_like_torch(name: str, engine_fn, torch_fn) -> None:
+    # a diverged value must stay visible: relu(nan) is nan, not a silent 0
+    out = engine_fn(Value(math.nan))
+    assert math.isnan(out.data)
+    assert math.isnan(torch_fn(torch.tensor(math.nan, dtype=torch.float64)).item())
+
+
+def test_steps_of_nan_are_nan() -> None:
+    # the texts define step and sign by "x < 0 or not"; NaN is neither, so it stays NaN
+    for out in (Value(math.nan).step(), Value(math.nan).sign()):
+        assert math.isnan(out.data)
+        assert out.local_grads == (0.0,)
