@@ -32,12 +32,20 @@ from __future__ import annotations
 
 import argparse
 import ast
+import keyword
 import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine import Value, maximum, sum_values, weighted_sum
+from engine import (
+    GraphTooLargeError,
+    Value,
+    maximum,
+    sum_values,
+    topological_order,
+    weighted_sum,
+)
 
 # -- the formula language of `chainrule graph` ----------------------------------
 
@@ -126,6 +134,8 @@ _CONSTRUCT_NAMES = {
     ast.Dict: "dicts",
     ast.Set: "sets",
     ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
     ast.GeneratorExp: "generator expressions",
     ast.NamedExpr: "assignment (:=)",
     ast.Starred: "* unpacking",
@@ -138,10 +148,25 @@ def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
+_FORBIDDEN_OPERATORS = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^ (for a power write **)",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
+
+
 def _describe(node: ast.AST) -> str:
     """A short name for a forbidden construct, for error messages."""
     if isinstance(node, ast.BinOp | ast.UnaryOp):
-        return f"the operator {type(node.op).__name__}"
+        symbol = _FORBIDDEN_OPERATORS.get(type(node.op), type(node.op).__name__)
+        return f"the operator {symbol}"
     return _CONSTRUCT_NAMES.get(type(node), type(node).__name__)
 
 
@@ -165,16 +190,21 @@ class _Evaluator:
             return self._binary(node)
         if isinstance(node, ast.Call):
             return self._call(node)
-        raise FormulaError(f"{_describe(node)} is not allowed in a formula")
+        raise FormulaError(f"a formula cannot contain {_describe(node)}")
 
     def _number(self, node: ast.Constant) -> float:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FormulaError(f"only numbers are allowed as constants, got {value!r}")
         try:
-            return float(value)
+            number = float(value)
         except OverflowError:
-            raise FormulaError(f"the number {value} is too large for a float") from None
+            number = math.inf
+        if not math.isfinite(number):
+            raise FormulaError(
+                "a number in the formula is too large for a float (the largest is about 1.8e308)"
+            )
+        return number
 
     def _name(self, node: ast.Name) -> Value:
         if node.id in self.variables:
@@ -188,13 +218,13 @@ class _Evaluator:
     def _binary(self, node: ast.BinOp) -> Value | float:
         left = self.evaluate(node.left)
         right = self.evaluate(node.right)
-        if not isinstance(left, Value) and not (
-            isinstance(node.op, ast.Pow) and isinstance(right, Value)
-        ):
+        operation = _BINARY_OPERATORS[type(node.op)]
+        if not isinstance(left, Value) and not isinstance(right, Value):
             # number (op) number: let the engine compute it, so that 1/0 and
-            # 10.0**1000 give the engine's ZeroDivisionError and inf.
-            left = Value(left)
-        return _BINARY_OPERATORS[type(node.op)](left, right)
+            # 10.0**1000 give the engine's ZeroDivisionError and inf, and keep
+            # the result a number (leaky_relu(x, 1/10) has a number slope)
+            return operation(Value(left), right).data
+        return operation(left, right)
 
     def _call(self, node: ast.Call) -> Value:
         if not isinstance(node.func, ast.Name):
@@ -230,10 +260,9 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
                 f"bad assignment {text!r}: {name!r} is not a variable name "
                 "(letters, digits and _, not starting with a digit)"
             )
-        if name in FUNCTIONS:
-            raise FormulaError(
-                f"bad assignment {text!r}: {name} is a function name; choose another name"
-            )
+        if name in FUNCTIONS or keyword.iskeyword(name):
+            what = "a function name" if name in FUNCTIONS else "a Python keyword"
+            raise FormulaError(f"bad assignment {text!r}: {name} is {what}; choose another name")
         if name in values:
             raise FormulaError(f"bad assignment {text!r}: {name} is given twice")
         try:
@@ -242,6 +271,8 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
             raise FormulaError(
                 f"bad assignment {text!r}: {number.strip()!r} is not a number"
             ) from None
+        if not math.isfinite(values[name]):
+            raise FormulaError(f"bad assignment {text!r}: give a finite number")
     return values
 
 
@@ -741,13 +772,27 @@ def run_graph(formula: str, assignments: Sequence[str], output: str | None, rank
     print(f"{formula} = {result.data!r}")
     for name, leaf in variables.items():
         print(f"d/d{name} = {leaf.grad!r}")
+    numbers = [result.data, *(leaf.grad for leaf in variables.values())]
+    if not all(map(math.isfinite, numbers)):
+        print(
+            "chainrule graph: warning: a result is inf or nan (a float overflowed, "
+            "e.g. exp of a number above 709, or inf - inf)",
+            file=sys.stderr,
+        )
     if output is None:
         return 0
 
     from engine.draw import draw
 
     result.label = result.label or "out"
-    picture = draw(result, rankdir=rankdir, max_nodes=None)
+    try:  # dot cannot lay out a huge picture in reasonable time; DOT text is fine
+        picture = draw(result, rankdir=rankdir, max_nodes=None if fmt == "dot" else 300)
+    except GraphTooLargeError:
+        count = len(topological_order(result))
+        return _error(
+            f"the formula's graph has {count} Value nodes, too many to draw as a picture "
+            "(at most 300); write the DOT source instead with -o graph.dot"
+        )
     path = Path(output)
     try:
         if fmt == "dot":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -163,3 +165,65 @@ def test_no_command_is_a_usage_error() -> None:
     result = run()
     assert result.returncode == 2 and "usage" in result.stderr
     assert run("demo", "--epochs", "0").returncode == 2
+
+
+# -- trying to break the formula language ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("a ^ 2", "the operator ^ (for a power write **)"),
+        ("a // 2", "the operator //"),
+        ("not a", "the operator not"),
+        ("{x: 1 for x in a}", "comprehensions"),
+        ("max(*a)", "* unpacking"),
+        ("max(a, key=a)", "keyword arguments"),
+        ("1e400 * a", "too large for a float"),
+        ("a * " + "9" * 400, "too large for a float"),
+        ("a.__class__.__mro__", "attribute access"),
+        ("exp(a)(1)", "only calls of the functions"),
+        ("+".join(["a"] * 3000), "too deeply nested"),
+    ],
+)
+def test_formulas_outside_the_whitelist(formula: str, message: str) -> None:
+    with pytest.raises(cli.FormulaError, match=re.escape(message)):
+        cli.evaluate_formula(formula, {"a": 2.0})
+
+
+def test_number_only_subexpressions_are_numbers() -> None:
+    # 1/10 is a number, so it may be leaky_relu's slope; 9**9**9 overflows to inf, not an error
+    result, variables = cli.evaluate_formula("leaky_relu(a, 1/10) + elu(a, 2**-1)", {"a": -2.0})
+    result.backward()
+    assert result.data == -0.2 + 0.5 * math.expm1(-2.0)
+    assert variables["a"].grad == 0.1 + 0.5 * math.exp(-2.0)
+    assert cli.evaluate_formula("9**9**9", {})[0].data == math.inf
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [("a=nan", "finite"), ("a=inf", "finite"), ("a=1e999", "finite"), ("if=1", "Python keyword")],
+)
+def test_bad_assignments(assignment: str, message: str) -> None:
+    with pytest.raises(cli.FormulaError, match=message):
+        cli.parse_assignments([assignment])
+
+
+def test_graph_warns_when_a_number_overflows() -> None:
+    result = run("graph", "exp(a) - exp(a)", "a=1000")
+    assert result.returncode == 0
+    assert "= nan" in result.stdout
+    assert "warning: a result is inf or nan" in result.stderr
+
+
+def test_graph_too_large_for_a_picture_is_refused_but_dot_source_is_written(
+    tmp_path: Path,
+) -> None:
+    formula = "+".join(f"a*{k}" for k in range(150))  # a, 150 numbers, 150 *, 149 +
+    result = run("graph", formula, "a=1", "-o", str(tmp_path / "g.svg"))
+    assert result.returncode == 2
+    assert "450 Value nodes" in result.stderr and "-o graph.dot" in result.stderr
+    assert not (tmp_path / "g.svg").exists()
+    result = run("graph", formula, "a=1", "-o", str(tmp_path / "g.dot"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")
