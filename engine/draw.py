@@ -190,6 +190,9 @@ def draw(
     * ``rankdir``: ``"LR"`` (inputs on the left) or ``"TB"``, ``"RL"``, ``"BT"``.
     * ``show_grad``: show each Value's ``grad`` next to its ``data``.
     * ``show_local_grads``: label each input edge with its local derivative.
+      In a graph whose edges are very long in total (a Value reused all along a
+      long chain) the labels are Graphviz ``xlabel``s, placed after the layout,
+      because ordinary edge labels would make ``dot`` take minutes.
     * ``highlight``: a ``BackwardStep`` (from ``backward_steps``) or a Value;
       that node, its operation and the edges to its inputs are drawn in red.
       A step also adds its chain rule (``str(step)``) as a caption.

@@ -143,6 +143,8 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     (and, as with ``backward()``, leaf gradients accumulate across runs).
 
     Nothing happens until the first step is asked for (it is a generator).
+    A pass stopped half-way leaves the gradients half-computed: finish it, or
+    zero the leaves' gradients and run ``backward()`` before using them.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps expects a Value, got {type(root).__name__}: {root!r}")

@@ -54,7 +54,9 @@ def _to_float(data: object, what: str = "Value") -> float:
     try:
         return float(data)
     except OverflowError:  # an int or Fraction beyond the largest float (about 1.8e308)
-        raise ValueError(f"{what}: the number {data} is too large for a float") from None
+        raise ValueError(
+            f"{what}: the {type(data).__name__} is too large for a float (above about 1.8e308)"
+        ) from None
 
 
 class Value:
