@@ -45,6 +45,8 @@ def central_difference(
     4.0
     """
     up = [_to_float(x, "central_difference point") for x in point]
+    if not eps > 0:
+        raise ValueError(f"central_difference: eps must be a positive number, got {eps!r}")
     if not isinstance(index, int) or not 0 <= index < len(up):
         raise ValueError(
             f"central_difference: index must be an int from 0 to {len(up) - 1}, got {index!r}"

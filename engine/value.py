@@ -404,6 +404,8 @@ def custom_op(
     >>> y.data, x.grad
     (8.0, 12.0)
     """
+    if not isinstance(op, str):
+        raise TypeError(f"custom_op: op must be a name (a str), got {type(op).__name__}: {op!r}")
     if isinstance(inputs, Value) or _is_real(local_grads):
         raise TypeError(
             f"custom_op {op!r}: inputs and local_grads must be lists (one entry per input), "

@@ -242,3 +242,12 @@ def test_graph_functions_refuse_a_non_value_root() -> None:
         central_difference(lambda a, b: a * b, [1.0, 2.0], 2)
     with pytest.raises(TypeError, match=r"central_difference point expects a number, got a Value"):
         central_difference(lambda a: a, [Value(1.0)], 0)
+    with pytest.raises(ValueError, match=r"eps must be a positive number, got 0.0"):
+        central_difference(lambda a: a, [1.0], 0, eps=0.0)
+
+
+def test_custom_op_name_must_be_a_string() -> None:
+    from engine import custom_op
+
+    with pytest.raises(TypeError, match=r"custom_op: op must be a name \(a str\), got int"):
+        custom_op(1.0, [Value(1.0)], [1.0], op=5)  # type: ignore[arg-type]
