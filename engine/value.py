@@ -211,7 +211,10 @@ class Value:
             return _value_power(self, exponent)
         if not _is_real(exponent):
             return NotImplemented
-        n = _to_float(exponent, "**")
+        try:
+            n = float(exponent)
+        except OverflowError:  # an int beyond the largest float: a clear ValueError
+            n = _to_float(exponent, "**")
         a = self.data
         power = _float_power(a, n)
         return _from_op(power, (self,), (_power_slope(a, n),), f"**{exponent}")
