@@ -37,6 +37,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import (
     GraphTooLargeError,
@@ -46,6 +47,9 @@ from engine import (
     topological_order,
     weighted_sum,
 )
+
+if TYPE_CHECKING:
+    import graphviz
 
 # -- the formula language of `chainrule graph` ----------------------------------
 
@@ -733,17 +737,34 @@ def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
     output.backward()
     graph_path = out_dir / "output_neuron_graph.svg"
     picture = draw(output, collapse=True, parameters=model.parameters(), max_nodes=None)
+    return 0 if _write_picture(picture, graph_path, "svg", "demo") else 1
+
+
+def _write_picture(
+    picture: graphviz.Digraph, path: Path, fmt: str, command: str, hint: str = ""
+) -> bool:
+    """Write a Digraph to ``path`` as ``fmt`` (``"dot"``: its DOT source) and say so.
+
+    On failure print what went wrong (a file that cannot be written, or no
+    Graphviz ``dot`` to render with) and return False.
+    """
     try:
-        graph_path.write_bytes(picture.pipe(format="svg"))
+        if fmt == "dot":
+            path.write_text(picture.source, encoding="utf-8")
+        else:
+            path.write_bytes(picture.pipe(format=fmt))
+    except OSError as error:
+        print(f"chainrule {command}: cannot write {path}: {error}", file=sys.stderr)
+        return False
     except Exception as error:  # graphviz.ExecutableNotFound without `dot`
         print(
-            f"chainrule demo: could not run Graphviz's dot ({error}); "
-            "install Graphviz (apt-get install graphviz)",
+            f"chainrule {command}: could not run Graphviz's dot ({error}); "
+            f"install Graphviz (apt-get install graphviz){hint}",
             file=sys.stderr,
         )
-        return 1
-    print(f"wrote {graph_path}")
-    return 0
+        return False
+    print(f"wrote {path}")
+    return True
 
 
 # -- `chainrule graph` --------------------------------------------------------------
@@ -793,24 +814,8 @@ def run_graph(formula: str, assignments: Sequence[str], output: str | None, rank
             f"the formula's graph has {count} Value nodes, too many to draw as a picture "
             "(at most 300); write the DOT source instead with -o graph.dot"
         )
-    path = Path(output)
-    try:
-        if fmt == "dot":
-            path.write_text(picture.source, encoding="utf-8")
-        else:
-            path.write_bytes(picture.pipe(format=fmt))
-    except OSError as error:
-        print(f"chainrule graph: cannot write {output}: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # graphviz.ExecutableNotFound without `dot`
-        print(
-            f"chainrule graph: could not run Graphviz's dot ({error}); install Graphviz "
-            "(apt-get install graphviz) or write the DOT source with -o graph.dot",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"wrote {path}")
-    return 0
+    hint = " or write the DOT source with -o graph.dot"
+    return 0 if _write_picture(picture, Path(output), fmt, "graph", hint) else 1
 
 
 def _error(message: str) -> int:

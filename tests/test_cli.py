@@ -227,3 +227,15 @@ def test_graph_too_large_for_a_picture_is_refused_but_dot_source_is_written(
     result = run("graph", formula, "a=1", "-o", str(tmp_path / "g.dot"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_graph_reports_an_unwritable_output_path(tmp_path):
+    """A file that cannot be written is named as such, not blamed on Graphviz."""
+    target = tmp_path / "missing-folder" / "graph.dot"
+    result = subprocess.run(
+        [sys.executable, "-m", "nn.cli", "graph", "a*b", "a=2", "b=3", "-o", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "Graphviz" not in result.stderr
