@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from operator import mul
 
-from engine import Value, sum_values, weighted_sum
+from engine import Value, sum_values, weighted_sums
 from nn import MLP
 from nn.data import make_moons, to_signed_labels
 from nn.losses import hinge
@@ -39,6 +39,10 @@ ALPHA = 1e-4
 """Weight of the L2 penalty."""
 
 LEARNING_RATE = 0.01
+"""The learning rate of the timed step (small, so that a timed step barely moves the weights)."""
+
+DEMO_STEPS = 100
+"""How long micrograd's demo trains: 100 steps, at the learning rate ``demo_learning_rate(k)``."""
 
 Weights = list[list[tuple[list[float], float]]]
 """``weights[layer][neuron] == (w, b)``: a neuron's input weights and bias, as floats."""
@@ -50,12 +54,40 @@ def make_problem(n: int = 100, seed: int = 1) -> tuple[list[list[float]], list[f
     return X, [float(label) for label in to_signed_labels(y)]
 
 
+def demo_learning_rate(k: int) -> float:
+    """The demo's schedule: from 1.0 at step 0 down to 0.1 at step 100."""
+    return 1.0 - 0.9 * k / DEMO_STEPS
+
+
+def trained_weights(
+    weights: Weights, X: list[list[float]], y: list[float], steps: int = DEMO_STEPS
+) -> Weights:
+    """The weights after micrograd's demo training run (``steps`` full-batch SGD steps).
+
+    Run with the float version: the same arithmetic as every other version
+    (``tests/test_speed_invariants.py`` checks it), and the quickest.
+    """
+    model = FloatStep(weights, X, y)
+    for k in range(steps):
+        model.step(demo_learning_rate(k))
+    return model.weights()
+
+
 def model_weights(model: MLP) -> Weights:
     """A chainrule ``MLP``'s weights and biases as floats, to copy into the other versions."""
     return [
         [([w.data for w in neuron.w], neuron.b.data) for neuron in layer.neurons]
         for layer in model.layers
     ]
+
+
+def copy_weights_into(model: object, weights: Weights) -> None:
+    """Set a chainrule or micrograd ``MLP``'s parameters (both use the same names) from floats."""
+    for layer, layer_weights in zip(model.layers, weights, strict=True):
+        for neuron, (ws, b) in zip(layer.neurons, layer_weights, strict=True):
+            for p, w in zip(neuron.w, ws, strict=True):
+                p.data = w
+            neuron.b.data = b
 
 
 # -- chainrule ----------------------------------------------------------------
@@ -74,6 +106,10 @@ class ChainruleStep:
         self.params = self.model.parameters()
         self.optimizer = SGD(self.params, lr=lr)
         self.X, self.y = X, y
+
+    def set_weights(self, weights: Weights) -> None:
+        """Give the model these weights and biases."""
+        copy_weights_into(self.model, weights)
 
     def loss(self) -> Value:
         scores = [self.model(x) for x in self.X]
@@ -99,17 +135,18 @@ class ChainruleStep:
 class EngineStep(ChainruleStep):
     """The same step with the network's forward pass written with ``engine`` alone.
 
-    Each neuron is ``weighted_sum(n.w, inputs, n.b)`` then ``.relu()``: the
-    same parameters and the very same graph as ``ChainruleStep``, without
-    the ``nn.Module`` calls and their input checks. The difference between
-    the two timings is what the convenience of ``nn`` costs.
+    Each layer is ``weighted_sums`` (one ``w·x+b`` node per neuron) then
+    ``.relu()`` on each: the same parameters and the very same graph as
+    ``ChainruleStep``, without the ``nn.Module`` calls. The difference
+    between the two timings is what the convenience of ``nn`` costs.
     """
 
     def score(self, x: list[float]) -> Value:
         layers = self.model.layers
         h = [Value(coordinate) for coordinate in x]
         for i, layer in enumerate(layers):
-            h = [weighted_sum(n.w, h, n.b) for n in layer.neurons]
+            neurons = layer.neurons
+            h = weighted_sums([n.w for n in neurons], h, [n.b for n in neurons])
             if i < len(layers) - 1:
                 h = [z.relu() for z in h]
         return h[0]
@@ -130,12 +167,12 @@ class MicrogradStep:
         from micrograd.nn import MLP  # optional: bench.py explains how to install it
 
         self.model = MLP(SIZES[0], list(SIZES[1:]))
-        for layer, layer_weights in zip(self.model.layers, weights, strict=True):
-            for neuron, (ws, b) in zip(layer.neurons, layer_weights, strict=True):
-                for p, w in zip(neuron.w, ws, strict=True):
-                    p.data = w
-                neuron.b.data = b
+        self.set_weights(weights)
         self.X, self.y = X, y
+
+    def set_weights(self, weights: Weights) -> None:
+        """Give the model these weights and biases."""
+        copy_weights_into(self.model, weights)
 
     def loss(self):  # -> micrograd.engine.Value
         from micrograd.engine import Value as MicrogradValue
@@ -183,9 +220,20 @@ class FloatStep:
     """
 
     def __init__(self, weights: Weights, X: list[list[float]], y: list[float]) -> None:
+        self.set_weights(weights)
+        self.X, self.y = X, y
+
+    def set_weights(self, weights: Weights) -> None:
+        """Copies of these weights and biases (the caller's lists stay untouched)."""
         self.w = [[list(ws) for ws, _ in layer] for layer in weights]
         self.b = [[b for _, b in layer] for layer in weights]
-        self.X, self.y = X, y
+
+    def weights(self) -> Weights:
+        """The current weights and biases, as ``model_weights`` gives them."""
+        return [
+            [(list(ws), b) for ws, b in zip(layer_w, layer_b, strict=True)]
+            for layer_w, layer_b in zip(self.w, self.b, strict=True)
+        ]
 
     def gradients(self) -> tuple[float, list[list[list[float]]], list[list[float]]]:
         """The loss, $\\partial L / \\partial W$ and $\\partial L / \\partial b$."""

@@ -13,7 +13,7 @@ from engine.draw import GraphTooLargeError, draw
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.gradcheck import GradcheckError, central_difference, gradcheck
 from engine.stepper import BackwardStep, backward_steps, explain_backward, step_through
-from engine.value import Value, custom_op, maximum, sum_values, weighted_sum
+from engine.value import Value, custom_op, maximum, sum_values, weighted_sum, weighted_sums
 
 __all__ = [
     "BackwardStep",
@@ -35,4 +35,5 @@ __all__ = [
     "sum_values",
     "topological_order",
     "weighted_sum",
+    "weighted_sums",
 ]

@@ -16,6 +16,7 @@ million nodes deep is no harder than a small one.
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,8 +30,12 @@ def topological_order(root: Value) -> list[Value]:
     all of its inputs have been appended (post-order). When a node is first
     reached it goes back on the stack under a ``None`` marker, with its
     inputs on top; popping the marker means everything above it is done.
-    The stack holds only nodes and markers, so the walk allocates nothing
-    per node (and gives the garbage collector no work).
+    A node whose inputs are all in order already (a leaf, or a neuron whose
+    weights and inputs an earlier neuron reached) is appended at once: in a
+    graph without cycles, every visited input is finished, and one C-level
+    ``issuperset`` checks them all. The stack holds only nodes and markers,
+    so the walk allocates nothing per node (and gives the garbage collector
+    no work).
     """
     if not hasattr(root, "_inputs"):  # not a Value (engine.value imports this module)
         raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
@@ -45,6 +50,9 @@ def topological_order(root: Value) -> list[Value]:
         if node in visited:
             continue
         visited.add(node)
+        if visited.issuperset(node._inputs):  # a leaf, or every input already in order
+            order.append(node)
+            continue
         stack.append(node)
         stack.append(None)  # come back to node after its inputs
         for child in node._inputs:
@@ -61,6 +69,13 @@ def backpropagate(root: Value) -> None:
     * Leaves (inputs, parameters) *accumulate*, as in PyTorch: two calls
       add two gradients. Training loops call ``zero_grad()`` between steps.
     * The root is seeded with $\partial\,\text{root} / \partial\,\text{root} = 1$.
+    * A node whose gradient is 0 passes nothing on: each of its terms would
+      be $0 \cdot d = 0$ for a finite local derivative $d$. The loop checks
+      that all of them are finite at once (a sum of floats is finite only if
+      every term is), so an infinite or NaN local derivative still gives
+      $0 \cdot \infty = \text{NaN}$, exactly as without the shortcut and as in
+      PyTorch. Dead ReLUs and satisfied hinge margins make most of a ReLU
+      network's edges zero; skipping them halves its backward pass.
     """
     order = topological_order(root)
     for node in order:
@@ -69,5 +84,7 @@ def backpropagate(root: Value) -> None:
     root.grad += 1.0
     for node in reversed(order):
         upstream = node.grad
+        if upstream == 0.0 and isfinite(sum(node._local_grads)):
+            continue  # every term would be 0 * (a finite number) = 0: nothing to add
         for child, local in zip(node._inputs, node._local_grads):
             child.grad += local * upstream

@@ -139,8 +139,11 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     first every interior gradient is set to 0 and the root is seeded with
     ``root.grad += 1``; then the nodes are visited in reverse topological
     order and each adds ``local * upstream`` into its inputs' gradients.
-    After the last step every ``.grad`` is exactly what ``backward()`` gives
-    (and, as with ``backward()``, leaf gradients accumulate across runs).
+    Here every term is shown, even where ``backpropagate`` skips a node
+    whose gradient is 0 (its terms are all exactly 0, and adding them
+    changes no bit). After the last step every ``.grad`` is exactly what
+    ``backward()`` gives (and, as with ``backward()``, leaf gradients
+    accumulate across runs).
 
     Nothing happens until the first step is asked for (it is a generator).
     A pass stopped half-way leaves the gradients half-computed: finish it, or

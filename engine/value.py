@@ -505,27 +505,77 @@ def weighted_sum(
     of a first layer) become constant leaves.
 
     ``validate=False`` skips the type and length checks, for callers that
-    guarantee Values of matching lengths (``nn``'s layers, which check their
-    inputs once for all their neurons); it saves about a seventh of a
-    training step.
+    guarantee Values of matching lengths.
+
+    >>> weighted_sum([Value(2.0), Value(-1.0)], [3.0, 4.0], 0.5).data  # 2*3 - 1*4 + 0.5
+    2.5
+    """
+    rows, biases = [weights], [bias]
+    if validate:
+        rows, inputs, biases = _checked_layer(rows, inputs, biases, "weighted_sum")
+    return weighted_sums(rows, inputs, biases, validate=False)[0]
+
+
+def weighted_sums(
+    weight_rows: Sequence[Sequence[Value]],
+    inputs: Sequence[Value | Number],
+    biases: Sequence[Value | Number],
+    *,
+    validate: bool = True,
+) -> list[Value]:
+    r"""A layer's pre-activations $z_j = \sum_i w_{ji} x_i + b_j$: one node per row of weights.
+
+    The same nodes, and the same floats, as
+    ``[weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]``,
+    but every neuron of a layer reads the same inputs, so their numbers
+    are read once for the whole layer. Each node's local derivatives are
+    those of ``weighted_sum``. ``validate=False`` skips the type and length
+    checks, for callers that guarantee Values of matching lengths (``nn``'s
+    layers, which check their inputs once).
+
+    >>> z = weighted_sums([[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]], [3.0, 4.0], [0, 1])
+    >>> [node.data for node in z]  # [1*3 + 2*4 + 0, -1*3 + 0.5*4 + 1]
+    [11.0, 0.0]
     """
     if validate:
-        weights = _as_tuple(weights, "weighted_sum weights")
-        inputs = _as_tuple(inputs, "weighted_sum inputs")
-        if not _all_values((*weights, *inputs, bias)):
-            # numbers become constant leaves; anything else is a TypeError naming the op
-            weights = tuple(_checked_value(w, "weighted_sum") for w in weights)
-            inputs = tuple(_checked_value(x, "weighted_sum") for x in inputs)
-            bias = _checked_value(bias, "weighted_sum")
-        if len(weights) != len(inputs):
+        weight_rows, inputs, biases = _checked_layer(weight_rows, inputs, biases, "weighted_sums")
+    x_data = [x.data for x in inputs]
+    nodes = []
+    for weights, bias in zip(weight_rows, biases):
+        w_data = [w.data for w in weights]
+        z = sum(map(mul, w_data, x_data), bias.data)
+        nodes.append(_from_op(z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b"))
+    return nodes
+
+
+def _checked_layer(
+    weight_rows: object, inputs: object, biases: object, what: str
+) -> tuple[list[tuple[Value, ...]], tuple[Value, ...], tuple[Value, ...]]:
+    """``weighted_sums``' arguments as tuples of Values (numbers become constant leaves).
+
+    A ``TypeError`` names ``what`` for anything that is not a number or a
+    Value; a ``ValueError`` for a row whose length differs from the inputs'.
+    """
+    rows = [_as_tuple(row, f"{what} weights") for row in _as_tuple(weight_rows, f"{what} weights")]
+    inputs = _as_tuple(inputs, f"{what} inputs")
+    biases = _as_tuple(biases, f"{what} biases")
+    if not all(_all_values(items) for items in (*rows, inputs, biases)):
+        # numbers become constant leaves; anything else is a TypeError naming the op
+        rows = [tuple(_checked_value(w, what) for w in row) for row in rows]
+        inputs = tuple(_checked_value(x, what) for x in inputs)
+        biases = tuple(_checked_value(b, what) for b in biases)
+    if len(rows) != len(biases):
+        raise ValueError(
+            f"{what}: {len(rows)} rows of weights but {len(biases)} biases; "
+            "each neuron needs one bias"
+        )
+    for row in rows:
+        if len(row) != len(inputs):
             raise ValueError(
-                f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
+                f"{what}: {len(row)} weights but {len(inputs)} inputs; "
                 "a neuron needs one weight per input"
             )
-    w_data = [w.data for w in weights]
-    x_data = [x.data for x in inputs]
-    z = sum(map(mul, w_data, x_data), bias.data)
-    return _from_op(z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")
+    return rows, inputs, biases
 
 
 def _as_tuple(items: Iterable[object], what: str) -> tuple[object, ...]:

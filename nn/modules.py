@@ -40,9 +40,10 @@ import numbers
 import os
 import random
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
-from engine import Value, maximum, weighted_sum
+from engine import Value, maximum, weighted_sums
 from nn.activations import LAYER_ACTIVATIONS, Activation, activation_name, get_activation
 from nn.softmax import softmax
 
@@ -128,6 +129,8 @@ def _as_input_list(x: Inputs, nin: int, who: str) -> list[Value | Number]:
 
 def _as_value_list(x: Inputs, nin: int, who: str) -> list[Value]:
     """Like ``_as_input_list`` but numbers become constant leaves once, shared by every neuron."""
+    if type(x) is list and len(x) == nin and all(map(isinstance, x, repeat(Value))):
+        return x  # the common case, a layer's outputs (checked in one C-level pass)
     items = _as_input_list(x, nin, who)
     try:
         return [v if isinstance(v, Value) else Value(v) for v in items]
@@ -144,6 +147,22 @@ def _as_value_list(x: Inputs, nin: int, who: str) -> list[Value]:
             )
         raise TypeError(
             f"{who} inputs must be numbers or Values, got {type(bad).__name__}: {bad!r}{hint}"
+        ) from None
+
+
+def _pre_activations(neurons: Sequence[Neuron], inputs: Sequence[Value]) -> list[Value]:
+    """Each neuron's $z = w \\cdot x + b$ on the same inputs, already checked to be Values.
+
+    One ``weighted_sums`` call for all of them: the inputs' numbers are read once.
+    """
+    try:
+        return weighted_sums([n.w for n in neurons], inputs, [n.b for n in neurons], validate=False)
+    except (AttributeError, TypeError):  # a weight or a bias replaced by a plain number
+        parameters = [p for n in neurons for p in (*n.w, n.b)]
+        kinds = sorted({type(p).__name__ for p in parameters if not isinstance(p, Value)})
+        raise TypeError(
+            f"a Neuron's w must be a list of Values and b a Value, found {', '.join(kinds)}; "
+            "to set a weight by hand, set its data: neuron.w[0].data = 2.0"
         ) from None
 
 
@@ -342,17 +361,8 @@ class Neuron(Module):
         return self._output(_as_value_list(x, self.nin, "Neuron"))
 
     def _output(self, inputs: Sequence[Value]) -> Value:
-        """$f(w \\cdot x + b)$ on inputs already checked to be Values (a Layer checks them once)."""
-        try:
-            z = weighted_sum(self.w, inputs, self.b, validate=False)
-        except (AttributeError, TypeError):  # a weight or the bias replaced by a plain number
-            kinds = sorted(
-                {type(p).__name__ for p in (*self.w, self.b) if not isinstance(p, Value)}
-            )
-            raise TypeError(
-                f"a Neuron's w must be a list of Values and b a Value, found {', '.join(kinds)}; "
-                "to set a weight by hand, set its data: neuron.w[0].data = 2.0"
-            ) from None
+        """$f(w \\cdot x + b)$ on inputs already checked to be Values."""
+        (z,) = _pre_activations([self], inputs)
         return self._activate(z)
 
     def forward(self, x: Inputs) -> list[Value]:
@@ -415,7 +425,9 @@ class Layer(Module):
     def forward(self, x: Inputs) -> list[Value]:
         """Every neuron's output on the same inputs (then softmax, for a softmax layer)."""
         inputs = _as_value_list(x, self.nin, "Layer")
-        outputs = [neuron._output(inputs) for neuron in self.neurons]
+        neurons = self.neurons
+        pre_activations = _pre_activations(neurons, inputs)
+        outputs = [neuron._activate(z) for neuron, z in zip(neurons, pre_activations)]
         if self.activation == "softmax":
             return softmax(outputs)
         return outputs

@@ -6,9 +6,11 @@ what the fast paths must preserve:
 * the benchmark's workload (micrograd's demo step) gives the same loss and
   gradients with chainrule, with PyTorch in float64, with micrograd 0.1.0,
   and with the hand-derived float backward, to 1e-12 of the largest gradient;
-* fused nodes (``weighted_sum``, ``sum_values``) give the numbers of the
-  elementary graph they replace (bit for bit before Python 3.12);
+* fused nodes (``weighted_sum``, ``weighted_sums``, ``sum_values``) give the
+  numbers of the elementary graph they replace (bit for bit before Python 3.12);
 * ``topological_order`` gives exactly the textbook recursive post-order;
+* skipping nodes whose gradient is zero changes no bit of any gradient, and
+  zero times an infinite derivative is still NaN, as in PyTorch;
 * every node is freed by reference counting alone (no cycles): checked with
   weak references while the garbage collector is off;
 * a deep chain runs forward and backward, and ``no_grad`` records nothing.
@@ -29,7 +31,7 @@ from types import ModuleType
 
 import pytest
 
-from engine import Value, no_grad, sum_values, topological_order, weighted_sum
+from engine import Value, no_grad, sum_values, topological_order, weighted_sum, weighted_sums
 
 TOLERANCE = 1e-12
 
@@ -211,6 +213,38 @@ def test_weighted_sum_converts_numbers_and_rejects_other_types() -> None:
         weighted_sum([Value(1.0), [2.0]], [1.0, 2.0], 0.0)
 
 
+def test_weighted_sums_are_weighted_sum_nodes_reading_the_inputs_once() -> None:
+    rng = random.Random(5)
+    x = [Value(rng.uniform(-2, 2)) for _ in range(5)]
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(5)] for _ in range(4)]
+    biases = [Value(rng.uniform(-1, 1)) for _ in range(4)]
+    layer = weighted_sums(rows, x, biases)
+    one_by_one = [weighted_sum(w, x, b) for w, b in zip(rows, biases, strict=True)]
+    for node, single in zip(layer, one_by_one, strict=True):
+        assert node.data == single.data
+        assert node.op == single.op == "w·x+b"
+        assert node.inputs == single.inputs
+        assert node.local_grads == single.local_grads
+    constants = weighted_sums(rows, [1.0, 2, 3.0, 4, 5.0], [0, 0, 0, 0])
+    shared = constants[0].inputs[5:10]  # numbers become constant leaves, shared by every node
+    assert all(node.inputs[5:10] == shared for node in constants)
+    assert [v.data for v in shared] == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_weighted_sums_name_the_problem() -> None:
+    w = [Value(1.0), Value(2.0)]
+    with pytest.raises(ValueError, match="weighted_sums: 2 rows of weights but 1 biases"):
+        weighted_sums([w, w], [1.0, 2.0], [0.0])
+    with pytest.raises(ValueError, match="weighted_sums: 2 weights but 3 inputs"):
+        weighted_sums([w], [1.0, 2.0, 3.0], [0.0])
+    with pytest.raises(ValueError, match="weighted_sum: 2 weights but 1 inputs"):
+        weighted_sum(w, [1.0], 0.0)
+    with pytest.raises(TypeError, match="weighted_sums expects a real number .*str"):
+        weighted_sums([w], [1.0, "2"], [0.0])
+    with pytest.raises(TypeError, match="weighted_sums weights expects a list"):
+        weighted_sums([w, 3.0], [1.0, 2.0], [0.0, 0.0])
+
+
 def test_sum_values_equals_the_chain_of_additions_on_exact_values() -> None:
     values = [Value(float(k)) for k in range(-5, 20)]
     fused = sum_values(values) * 3
@@ -264,6 +298,67 @@ def test_topological_order_is_the_recursive_post_order() -> None:
         assert [id(v) for v in order] == [id(v) for v in recursive_post_order(root)]
         position = {id(v): i for i, v in enumerate(order)}
         assert all(position[id(c)] < position[id(v)] for v in order for c in v.inputs)
+
+
+# -- zero gradients: skipped, and still exactly what the chain rule gives ---------------------
+
+
+def textbook_backward(root: Value) -> None:
+    """The chain rule with no shortcut: every edge of every node, zero or not."""
+    order = recursive_post_order(root)
+    for node in order:
+        if node.inputs:
+            node.grad = 0.0
+    root.grad += 1.0
+    for node in reversed(order):
+        for child, local in zip(node.inputs, node.local_grads, strict=True):
+            child.grad += local * node.grad
+
+
+def bits(values: list[float]) -> list[str]:
+    """Each float exactly (``-0.0`` and ``0.0`` differ), NaN as one symbol."""
+    return ["nan" if math.isnan(x) else x.hex() for x in values]
+
+
+def test_skipping_zero_gradients_changes_no_bit() -> None:
+    rng = random.Random(17)
+    for _ in range(300):
+        leaves = [Value(rng.choice([-1.5, -0.5, 0.0, 0.5, 2.0])) for _ in range(rng.randint(2, 5))]
+        nodes = list(leaves)
+        for _ in range(rng.randint(1, 30)):
+            kind = rng.randrange(5)
+            a, b = rng.choice(nodes), rng.choice(nodes)
+            if kind == 0:
+                nodes.append(a.relu())  # dead ReLUs: zero local derivatives
+            elif kind == 1:
+                nodes.append(a * b)  # a zero factor zeroes the other side
+            elif kind == 2:
+                nodes.append(a + b)
+            elif kind == 3:
+                nodes.append(a.exp() if rng.random() < 0.2 else a.tanh())
+            else:
+                nodes.append(weighted_sum([a, b], [b, a], rng.choice(nodes)))
+        root = nodes[-1]
+        root.backward()
+        ours = [v.grad for v in nodes]
+        for v in nodes:
+            v.grad = 0.0
+        textbook_backward(root)
+        assert bits(ours) == bits([v.grad for v in nodes])
+
+
+def test_a_zero_gradient_times_an_infinite_derivative_is_nan_as_in_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for make in (
+        lambda x: (x**0.5) * 0.0,  # d sqrt(x)/dx = inf at 0, reached with gradient 0
+        lambda x: ((x**0.5) - 1.0).relu(),  # a dead ReLU above an infinite slope
+        lambda x: (x**0.5).exp() * 0.0 + x,
+    ):
+        x = Value(0.0)
+        make(x).backward()
+        t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        make(t).backward()
+        assert math.isnan(x.grad) and math.isnan(t.grad.item())
 
 
 # -- memory: freed by reference counting -----------------------------------------------------
