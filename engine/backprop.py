@@ -74,8 +74,10 @@ def backpropagate(root: Value) -> None:
       that all of them are finite at once (a sum of floats is finite only if
       every term is), so an infinite or NaN local derivative still gives
       $0 \cdot \infty = \text{NaN}$, exactly as without the shortcut and as in
-      PyTorch. Dead ReLUs and satisfied hinge margins make most of a ReLU
-      network's edges zero; skipping them halves its backward pass.
+      PyTorch. Dead ReLUs and satisfied hinge margins make many of a ReLU
+      network's gradients zero: in micrograd's demo, the nodes skipped hold
+      half of the graph's edges at the first step, and nearly all of them
+      once the network is trained.
     """
     order = topological_order(root)
     for node in order:
