@@ -2,7 +2,7 @@ r"""How fast is chainrule? Timings and memory against micrograd and plain floats
 
 Run from the repository root::
 
-    python bench/bench.py              # the full run (about a minute)
+    python bench/bench.py              # the full run (about 80 seconds)
     python bench/bench.py --quick      # fewer repeats, a 100,000-deep chain
     python bench/bench.py --repeat 9   # more repeats of the training step
 
@@ -12,8 +12,9 @@ It prints one table (see ``bench/README.md`` for what each figure means):
    micrograd and the hand-written float version (they must agree), and the
    largest difference between their gradients;
 2. **one training step** of micrograd's demo (``MLP(2, [16, 16, 1])``, 100
-   moons points, hinge loss + L2, full-batch SGD): the median time of each
-   implementation and its ratio to chainrule;
+   moons points, hinge loss + L2, full-batch SGD), from the demo's initial
+   weights and from the weights after its 100 training steps: the median
+   time of each implementation and its ratio to chainrule;
 3. **memory**: bytes per graph node (``tracemalloc``) for the same graph of
    elementary operations built by both libraries, and the size of one demo
    step's whole graph;
