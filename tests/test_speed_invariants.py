@@ -148,6 +148,36 @@ def test_hand_written_float_backward_equals_the_engine(problem) -> None:
     assert_close(grads, hand_grads)
 
 
+def test_every_version_agrees_on_the_trained_model_too(problem) -> None:
+    """The benchmark's second state: the weights after the demo's training run."""
+    X, y = problem
+    ours = workload.ChainruleStep(X, y)
+    trained = workload.trained_weights(workload.model_weights(ours.model), X, y)
+    ours.set_weights(trained)
+    assert workload.model_weights(ours.model) == trained
+    loss, grads = ours.loss_and_gradients()
+    assert loss < 0.05  # the demo's run did train the network
+    torch_loss, torch_grads = torch_loss_and_gradients(trained, X, y)
+    assert math.isclose(loss, torch_loss, rel_tol=TOLERANCE)
+    assert_close(grads, torch_grads)
+    for other in (workload.FloatStep(trained, X, y), workload.MicrogradStep(trained, X, y)):
+        other_loss, other_grads = other.loss_and_gradients()
+        assert math.isclose(loss, other_loss, rel_tol=TOLERANCE)
+        assert_close(grads, other_grads)
+
+
+def test_a_timed_step_starts_from_the_weights_it_is_given(problem) -> None:
+    X, y = problem
+    ours = workload.ChainruleStep(X, y)
+    weights = workload.model_weights(ours.model)
+    versions = [ours, workload.MicrogradStep(weights, X, y), workload.FloatStep(weights, X, y)]
+    first = [version.step() for version in versions]
+    for version in versions:
+        version.set_weights(weights)
+    again = [version.step() for version in versions]
+    assert again == first  # each version repeats its own step exactly
+
+
 def test_three_training_steps_stay_together(problem) -> None:
     """The timed step (forward, zero_grad, backward, update) moves every version alike."""
     X, y = problem[0][:30], problem[1][:30]  # 30 points keep micrograd's steps short
