@@ -504,8 +504,7 @@ def weighted_sum(
     $\partial z / \partial b = 1$. Numbers among the inputs (the raw data
     of a first layer) become constant leaves.
 
-    ``validate=False`` skips the type and length checks, for callers that
-    guarantee Values of matching lengths.
+    ``validate=False`` skips the type checks, for callers that guarantee Values.
 
     >>> weighted_sum([Value(2.0), Value(-1.0)], [3.0, 4.0], 0.5).data  # 2*3 - 1*4 + 0.5
     2.5
@@ -529,9 +528,9 @@ def weighted_sums(
     ``[weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]``,
     but every neuron of a layer reads the same inputs, so their numbers
     are read once for the whole layer. Each node's local derivatives are
-    those of ``weighted_sum``. ``validate=False`` skips the type and length
-    checks, for callers that guarantee Values of matching lengths (``nn``'s
-    layers, which check their inputs once).
+    those of ``weighted_sum``. ``validate=False`` skips the type checks, for
+    callers that guarantee Values (``nn``'s layers, which check their inputs
+    once); a row whose length differs from the inputs' is an error either way.
 
     >>> z = weighted_sums([[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]], [3.0, 4.0], [0, 1])
     >>> [node.data for node in z]  # [1*3 + 2*4 + 0, -1*3 + 0.5*4 + 1]
@@ -543,6 +542,11 @@ def weighted_sums(
     nodes = []
     for weights, bias in zip(weight_rows, biases):
         w_data = [w.data for w in weights]
+        if len(w_data) != len(x_data):  # always checked: it would misalign the derivatives
+            raise ValueError(
+                f"weighted_sums: {len(w_data)} weights but {len(x_data)} inputs; "
+                "a neuron needs one weight per input"
+            )
         z = sum(map(mul, w_data, x_data), bias.data)
         nodes.append(_from_op(z, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b"))
     return nodes

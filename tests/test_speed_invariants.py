@@ -32,6 +32,7 @@ from types import ModuleType
 import pytest
 
 from engine import Value, no_grad, sum_values, topological_order, weighted_sum, weighted_sums
+from nn import Layer
 
 TOLERANCE = 1e-12
 
@@ -273,6 +274,16 @@ def test_weighted_sums_name_the_problem() -> None:
         weighted_sums([w], [1.0, "2"], [0.0])
     with pytest.raises(TypeError, match="weighted_sums weights expects a list"):
         weighted_sums([w, 3.0], [1.0, 2.0], [0.0, 0.0])
+    x, b = [Value(1.0), Value(2.0), Value(3.0)], Value(0.0)
+    with pytest.raises(ValueError, match="weighted_sums: 2 weights but 3 inputs"):
+        weighted_sums([w], x, [b], validate=False)  # unchecked types, but never misaligned
+
+
+def test_a_neuron_given_an_extra_weight_is_an_error_not_a_wrong_gradient() -> None:
+    layer = Layer(2, 3, seed=0)
+    layer.neurons[1].w.append(Value(0.5))
+    with pytest.raises(ValueError, match="3 weights but 2 inputs"):
+        layer([1.0, 2.0])
 
 
 def test_sum_values_equals_the_chain_of_additions_on_exact_values() -> None:
