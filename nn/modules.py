@@ -166,6 +166,12 @@ def _pre_activations(neurons: Sequence[Neuron], inputs: Sequence[Value]) -> list
         ) from None
 
 
+def _neuron_outputs(neurons: Sequence[Neuron], inputs: Sequence[Value]) -> list[Value]:
+    """Each neuron's $f(w \\cdot x + b)$ on the same inputs, already checked to be Values."""
+    pre_activations = _pre_activations(neurons, inputs)
+    return [neuron._activate(z) for neuron, z in zip(neurons, pre_activations)]
+
+
 def _unwrap(outputs: list[Value]) -> Value | list[Value]:
     """One output as a Value, several as a list (micrograd's convention)."""
     return outputs[0] if len(outputs) == 1 else outputs
@@ -358,12 +364,8 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output $f(w \\cdot x + b)$ as one Value."""
-        return self._output(_as_value_list(x, self.nin, "Neuron"))
-
-    def _output(self, inputs: Sequence[Value]) -> Value:
-        """$f(w \\cdot x + b)$ on inputs already checked to be Values."""
-        (z,) = _pre_activations([self], inputs)
-        return self._activate(z)
+        (output,) = _neuron_outputs([self], _as_value_list(x, self.nin, "Neuron"))
+        return output
 
     def forward(self, x: Inputs) -> list[Value]:
         """``[self(x)]``."""
@@ -425,9 +427,7 @@ class Layer(Module):
     def forward(self, x: Inputs) -> list[Value]:
         """Every neuron's output on the same inputs (then softmax, for a softmax layer)."""
         inputs = _as_value_list(x, self.nin, "Layer")
-        neurons = self.neurons
-        pre_activations = _pre_activations(neurons, inputs)
-        outputs = [neuron._activate(z) for neuron, z in zip(neurons, pre_activations)]
+        outputs = _neuron_outputs(self.neurons, inputs)
         if self.activation == "softmax":
             return softmax(outputs)
         return outputs
@@ -472,7 +472,7 @@ class MaxoutUnit(Module):
     def __call__(self, x: Inputs) -> Value:
         """$\\max_k z_k$ over the pieces' weighted sums."""
         inputs = _as_value_list(x, self.nin, "MaxoutUnit")
-        return maximum(*(piece._output(inputs) for piece in self.neurons))
+        return maximum(*_neuron_outputs(self.neurons, inputs))
 
     def forward(self, x: Inputs) -> list[Value]:
         """``[self(x)]``."""
