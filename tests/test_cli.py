@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nn import cli
+from nn import cli, formula, worked_examples
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None and not os.environ.get("CI"), reason="needs Graphviz dot"
@@ -101,7 +101,7 @@ def test_graph_bad_suffix(tmp_path: Path) -> None:
 
 
 def test_evaluate_formula_in_process() -> None:
-    result, variables = cli.evaluate_formula(
+    result, variables = formula.evaluate_formula(
         "-a ** 2 + leaky_relu(b, 0.1) + sign(b)",
         {
             "a": 3.0,
@@ -112,10 +112,10 @@ def test_evaluate_formula_in_process() -> None:
     assert result.data == -9.0 - 0.2 - 1.0
     assert variables["a"].grad == -6.0
     assert variables["b"].grad == 0.1
-    result, _ = cli.evaluate_formula("2 ** 3 / 4", {})  # numbers only
+    result, _ = formula.evaluate_formula("2 ** 3 / 4", {})  # numbers only
     assert result.data == 2.0
-    with pytest.raises(cli.FormulaError, match="must be a number"):
-        cli.evaluate_formula("elu(a, a)", {"a": 1.0})
+    with pytest.raises(formula.FormulaError, match="must be a number"):
+        formula.evaluate_formula("elu(a, a)", {"a": 1.0})
 
 
 # -- examples -------------------------------------------------------------------
@@ -135,11 +135,11 @@ def test_examples_all_match() -> None:
 
 
 def test_examples_report_a_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "RELU_INPUT_GRADS", (28.0, 57.0))
+    monkeypatch.setattr(worked_examples, "RELU_INPUT_GRADS", (28.0, 57.0))
     import io
 
     buffer = io.StringIO()
-    assert cli.run_examples(buffer) == 1
+    assert worked_examples.run_examples(buffer) == 1
     assert "1 of" in buffer.getvalue()
     monkeypatch.setattr(sys, "argv", ["chainrule"])
     monkeypatch.setattr(sys, "stdout", io.StringIO())
@@ -171,7 +171,7 @@ def test_no_command_is_a_usage_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("formula", "message"),
+    ("text", "message"),
     [
         ("a ^ 2", "the operator ^ (for a power write **)"),
         ("a // 2", "the operator //"),
@@ -186,18 +186,18 @@ def test_no_command_is_a_usage_error() -> None:
         ("+".join(["a"] * 3000), "too deeply nested"),
     ],
 )
-def test_formulas_outside_the_whitelist(formula: str, message: str) -> None:
-    with pytest.raises(cli.FormulaError, match=re.escape(message)):
-        cli.evaluate_formula(formula, {"a": 2.0})
+def test_formulas_outside_the_whitelist(text: str, message: str) -> None:
+    with pytest.raises(formula.FormulaError, match=re.escape(message)):
+        formula.evaluate_formula(text, {"a": 2.0})
 
 
 def test_number_only_subexpressions_are_numbers() -> None:
     # 1/10 is a number, so it may be leaky_relu's slope; 9**9**9 overflows to inf, not an error
-    result, variables = cli.evaluate_formula("leaky_relu(a, 1/10) + elu(a, 2**-1)", {"a": -2.0})
+    result, variables = formula.evaluate_formula("leaky_relu(a, 1/10) + elu(a, 2**-1)", {"a": -2.0})
     result.backward()
     assert result.data == -0.2 + 0.5 * math.expm1(-2.0)
     assert variables["a"].grad == 0.1 + 0.5 * math.exp(-2.0)
-    assert cli.evaluate_formula("9**9**9", {})[0].data == math.inf
+    assert formula.evaluate_formula("9**9**9", {})[0].data == math.inf
 
 
 @pytest.mark.parametrize(
@@ -205,8 +205,8 @@ def test_number_only_subexpressions_are_numbers() -> None:
     [("a=nan", "finite"), ("a=inf", "finite"), ("a=1e999", "finite"), ("if=1", "Python keyword")],
 )
 def test_bad_assignments(assignment: str, message: str) -> None:
-    with pytest.raises(cli.FormulaError, match=message):
-        cli.parse_assignments([assignment])
+    with pytest.raises(formula.FormulaError, match=message):
+        formula.parse_assignments([assignment])
 
 
 def test_graph_warns_when_a_number_overflows() -> None:

@@ -1,0 +1,282 @@
+r"""The formula language of ``chainrule graph``: a formula and ``name=value`` pairs to Values.
+
+A formula such as ``"tanh(a*b + c)"`` is read with Python's ``ast`` module,
+and only a whitelist of constructs is evaluated: numbers, the variables
+bound on the command line, ``+ - * / **``, unary ``-`` and calls of a fixed
+set of functions (``FUNCTIONS``). It is never passed to ``eval``, so a
+formula cannot run code.
+
+>>> result, variables = evaluate_formula("a * b + c", {"a": 2.0, "b": -3.0, "c": 10.0})
+>>> result.data
+4.0
+>>> result.backward()
+>>> [(name, v.grad) for name, v in variables.items()]
+[('a', -3.0), ('b', 2.0), ('c', 1.0)]
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from collections.abc import Callable, Sequence
+
+from engine import Value, maximum
+
+
+class FormulaError(ValueError):
+    """A formula that ``chainrule graph`` cannot evaluate: bad syntax, an unknown name, ..."""
+
+
+def _one_argument(method: Callable[[Value], Value]) -> Callable[..., Value]:
+    """A formula function of exactly one argument that calls ``method`` on it."""
+
+    def apply(name: str, args: list[Value | float]) -> Value:
+        if len(args) != 1:
+            raise FormulaError(f"{name}() takes exactly 1 argument, got {len(args)}")
+        return method(_as_value(args[0]))
+
+    return apply
+
+
+def _one_argument_and_constant(
+    method: Callable[[Value, float], Value], parameter: str
+) -> Callable[..., Value]:
+    """A formula function of one argument and an optional number (``leaky_relu(x, 0.1)``)."""
+
+    def apply(name: str, args: list[Value | float]) -> Value:
+        if len(args) == 1:
+            return method(_as_value(args[0]))  # the engine's default parameter
+        if len(args) == 2:
+            constant = args[1]
+            if isinstance(constant, Value):
+                raise FormulaError(
+                    f"the {parameter} of {name}() must be a number, not an expression "
+                    f"with variables: write e.g. {name}(x, 0.1)"
+                )
+            return method(_as_value(args[0]), constant)
+        raise FormulaError(f"{name}() takes 1 or 2 arguments, got {len(args)}")
+
+    return apply
+
+
+def _maximum(name: str, args: list[Value | float]) -> Value:
+    """``max(a, b, ...)``: ``engine.maximum``."""
+    if not args:
+        raise FormulaError(f"{name}() needs at least 1 argument")
+    return maximum(*args)
+
+
+FUNCTIONS: dict[str, Callable[[str, list[Value | float]], Value]] = {
+    "exp": _one_argument(Value.exp),
+    "log": _one_argument(Value.log),
+    "tanh": _one_argument(Value.tanh),
+    "sigmoid": _one_argument(Value.sigmoid),
+    "relu": _one_argument(Value.relu),
+    "leaky_relu": _one_argument_and_constant(Value.leaky_relu, "slope"),
+    "elu": _one_argument_and_constant(Value.elu, "alpha"),
+    "softplus": _one_argument(Value.softplus),
+    "silu": _one_argument(Value.silu),
+    "dsilu": _one_argument(Value.dsilu),
+    "hard_sigmoid": _one_argument(Value.hard_sigmoid),
+    "step": _one_argument(Value.step),
+    "sign": _one_argument(Value.sign),
+    "abs": _one_argument(abs),
+    "max": _maximum,
+}
+"""The functions a formula may call, by name (``max`` is ``engine.maximum``)."""
+
+_BINARY_OPERATORS: dict[type[ast.operator], Callable[[object, object], object]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+_OPERATOR_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+_CONSTRUCT_NAMES = {
+    ast.Attribute: "attribute access (x.y)",
+    ast.Subscript: "subscripts (x[i])",
+    ast.Lambda: "lambda",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "if/else",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "* unpacking",
+    ast.JoinedStr: "strings",
+}
+
+
+def _as_value(x: Value | float) -> Value:
+    """A Value as it is; a number as a constant leaf."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+_FORBIDDEN_OPERATORS = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^ (for a power write **)",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
+
+
+def _describe(node: ast.AST) -> str:
+    """A short name for a forbidden construct, for error messages."""
+    if isinstance(node, ast.BinOp | ast.UnaryOp):
+        symbol = _FORBIDDEN_OPERATORS.get(type(node.op), type(node.op).__name__)
+        return f"the operator {symbol}"
+    return _CONSTRUCT_NAMES.get(type(node), type(node).__name__)
+
+
+class _Evaluator:
+    """Evaluate a parsed formula, node by node, allowing only the whitelist."""
+
+    def __init__(self, variables: dict[str, Value]) -> None:
+        self.variables = variables
+
+    def evaluate(self, node: ast.AST) -> Value | float:
+        if isinstance(node, ast.Expression):
+            return self.evaluate(node.body)
+        if isinstance(node, ast.Constant):
+            return self._number(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self.evaluate(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPERATORS:
+            return self._binary(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        raise FormulaError(f"a formula cannot contain {_describe(node)}")
+
+    def _number(self, node: ast.Constant) -> float:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormulaError(f"only numbers are allowed as constants, got {value!r}")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise FormulaError(
+                "a number in the formula is too large for a float (the largest is about 1.8e308)"
+            )
+        return number
+
+    def _name(self, node: ast.Name) -> Value:
+        if node.id in self.variables:
+            return self.variables[node.id]
+        if node.id in FUNCTIONS:
+            raise FormulaError(f"{node.id} is a function: call it, as in {node.id}(x)")
+        raise FormulaError(
+            f"unbound variable {node.id!r}: give it a value on the command line, e.g. {node.id}=1.5"
+        )
+
+    def _binary(self, node: ast.BinOp) -> Value | float:
+        left = self.evaluate(node.left)
+        right = self.evaluate(node.right)
+        operation = _BINARY_OPERATORS[type(node.op)]
+        if not isinstance(left, Value) and not isinstance(right, Value):
+            # number (op) number: let the engine compute it, so that 1/0 and
+            # 10.0**1000 give the engine's ZeroDivisionError and inf, and keep
+            # the result a number (leaky_relu(x, 1/10) has a number slope)
+            return operation(Value(left), right).data
+        return operation(left, right)
+
+    def _call(self, node: ast.Call) -> Value:
+        if not isinstance(node.func, ast.Name):
+            raise FormulaError(
+                f"only calls of the functions {', '.join(FUNCTIONS)} are allowed, "
+                f"not {ast.unparse(node.func)}(...)"
+            )
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise FormulaError(
+                f"unknown function {name}(): the functions allowed are {', '.join(FUNCTIONS)}"
+            )
+        if node.keywords:
+            raise FormulaError(f"keyword arguments are not allowed: write {name}(x, 0.1)")
+        args = [self.evaluate(arg) for arg in node.args]
+        return FUNCTIONS[name](name, args)
+
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
+    """``["a=2", "b=-3"]`` -> ``{"a": 2.0, "b": -3.0}``, or a ``FormulaError`` naming the bad one.
+
+    >>> parse_assignments(["a=2", "b=-3.5"])
+    {'a': 2.0, 'b': -3.5}
+    """
+    values: dict[str, float] = {}
+    for text in assignments:
+        name, equals, number = text.partition("=")
+        name = name.strip()
+        if not equals:
+            raise FormulaError(f"bad assignment {text!r}: write name=number, e.g. a=2")
+        if not name.isidentifier():
+            raise FormulaError(
+                f"bad assignment {text!r}: {name!r} is not a variable name "
+                "(letters, digits and _, not starting with a digit)"
+            )
+        if name in FUNCTIONS or keyword.iskeyword(name):
+            what = "a function name" if name in FUNCTIONS else "a Python keyword"
+            raise FormulaError(f"bad assignment {text!r}: {name} is {what}; choose another name")
+        if name in values:
+            raise FormulaError(f"bad assignment {text!r}: {name} is given twice")
+        try:
+            values[name] = float(number)
+        except ValueError:
+            raise FormulaError(
+                f"bad assignment {text!r}: {number.strip()!r} is not a number"
+            ) from None
+        if not math.isfinite(values[name]):
+            raise FormulaError(f"bad assignment {text!r}: give a finite number")
+    return values
+
+
+def evaluate_formula(formula: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+    """Evaluate ``formula`` with Values; return the result and the variables' leaf Values.
+
+    Each variable becomes a leaf ``Value(values[name], label=name)``. Raises
+    ``FormulaError`` for a formula outside the whitelist, and the engine's
+    ``ValueError``/``ZeroDivisionError`` for math errors such as ``log(-1)``.
+
+    >>> result, _ = evaluate_formula("max(a, 2) ** 2", {"a": 3.0})
+    >>> result.data
+    9.0
+    >>> evaluate_formula("__import__('os')", {})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nn.cli.FormulaError: unknown function __import__(): the functions allowed are ...
+    """
+    try:
+        tree = ast.parse(formula.strip(), mode="eval")
+    except SyntaxError as error:
+        shown = formula if len(formula) <= 60 else formula[:57] + "..."
+        raise FormulaError(f"syntax error in the formula {shown!r}: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise FormulaError("the formula is too deeply nested") from None
+    except ValueError as error:  # e.g. a null character
+        raise FormulaError(f"cannot read the formula: {error}") from None
+    variables = {name: Value(number, label=name) for name, number in values.items()}
+    try:
+        result = _Evaluator(variables).evaluate(tree)
+    except RecursionError:
+        raise FormulaError("the formula is too deeply nested") from None
+    return _as_value(result), variables
