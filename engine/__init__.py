@@ -13,10 +13,19 @@ from engine.draw import GraphTooLargeError, draw
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.gradcheck import GradcheckError, central_difference, gradcheck
 from engine.stepper import BackwardStep, backward_steps, explain_backward, step_through
-from engine.value import Value, custom_op, maximum, sum_values, weighted_sum, weighted_sums
+from engine.value import (
+    Constant,
+    Value,
+    custom_op,
+    maximum,
+    sum_values,
+    weighted_sum,
+    weighted_sums,
+)
 
 __all__ = [
     "BackwardStep",
+    "Constant",
     "GradcheckError",
     "GraphTooLargeError",
     "Value",

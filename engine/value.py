@@ -15,8 +15,14 @@ Each operation below is written in one place: its forward value first, its
 local derivatives right after, and the math in its docstring. A new
 operation is written the same way with ``engine.custom_op``.
 
-Numbers that meet a Value (``v * 2``, ``1 - v``) become constant leaves, so
-they show up in the graph like any other input.
+Numbers that meet a Value (``v * 2``, ``1 - v``) become constant leaves
+(``Constant``, a Value that remembers it was a number), so they show up in
+the graph like any other input, drawn as plain numbers.
+
+A Value compares by its number (``loss < 0.01``, ``max(a, b)``,
+``sorted(values)``) but is never silently turned into one: ``float(v)`` and
+``math.erf(v)`` raise a ``TypeError`` that says to use ``v.data`` inside a
+``custom_op``, since a bare float would cut the graph.
 """
 
 from __future__ import annotations
@@ -356,6 +362,87 @@ class Value:
         value = -1.0 if x < 0 else 1.0 if x >= 0 else x  # the last case: x is NaN
         return _from_op(value, (self,), (0.0,), "sign")
 
+    # -- comparisons and conversions -------------------------------------------
+
+    def __lt__(self, other: Value | Number) -> bool:
+        """``a < b`` compares the numbers, ``a.data < b.data``: a bool, as in PyTorch.
+
+        So ``if loss < 0.01:``, ``max(a, b)`` and ``sorted(values)`` work;
+        ``max`` returns one of the Values, so gradients still flow through it.
+        ``==`` stays identity (a Value is a graph node): compare ``a.data == b.data``.
+        """
+        other = _data_of(other)
+        return NotImplemented if other is NotImplemented else self.data < other
+
+    def __le__(self, other: Value | Number) -> bool:
+        """``a <= b`` compares the numbers (see ``__lt__``)."""
+        other = _data_of(other)
+        return NotImplemented if other is NotImplemented else self.data <= other
+
+    def __gt__(self, other: Value | Number) -> bool:
+        """``a > b`` compares the numbers (see ``__lt__``)."""
+        other = _data_of(other)
+        return NotImplemented if other is NotImplemented else self.data > other
+
+    def __ge__(self, other: Value | Number) -> bool:
+        """``a >= b`` compares the numbers (see ``__lt__``)."""
+        other = _data_of(other)
+        return NotImplemented if other is NotImplemented else self.data >= other
+
+    def __bool__(self) -> bool:
+        """``if v:`` is true when ``v.data != 0``, as for a float (and a one-element tensor)."""
+        return self.data != 0
+
+    def __float__(self) -> float:
+        """Refused with a ``TypeError``: a plain float would cut the graph (use ``v.data``).
+
+        ``math.erf(v)`` and other functions that need a float end up here too;
+        the message says how to write such a function as a ``custom_op``.
+        """
+        raise TypeError(_TO_NUMBER_HINT)
+
+    def __int__(self) -> int:
+        """Refused with a ``TypeError``, as ``float(v)`` is: use ``int(v.data)``."""
+        raise TypeError(_TO_NUMBER_HINT)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """Refused with a ``TypeError``: rounding has derivative 0 everywhere."""
+        raise TypeError(
+            "round() of a Value is refused: a rounded number has derivative 0 everywhere, "
+            "so no gradient would flow. To show a number, use round(v.data, 3) or "
+            'f"{v:.3f}" (a Value formats as its number)'
+        )
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats ``v.data``; a plain ``f"{v}"`` is ``repr(v)``."""
+        return format(self.data, spec) if spec else repr(self)
+
+
+class Constant(Value):
+    """A number that met a Value in an operation: the ``2`` in ``v * 2``.
+
+    A leaf like any other (its gradient is computed, and nobody needs it);
+    the class only records where it came from, so that pictures draw it as a
+    plain number and drills ask nothing about it. It has no fields of its
+    own: a constant costs exactly what a Value costs.
+
+    >>> y = Value(3.0) * 2
+    >>> [type(x).__name__ for x in y.inputs]
+    ['Value', 'Constant']
+    """
+
+    __slots__ = ()
+
+
+_TO_NUMBER_HINT = (
+    "a Value cannot be converted to a plain number (float(v), int(v), math.erf(v), ...): "
+    "the number would cut the graph, so no gradient would flow back through it. Use "
+    "Value operations (v.exp(), v.tanh(), v ** 2, ...); for a function chainrule does "
+    "not have, compute it on v.data inside a custom_op and give its derivative, e.g. "
+    "custom_op(math.erf(v.data), [v], [2 / math.sqrt(math.pi) * math.exp(-v.data ** 2)], "
+    "op='erf'). For the number itself (printing, plotting), use v.data"
+)
+
 
 # -- making results ---------------------------------------------------------
 
@@ -441,7 +528,16 @@ def _as_value(x: object) -> Value:
     if isinstance(x, Value):
         return x
     if _is_real(x):
-        return Value(x)
+        return Constant(x)
+    return NotImplemented
+
+
+def _data_of(x: object) -> float:
+    """``x.data`` for a Value, ``x`` for a real number, else ``NotImplemented`` (to compare)."""
+    if isinstance(x, Value):
+        return x.data
+    if _is_real(x):
+        return x
     return NotImplemented
 
 
@@ -601,7 +697,7 @@ def _checked_value(x: object, op: str) -> Value:
     """A Value as it is, a number as a constant leaf, else a ``TypeError`` naming ``op``."""
     if isinstance(x, Value):
         return x
-    return Value(_to_float(x, op))
+    return Constant(_to_float(x, op))
 
 
 # -- float helpers ------------------------------------------------------------

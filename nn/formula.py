@@ -21,7 +21,7 @@ import keyword
 import math
 from collections.abc import Callable, Sequence
 
-from engine import Value, maximum
+from engine import Constant, Value, maximum
 
 
 class FormulaError(ValueError):
@@ -119,7 +119,7 @@ _CONSTRUCT_NAMES = {
 
 def _as_value(x: Value | float) -> Value:
     """A Value as it is; a number as a constant leaf."""
-    return x if isinstance(x, Value) else Value(x)
+    return x if isinstance(x, Value) else Constant(x)
 
 
 _FORBIDDEN_OPERATORS = {

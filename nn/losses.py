@@ -25,7 +25,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-from engine import Value, sum_values
+from engine import Constant, Value, sum_values
 from nn.softmax import log_softmax
 
 Number = int | float
@@ -92,7 +92,7 @@ def _mean(terms: list[Value]) -> Value:
 
 
 def _as_value(x: Scalar) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+    return x if isinstance(x, Value) else Constant(x)
 
 
 # -- regression losses -----------------------------------------------------------

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from itertools import repeat
 from typing import Any
 
-from engine import Value, maximum, weighted_sums
+from engine import Constant, Value, maximum, weighted_sums
 from nn.activations import LAYER_ACTIVATIONS, Activation, activation_name, get_activation
 from nn.softmax import softmax
 
@@ -133,7 +133,7 @@ def _as_value_list(x: Inputs, nin: int, who: str) -> list[Value]:
         return x  # the common case, a layer's outputs (checked in one C-level pass)
     items = _as_input_list(x, nin, who)
     try:
-        return [v if isinstance(v, Value) else Value(v) for v in items]
+        return [v if isinstance(v, Value) else Constant(v) for v in items]
     except TypeError:
         rejected = [v for v in items if not isinstance(v, (Value, numbers.Real))]
         if not rejected:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine import Value, sum_values
+from engine import Constant, Value, sum_values
 
 Number = int | float
 
@@ -42,7 +42,7 @@ def _as_values(values: Sequence[Value | Number], name: str) -> list[Value]:
             f"{name} expects a list of scores (one per class), got a single "
             f"{type(values).__name__}; wrap it in a list"
         )
-    items = [v if isinstance(v, Value) else Value(v) for v in values]
+    items = [v if isinstance(v, Value) else Constant(v) for v in values]
     if not items:
         raise ValueError(f"{name} of an empty list is undefined; give at least one score")
     return items
