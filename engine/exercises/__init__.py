@@ -14,7 +14,7 @@ The student's code is run with a time limit and every exception caught
 imports ``nn``.
 """
 
-from engine.exercises.bugs import buggy_source, buggy_value, kinds
+from engine.exercises.bugs import apply_fix, buggy_source, buggy_value, check_fix, kinds
 from engine.exercises.drill import Drill, DrillReport, Feedback, Question, drill
 from engine.exercises.grade import (
     ENGINE_CHECKS,
@@ -39,9 +39,11 @@ __all__ = [
     "GradientRow",
     "KinkWarning",
     "Question",
+    "apply_fix",
     "buggy_source",
     "buggy_value",
     "check_engine",
+    "check_fix",
     "check_gradients",
     "drill",
     "kinds",

@@ -86,6 +86,9 @@ class Op:
     * ``template``: the expression with ``{0}``, ``{1}`` for its inputs;
     * ``rule``: its local derivatives, in words a student can check;
     * ``code``: the micrograd-style line that computes them.
+
+    ``example`` is the op on named inputs, as a report writes it: ``a * b``,
+    ``c - a`` (``c`` a number), ``a ** n``, ``relu(a)``.
     """
 
     __slots__ = ("key", "symbol", "template", "rule", "code")
@@ -96,6 +99,11 @@ class Op:
         self.template = template
         self.rule = rule
         self.code = code
+
+    @property
+    def example(self) -> str:
+        second = "n" if self.key == "pow" else "c" if self.template.startswith("{1}") else "b"
+        return self.template.format("a", second)
 
 
 OPS: dict[str, Op] = {
@@ -464,12 +472,11 @@ def _diagnose(
     start = f"{what}: {node.describe()} has gradient {show(got)}; it should be {show(expected)}."
     distinct = list({id(user): user for user, _ in uses}.values())
     _check_recorded(order, what, start.removeprefix(f"{what}: ") + " ")
-    below = [t for t in order if t is not root]
-    if all(grads[id(t)] == 0 for t in below) and any(t.reference.grad for t in below):
+    if not _gradient_flows(value_class):
         raise StudentMistake(
             "no_flow",
-            f"{start} In fact no gradient reached any node below the output, although the "
-            "output's own gradient is 1: backward() must set self.grad = 1 first and then "
+            f"{start} In fact no gradient flows at all: after y = x + 3 and y.backward(), "
+            "y.grad is 1 but x.grad is 0. backward() must set self.grad = 1 first and then "
             "call every node's _backward(), in reverse topological order",
         )
     for user in distinct:
@@ -564,14 +571,21 @@ def _wrong_local(user: Twin, j: int, local: float, right: float, what: str) -> N
         f"{show(local * upstream)} to its input {child.describe()}; it should pass "
         f"{show(right * upstream)}, since {rule}"
         + (
-            f" (your {op.template.format('a', 'b')} is built from other operations: "
-            "look at those first)"
+            f" (your {op.example} is built from other operations: look at those first)"
             if _is_derived(user)
             else ""
         ),
         user.op,
         _is_derived(user),
     )
+
+
+def _gradient_flows(value_class: Callable[[float], Any]) -> bool:
+    """True when ``y = x + 3`` passes any gradient to ``x`` (the simplest graph there is)."""
+    x = value_class(2.0)
+    y = x + value_class(3.0)
+    y.backward()
+    return number(x.grad, "x.grad") != 0
 
 
 def _fresh_inputs(user: Twin, value_class: Callable[[float], Any]) -> list[Any]:

@@ -115,8 +115,7 @@ ENGINE_CHECKS: dict[str, str] = {
     "core": "Value(2.0).data is 2.0, .grad starts at 0, and backward() exists",
     "seed": "after y.backward(), y.grad is 1 (the output is seeded)",
     **{
-        key: f"{OPS[key].template.format('a', 'b' if key in _NEEDS and 'r' != key[0] else 'c')}"
-        f" on its own and under an upstream gradient; {OPS[key].rule}"
+        key: f"{OPS[key].example} on its own and under an upstream gradient; {OPS[key].rule}"
         for key in _NEEDS
     },
     "reuse": "a value used twice: a * a, a + a, x * y + x (gradients add up)",
@@ -327,8 +326,8 @@ def _findings(checks: list[CheckResult]) -> list[Finding]:
     """The distinct (kind, op) of the failed checks, in order, each with its hint.
 
     An op built from others in the student's engine (``a - b`` as ``a + (-b)``)
-    fails whenever those do: its finding is left out when the same kind of
-    mistake is found in an op that is not built from others.
+    fails whenever those do, or when its nodes are visited in the wrong
+    order: its finding is left out when a mistake is found outside such ops.
     """
     found: dict[tuple[str, str | None], Finding] = {}
     derived: set[tuple[str, str | None]] = set()
@@ -341,12 +340,9 @@ def _findings(checks: list[CheckResult]) -> list[Finding]:
             if check.derived:
                 derived.add(key)
         found[key].checks.append(check.name)
-    primary_kinds = {kind for kind, op in found if (kind, op) not in derived}
-    return [
-        finding
-        for key, finding in found.items()
-        if key not in derived or key[0] not in primary_kinds
-    ]
+    if len(derived) == len(found):
+        return list(found.values())
+    return [finding for key, finding in found.items() if key not in derived]
 
 
 def _hint(check: CheckResult) -> str:
@@ -634,7 +630,7 @@ def check_engine(
             )
             continue
         if name in _NEEDS and name not in available:
-            message = f"your Value has no {_NEEDS[name]} ({OPS[name].template.format('a', 'b')})"
+            message = f"your Value has no {_NEEDS[name]} (for {OPS[name].example})"
             if required:
                 results.append(CheckResult(name, "failed", message, "missing", name))
             else:
@@ -715,9 +711,7 @@ def _runner(name: str, ctx: _Context) -> Callable[[], StudentMistake | None]:
 
 def _needs_add_and_mul(name: str, ctx: _Context) -> None:
     """The structural checks (all but ``seed``) build graphs from ``+`` and ``*``."""
-    missing = [
-        OPS[op].template.format("a", "b") for op in ("add", "mul") if op not in ctx.available
-    ]
+    missing = [OPS[op].example for op in ("add", "mul") if op not in ctx.available]
     if missing and name != "seed":
         raise StudentMistake("missing", f"this check needs {' and '.join(missing)}")
 
