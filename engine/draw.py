@@ -12,8 +12,11 @@ times the grad of the box that operation makes.
 
 Legend (fill colours):
 
-* light blue box: a leaf, i.e. an input or a constant (a number that met a Value),
-* yellow box: a parameter (a Value listed in ``parameters=``),
+* light blue box: a leaf, i.e. an input,
+* grey box with just a number: a constant (a number that met a Value, as the
+  2 in ``v * 2``; see ``engine.Constant``), whose gradient nobody needs,
+* yellow box: a parameter (a Value listed in ``parameters=``), named by its
+  path in the model (``layers.0.neurons.1.w.0``) when the names are known,
 * white box: an intermediate result,
 * green box: the output, ``root``,
 * grey ellipse: an operation (``+``, ``*``, ``tanh``, ``w·x+b``, ...),
@@ -36,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from engine.backprop import topological_order
 from engine.stepper import BackwardStep, _node_names
-from engine.value import Value
+from engine.value import Constant, Value
 
 if TYPE_CHECKING:
     import graphviz
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 NEURON_OP = "w·x+b"
 
 LEAF_COLOUR = "#dbeafe"
+CONSTANT_COLOUR = "#f3f4f6"
 PARAMETER_COLOUR = "#fde68a"
 INTERIOR_COLOUR = "#ffffff"
 OUTPUT_COLOUR = "#bbf7d0"
@@ -180,7 +184,7 @@ def draw(
     max_nodes: int | None = 300,
     image_format: str = "svg",
     *,
-    parameters: Iterable[Value] | None = None,
+    parameters: Iterable[Value] | Iterable[tuple[str, Value]] | object | None = None,
     collapse: bool = False,
     depth: int | None = None,
     precision: int = 4,
@@ -200,7 +204,10 @@ def draw(
       this; ``None`` draws any size.
     * ``image_format``: the output format of ``.render()`` / ``.pipe()`` (the
       Digraph's ``format``, e.g. ``"svg"``, ``"png"``).
-    * ``parameters``: Values to colour as parameters (e.g. ``model.parameters()``).
+    * ``parameters``: Values to colour as parameters: ``model.parameters()``,
+      or with their names, ``model.named_parameters()``, a ``{name: Value}``
+      dict or the model itself (anything with ``named_parameters()``); an
+      unlabelled parameter is then shown by its name (``layers.0.neurons.1.w.0``).
     * ``collapse``: draw each neuron, ``w·x+b`` with its activation, as one
       node whose inputs are the neuron's inputs (its weights and bias are
       folded in; the edge labels are $\\partial\\,\\text{out}/\\partial x_i$).
@@ -232,11 +239,8 @@ def draw(
             "draw: highlight must be a BackwardStep (from backward_steps) or a Value, "
             f"got {type(highlight).__name__}"
         )
-    parameter_set = set()
-    for p in parameters if parameters is not None else ():
-        if not isinstance(p, Value):
-            raise TypeError(f"draw: parameters must be Values, got {type(p).__name__}: {p!r}")
-        parameter_set.add(p)
+    parameter_names = _parameter_names(parameters)
+    parameter_set = set(parameter_names)
 
     try:
         import graphviz
@@ -252,6 +256,9 @@ def draw(
         raise GraphTooLargeError(_too_large_message(root, picture, max_nodes, collapse, depth))
 
     names = _node_names(picture.order)
+    for node, name in parameter_names.items():
+        if name and not node.label and node in names:
+            names[node] = name
     number = picture.number
     target = highlight.node if isinstance(highlight, BackwardStep) else highlight
     if target is not None and target not in picture.number:
@@ -276,17 +283,33 @@ def draw(
             colour = OUTPUT_COLOUR
         elif node in parameter_set:
             colour = PARAMETER_COLOUR
+        elif isinstance(node, Constant):
+            colour = CONSTANT_COLOUR
         elif not node._inputs:
             colour = LEAF_COLOUR
         else:
             colour = INTERIOR_COLOUR
         cut = node in picture.cut
+        constant = isinstance(node, Constant) and node is not root
+        named = bool(node.label) or node in parameter_names
         graph.node(
             f"v{i}",
-            label=_value_label(node, names[node], colour, show_grad, precision, hot, cut),
+            label=_value_label(
+                node,
+                names[node],
+                colour,
+                show_grad and not constant,
+                precision,
+                hot,
+                cut,
+                named=named,
+                constant=constant,
+            ),
             shape="none",
             margin="0",
-            tooltip=f"data={node.data!r}, grad={node.grad!r}",
+            tooltip=f"constant {node.data!r}"
+            if constant
+            else f"data={node.data!r}, grad={node.grad!r}",
         )
         edges = picture.edges[node]
         if not edges:
@@ -322,11 +345,26 @@ def draw(
 
 
 def _value_label(
-    node: Value, name: str, colour: str, show_grad: bool, precision: int, hot: bool, cut: bool
+    node: Value,
+    name: str,
+    colour: str,
+    show_grad: bool,
+    precision: int,
+    hot: bool,
+    cut: bool,
+    *,
+    named: bool = False,
+    constant: bool = False,
 ) -> str:
-    """The HTML-like label of a Value's box: ``name | data ... | grad ...``."""
-    name_cell = f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{name}</FONT>'
+    """The HTML-like label of a Value's box: ``name | data ... | grad ...``.
+
+    A constant's box holds just its number; a named node (a label, or a
+    parameter's name) shows its name in bold, others their grey ``v<i>``.
+    """
+    name_cell = f"<B>{_text(name)}</B>" if named else f'<FONT COLOR="#6b7280">{name}</FONT>'
     cells = [name_cell, f"data {_short(node.data, precision)}"]
+    if constant:
+        cells = [_short(node.data, precision)]
     if show_grad:
         cells.append(f"grad {_short(node.grad, precision)}")
     row = "".join(f"<TD>{cell}</TD>" for cell in cells)
@@ -336,6 +374,32 @@ def _value_label(
         f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
         f'{style} BGCOLOR="{colour}"><TR>{row}</TR></TABLE>>'
     )
+
+
+def _parameter_names(parameters: object) -> dict[Value, str]:
+    """``{Value: name}`` from ``draw``'s ``parameters=`` (names ``""`` where none are given).
+
+    Accepts Values, ``(name, Value)`` pairs, a ``{name: Value}`` mapping, or
+    anything with a ``named_parameters()`` method (an ``nn`` model).
+    """
+    if parameters is None:
+        return {}
+    if hasattr(parameters, "named_parameters"):
+        parameters = parameters.named_parameters()
+    elif isinstance(parameters, dict):
+        parameters = parameters.items()
+    named: dict[Value, str] = {}
+    for item in parameters:  # type: ignore[attr-defined]
+        if isinstance(item, Value):
+            named.setdefault(item, "")
+        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Value):
+            named[item[1]] = str(item[0])
+        else:
+            raise TypeError(
+                "draw: parameters must be Values or (name, Value) pairs (e.g. "
+                f"model.named_parameters()), got {type(item).__name__}: {item!r}"
+            )
+    return named
 
 
 def _too_large_message(

@@ -9,7 +9,13 @@
 """
 
 from nn import losses
-from nn.activations import ACTIVATIONS, LAYER_ACTIVATIONS, get_activation
+from nn.activations import (
+    ACTIVATIONS,
+    LAYER_ACTIVATIONS,
+    get_activation,
+    register_activation,
+    unregister_activation,
+)
 from nn.convert import to_torch
 from nn.data import (
     CLASS_NAMES,
@@ -78,11 +84,13 @@ __all__ = [
     "losses",
     "mae",
     "module_from_spec",
+    "register_activation",
     "mse",
     "rmse",
     "save",
     "softmax",
     "sse",
+    "unregister_activation",
 ]
 
 # datasets, training and the PyTorch bridge

@@ -27,7 +27,13 @@ the output layer of a classifier.
 
 Any callable that takes a Value and returns a Value works as an activation
 too (such a model can be used and trained, but not saved to a file, since
-a file can only name an activation).
+a file can only name an activation). ``register_activation(name, fn)``
+gives your own function a name: then it works by name in ``Neuron``,
+``Layer`` and ``MLP``, in ``save``/``load``, and in ``to_torch`` when a
+torch module is given with ``torch=``. A custom activation is checked each
+time it runs: returning a float or ``None``, or a new Value cut off from
+its input, is a ``TypeError`` that names it (a silent gradient of 0 is the
+worst bug a network can have).
 
 >>> from engine import Value
 >>> get_activation("relu")(Value(-2.0)).data
@@ -38,9 +44,11 @@ a file can only name an activation).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
-from engine import Value
+from engine import Value, is_grad_enabled
 
 Activation = Callable[[Value], Value]
 
@@ -69,6 +77,89 @@ ACTIVATIONS: dict[str, Activation] = {
 #: Activations that act on a whole layer's outputs together, not one neuron at a time.
 LAYER_ACTIVATIONS: tuple[str, ...] = ("softmax",)
 
+#: The built-in names, which ``register_activation`` may not replace.
+BUILTIN_ACTIVATIONS: frozenset[str] = frozenset(ACTIVATIONS) | frozenset(LAYER_ACTIVATIONS)
+
+#: For each name given to ``register_activation``: its torch module factory, or ``None``.
+TORCH_FACTORIES: dict[str, Callable[[], Any] | None] = {}
+
+
+def register_activation(
+    name: str, fn: Activation, *, torch: Callable[[], Any] | None = None
+) -> None:
+    """Give the activation ``fn`` (a Value -> Value function) the name ``name``.
+
+    Afterwards ``Neuron``, ``Layer`` and ``MLP`` accept ``activation=name``,
+    a model using it can be saved and loaded (in a process that has
+    registered the same name), and ``to_torch`` converts it when ``torch``
+    is given: a function with no arguments that returns a ``torch.nn.Module``
+    computing the same function, e.g. ``torch=lambda: torch.nn.GELU()``.
+
+    Registering a name again replaces it (a notebook cell run twice); a
+    built-in name (``"relu"``, ...) is a ``ValueError``;
+    ``unregister_activation(name)`` removes it.
+
+    >>> from engine import Value
+    >>> register_activation("cube", lambda z: z * z * z)
+    >>> get_activation("cube")(Value(2.0)).data
+    8.0
+    >>> unregister_activation("cube")
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"register_activation: name must be a non-empty str, got {name!r}")
+    if name in BUILTIN_ACTIVATIONS:
+        raise ValueError(
+            f"register_activation: {name!r} is a built-in activation; choose another name "
+            f"for yours (e.g. {name + '_mine'!r})"
+        )
+    if not callable(fn):
+        raise TypeError(
+            f"register_activation: fn must be a function Value -> Value, got {type(fn).__name__}"
+        )
+    if torch is not None and not callable(torch):
+        raise TypeError(
+            "register_activation: torch= must be a function that returns a torch module, "
+            "e.g. torch=lambda: torch.nn.GELU()"
+        )
+    ACTIVATIONS[name] = fn
+    TORCH_FACTORIES[name] = torch
+
+
+def unregister_activation(name: str) -> None:
+    """Remove an activation registered with ``register_activation`` (a ``KeyError`` if none)."""
+    if name not in TORCH_FACTORIES:
+        raise KeyError(f"no activation {name!r} was registered with register_activation")
+    del ACTIVATIONS[name], TORCH_FACTORIES[name]
+
+
+def registered_name(fn: object) -> str | None:
+    """The name ``fn`` was registered under with ``register_activation``, or ``None``."""
+    return next((name for name in TORCH_FACTORIES if ACTIVATIONS[name] is fn), None)
+
+
+def _checked(fn: Activation, name: str) -> Activation:
+    """``fn``, checked at every call: it must return a Value connected to its input."""
+
+    @functools.wraps(fn)
+    def activation(z: Value) -> Value:
+        out = fn(z)
+        if not isinstance(out, Value):
+            raise TypeError(
+                f"the activation {name!r} returned a {type(out).__name__} ({out!r}), not a "
+                "Value: no gradient could flow back through it. Build the result from Value "
+                "operations (z.exp(), z * z, ...) or with custom_op(value, [z], [derivative])"
+            )
+        if out is not z and not out._inputs and is_grad_enabled():
+            raise TypeError(
+                f"the activation {name!r} returned a new Value with no inputs "
+                f"(Value({out.data!r})): it is cut off from its input, so every weight before "
+                "it would get a gradient of 0. Build the result from z's operations, or with "
+                "custom_op(value, [z], [derivative])"
+            )
+        return out
+
+    return activation
+
 
 def valid_names() -> str:
     """The valid activation names, for error messages."""
@@ -91,6 +182,8 @@ def get_activation(activation: str | Activation) -> Activation:
     ValueError: unknown activation 'relu6'; valid names: 'linear', 'relu', ..., 'softmax' ...
     """
     if isinstance(activation, str):
+        if activation in TORCH_FACTORIES:  # registered by the user: checked at every call
+            return _checked(ACTIVATIONS[activation], activation)
         if activation in ACTIVATIONS:
             return ACTIVATIONS[activation]
         if activation in LAYER_ACTIVATIONS:
@@ -100,10 +193,11 @@ def get_activation(activation: str | Activation) -> Activation:
             )
         raise ValueError(
             f"unknown activation {activation!r}; valid names: {valid_names()} "
-            "(or pass a function Value -> Value)"
+            "(or pass a function Value -> Value; an activation of your own must be "
+            f"registered first: nn.register_activation({activation!r}, fn))"
         )
     if callable(activation):
-        return activation
+        return _checked(activation, activation_name(activation))
     raise TypeError(
         f"activation must be a name ({valid_names()}) or a function Value -> Value, "
         f"got {type(activation).__name__}: {activation!r}"

@@ -39,13 +39,17 @@ A ``Maxout`` layer becomes ``MaxoutLayer``, defined here: one ``Linear``
 computing every piece, then the maximum over each unit's pieces. (Where
 pieces tie, PyTorch sends the whole gradient to one of them, chainrule
 shares it; the outputs are the same.) A custom activation function cannot
-be translated and is a ``ValueError``.
+be translated and is a ``ValueError``, unless it was registered with
+``nn.register_activation(name, fn, torch=...)``, whose ``torch`` factory
+makes its module.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+
+from nn.activations import TORCH_FACTORIES
 
 _INSTALL_HINT = (
     "to_torch needs PyTorch: pip install torch (CPU build: "
@@ -144,13 +148,34 @@ def _activation_module(activation: object, where: str) -> Any:
         "sign": extra["SignStep"],
         "softmax": lambda: torch.nn.Softmax(dim=-1),
     }
+    if isinstance(activation, str) and activation in TORCH_FACTORIES:  # register_activation
+        return _registered_module(activation, where, torch)
     if not isinstance(activation, str) or activation not in builders:
         name = getattr(activation, "__name__", repr(activation))
         raise ValueError(
             f"{where}: the activation {name!r} has no PyTorch equivalent here; to_torch "
-            f"translates the named activations {', '.join(map(repr, builders))}"
+            f"translates the named activations {', '.join(map(repr, builders))}, and "
+            "activations registered with nn.register_activation(name, fn, torch=...)"
         )
     return builders[activation]()
+
+
+def _registered_module(name: str, where: str, torch: Any) -> Any:
+    """The torch module of an activation given to ``register_activation`` with ``torch=``."""
+    factory = TORCH_FACTORIES[name]
+    if factory is None:
+        raise ValueError(
+            f"{where}: the activation {name!r} was registered without a torch module; to "
+            f"convert it, register it with one: nn.register_activation({name!r}, fn, "
+            "torch=lambda: torch.nn.GELU()) (the torch module computing the same function)"
+        )
+    module = factory()
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(
+            f"{where}: torch= of the activation {name!r} returned a {type(module).__name__}, "
+            "not a torch.nn.Module; give a function returning one, e.g. lambda: torch.nn.GELU()"
+        )
+    return module
 
 
 def _linear(neurons: list[Any], where: str) -> Any:

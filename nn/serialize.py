@@ -38,7 +38,7 @@ import os
 import tempfile
 from typing import Any
 
-from nn.activations import activation_name
+from nn.activations import activation_name, registered_name
 from nn.modules import Module, _check_registered, module_from_spec
 
 FORMAT = "chainrule-model"
@@ -55,10 +55,16 @@ def _unsaveable(config: object, where: str) -> str | None:
         elif isinstance(item, (list, tuple)):
             stack.extend((f"{place}[{i}]", value) for i, value in enumerate(item))
         elif callable(item):
+            name = registered_name(getattr(item, "__wrapped__", item))
+            fix = (
+                f"build the model with activation={name!r}, the name it is registered under"
+                if name
+                else "register it with nn.register_activation('a_name', fn) and build the "
+                "model with activation='a_name'"
+            )
             return (
                 f"{place} is the function {activation_name(item)!r}; only named activations "
-                "(e.g. 'relu', 'tanh'; see nn.ACTIVATIONS) can be saved: build the model "
-                "with a name instead of a function"
+                f"(e.g. 'relu', 'tanh'; see nn.ACTIVATIONS) can be saved: {fix}"
             )
         elif not (item is None or isinstance(item, (str, int, float, bool))):
             return f"{place} is a {type(item).__name__}, which JSON cannot store"
