@@ -5,6 +5,7 @@ Three subcommands, each a short tour of the library::
     chainrule demo [--out DIR] [--epochs N] [--no-progress]
     chainrule examples
     chainrule graph "tanh(a*b + c)" a=2 b=-3 c=10 -o graph.svg [--rankdir LR]
+    chainrule check student.py:Value [--json] [--checks a,b] [--time-limit S]
 
 * ``demo`` trains micrograd's two-moons network and saves two pictures.
 * ``examples`` recomputes every worked example of the texts the project was
@@ -13,6 +14,9 @@ Three subcommands, each a short tour of the library::
 * ``graph`` turns a formula into Values (``nn.formula``), runs
   ``backward()``, prints every variable's gradient and draws the
   computation graph.
+* ``check`` grades a student's own micrograd-style ``Value`` class
+  (``engine.exercises.command``): exit 0 when every check passed, 1 when
+  one failed, 2 for a missing file or class.
 
 Exit codes: 0 on success, 1 when a worked example does not match (or a tool
 such as Graphviz's ``dot`` is missing), 2 for a bad command line or formula.
@@ -193,6 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="e.g. a=2 b=-3")
     graph.add_argument("-o", "--output", help="picture file: .svg, .png, .pdf or .dot")
     graph.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"))
+
+    check = commands.add_parser(
+        "check",
+        help="grade a student's own Value class against chainrule",
+        description="Grade a micrograd-style Value class: exit 0 if every check passed, "
+        "1 if one failed, 2 for a missing file or class.",
+    )
+    check.add_argument("target", metavar="FILE.py:CLASS", help="e.g. student.py:Value")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--checks", help="comma-separated check names (default: all)")
+    check.add_argument("--time-limit", type=float, default=2.0, help="seconds per check (2)")
     return parser
 
 
@@ -210,6 +225,11 @@ def _run(args: argparse.Namespace) -> int:
     """Dispatch a parsed command line to its subcommand."""
     if args.command == "examples":
         return 1 if run_examples() else 0
+    if args.command == "check":
+        from engine.exercises.command import run_check
+
+        checks = args.checks.split(",") if args.checks else None
+        return run_check(args.target, as_json=args.json, checks=checks, time_limit=args.time_limit)
     if args.command == "demo":
         if args.epochs < 1:
             print("chainrule demo: error: --epochs must be at least 1", file=sys.stderr)

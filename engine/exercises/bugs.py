@@ -21,7 +21,6 @@ hunt the bug with ``check_engine``, ``check_gradients`` or by hand.
 from __future__ import annotations
 
 import linecache
-import math
 import sys
 import textwrap
 import types
@@ -33,6 +32,9 @@ from engine.exercises.grade import CheckResult, EngineReport, check_engine
 #: changes exactly one of its lines.
 SOURCE = textwrap.dedent(
     '''\
+    import math
+
+
     class Value:
         """A scalar that remembers how it was computed (micrograd style)."""
 
@@ -259,7 +261,6 @@ def buggy_value(kind: str, fix: tuple[str, str] | None = None) -> type:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType(f"chainrule_buggy_value_{kind}")
     module.__file__ = filename
-    module.math = math  # type: ignore[attr-defined]
     exec(compile(source, filename, "exec"), module.__dict__)  # SOURCE, plus at most a fix
     sys.modules[module.__name__] = module
     value_class: type = module.Value  # type: ignore[attr-defined]

@@ -501,7 +501,7 @@ def _diagnose(
         terms = " + ".join(show(c) for c in contributions)
         raise StudentMistake(
             "accumulate",
-            f"{start} It is used {len(uses)} times ({_uses_text(uses)}), so its gradient is "
+            f"{start} It is used {_times(len(uses))} ({_uses_text(uses)}), so its gradient is "
             f"the sum of {len(uses)} contributions, {terms} = {show(expected)}, but it holds "
             "only some of them: the others were overwritten. Add to .grad (+=) in every "
             "_backward, never assign it (=)",
@@ -527,16 +527,23 @@ def _partial_sum(got: float, expected: float, contributions: list[float]) -> boo
     return False
 
 
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice", 3: "three times"}.get(count, f"{count} times")
+
+
 def _uses_text(uses: list[tuple[Twin, int]]) -> str:
-    """``by the `*` node twice`` or ``by the `+` node and the `*` node``."""
+    """``both times by the `*` node`` or ``by the `+` node, and twice by the `*` node``."""
     counts: dict[int, tuple[Twin, int]] = {}
     for user, _ in uses:
         counts[id(user)] = (user, counts.get(id(user), (user, 0))[1] + 1)
+    if len(counts) == 1:
+        (user, count), *_ = counts.values()
+        return f"{'both' if count == 2 else 'all'} times by the `{OPS[user.op].symbol}` node"
     parts = []
     for user, count in counts.values():
-        times = {1: "", 2: " twice", 3: " three times"}.get(count, f" {count} times")
-        parts.append(f"the `{OPS[user.op].symbol}` node{times}")
-    return "by " + " and ".join(parts)
+        times = "" if count == 1 else f"{_times(count)} "
+        parts.append(f"{times}by the `{OPS[user.op].symbol}` node")
+    return ", and ".join(parts)
 
 
 def _is_derived(user: Twin) -> bool:

@@ -253,17 +253,29 @@ class EngineReport:
             f"{verdict}"
         )
 
+    def _messages(self) -> list[tuple[CheckResult, str]]:
+        """Each check with the message to show: a mistake seen before is named, not repeated."""
+        shown: list[tuple[CheckResult, str]] = []
+        first: dict[tuple[object, ...], str] = {}
+        for check in self.checks:
+            if check.passed:
+                shown.append((check, ""))
+                continue
+            key = (check.diagnosis, check.op, check.failure.location if check.failure else None)
+            if check.diagnosis is not None and key in first:
+                shown.append((check, f"the same mistake as in {first[key]}"))
+            else:
+                first.setdefault(key, check.name)
+                shown.append((check, check.message))
+        return shown
+
     def __str__(self) -> str:
         lines = [self.summary]
-        first: dict[tuple[str | None, str | None], str] = {}
-        for check in self.checks:
-            key = (check.diagnosis, check.op)
-            if check.passed or check.diagnosis is None or key not in first:
-                lines.append(f"  {check}")
-                if not check.passed:
-                    first.setdefault(key, check.name)
-            else:  # the same mistake again: one line, not the whole message
-                lines.append(f"  ✗ {check.name}: the same mistake as in {first[key]}")
+        for check, message in self._messages():
+            mark = "✓" if check.passed else "✗"
+            lines.append(
+                f"  {mark} {check.name}: {message}" if message else f"  {mark} {check.name}"
+            )
         if self.not_implemented:
             names = ", ".join(check.name for check in self.not_implemented)
             lines.append(f"  not implemented (not counted): {names}")
@@ -277,9 +289,9 @@ class EngineReport:
 
     def _repr_markdown_(self) -> str:
         rows = ["| | check | result |", "|---|---|---|"]
-        for check in self.checks:
+        for check, message in self._messages():
             mark = "✓" if check.passed else "✗"
-            text = _markdown_cell(check.message) if check.message else "passed"
+            text = _markdown_cell(message) if message else "passed"
             rows.append(f"| {mark} | `{check.name}` | {text} |")
         parts = [f"**{self.summary}**", "\n".join(rows)]
         if self.not_implemented:
@@ -335,6 +347,8 @@ def _findings(checks: list[CheckResult]) -> list[Finding]:
         if check.passed or check.diagnosis is None:
             continue
         key = (check.diagnosis, check.op)
+        if check.failure is not None and check.failure.location:  # the same line: one finding
+            key = (check.diagnosis, check.failure.location)
         if key not in found:
             found[key] = Finding(check.diagnosis, check.op, _hint(check), [])
             if check.derived:
@@ -352,6 +366,8 @@ def _hint(check: CheckResult) -> str:
         return f"{OPS[op].rule}; in micrograd style: {OPS[op].code}"
     if kind in ("exception", "timeout") and check.failure and check.failure.location:
         return f"see {check.failure.location}"
+    if kind == "missing" and check.failure and check.failure.location:
+        return f"write the code that raises NotImplementedError at {check.failure.location}"
     return _HINTS[kind or "missing"]
 
 
@@ -624,17 +640,17 @@ def check_engine(
     for name, required in plan:
         if name == "core":
             continue
-        if timeouts >= MAX_TIMEOUTS:
-            results.append(
-                CheckResult(name, "not run", f"not run: {MAX_TIMEOUTS} checks ran out of time")
-            )
-            continue
         if name in _NEEDS and name not in available:
             message = f"your Value has no {_NEEDS[name]} (for {OPS[name].example})"
             if required:
                 results.append(CheckResult(name, "failed", message, "missing", name))
             else:
                 skipped.append(CheckResult(name, "not implemented", message))
+            continue
+        if timeouts >= MAX_TIMEOUTS:
+            results.append(
+                CheckResult(name, "not run", f"not run: {MAX_TIMEOUTS} checks ran out of time")
+            )
             continue
         if name == "mlp":
             ctx.activation = _mlp_activation(results, available)
@@ -645,7 +661,9 @@ def check_engine(
             skipped.append(result)
         else:
             if result.status == "not implemented":
-                result = CheckResult(name, "failed", result.message, "missing", result.op)
+                result = CheckResult(
+                    name, "failed", result.message, "missing", result.op, result.failure
+                )
             results.append(result)
     return EngineReport(class_name, results, skipped)
 
@@ -729,13 +747,10 @@ def _result(name: str, outcome: Outcome[StudentMistake | None], ctx: _Context) -
     where = f"{ctx.current}: " if ctx.current else ""
     op = name if name in _NEEDS else None
     if failure.exception == "NotImplementedError":
+        place = f" ({failure.location})" if failure.location else ""
+        text = failure.detail or "a method raises NotImplementedError"
         return CheckResult(
-            name,
-            "not implemented",
-            f"not done yet: {where}your code {failure}",
-            "missing",
-            op,
-            failure,
+            name, "not implemented", f"not done yet: {text}{place}", "missing", op, failure
         )
     message = f"{where}your code {failure}"
     if failure.exception in ("AttributeError", "TypeError") and ctx.number_operand:

@@ -123,6 +123,13 @@ class GradientReport:
             and all(row.ok for row in values)
         )
 
+    def _errors_by_message(self) -> list[tuple[str, str]]:
+        """``(points, message)``: the points that failed the same way, together."""
+        grouped: dict[str, list[str]] = {}
+        for point, message in self.errors:
+            grouped.setdefault(message, []).append(_point(point) if point else "every point")
+        return [(", ".join(points), message) for message, points in grouped.items()]
+
     @property
     def summary(self) -> str:
         """One line: how many rows agree, and the verdict."""
@@ -141,7 +148,7 @@ class GradientReport:
 
     def __str__(self) -> str:
         lines = [self.summary]
-        lines += [f"  error at {_point(p) if p else 'every point'}: {m}" for p, m in self.errors]
+        lines += [f"  error at {where}: {message}" for where, message in self._errors_by_message()]
         bad_values = [row for row in self.values if not row.ok]
         for row in bad_values:
             lines.append(
@@ -165,10 +172,8 @@ class GradientReport:
 
     def _repr_markdown_(self) -> str:
         parts = [f"**{self.summary}**"]
-        for point, message in self.errors:
-            where = _point(point) if point else "every point"
-            text = message.replace("|", "/")
-            parts.append(f"* error at {where}: {text}")
+        for where, message in self._errors_by_message():
+            parts.append(f"* error at {where}: {message.replace('|', '/')}")
         for row in self.values:
             if not row.ok:
                 parts.append(

@@ -187,10 +187,19 @@ def _call(function: Callable[[], T], seconds: float) -> Outcome[T]:
 
 
 def describe(error: BaseException) -> Failure:
-    """A ``Failure`` for an exception: its class, its message and the student's line."""
+    """A ``Failure`` for an exception: its class, its message and the student's line.
+
+    A ``SyntaxError`` is located where the text is wrong, not where it was compiled.
+    """
     detail = str(error)
     if len(detail) > 300:
         detail = detail[:297] + "..."
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        detail = error.msg
+        location = f"{_file_name(error.filename)}:{error.lineno}"
+        return Failure(
+            "exception", type(error).__name__, detail, location, (error.text or "").strip()
+        )
     return Failure("exception", type(error).__name__, detail, *where(error.__traceback__))
 
 
@@ -240,7 +249,10 @@ def where(traceback: TracebackType | None) -> tuple[str, str]:
 
 
 def _is_chainrule(filename: str) -> bool:
-    """True for a file of chainrule's own ``engine`` or ``nn`` packages."""
+    """True for a file of chainrule's own ``engine`` or ``nn`` packages (or Python's import
+    machinery, ``<frozen importlib._bootstrap>``, which runs a student's file)."""
+    if filename.startswith("<frozen "):
+        return True
     path = os.path.abspath(filename)
     return any(path.startswith(folder) for folder in _CHAINRULE_DIRS)
 
