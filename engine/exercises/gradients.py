@@ -307,7 +307,7 @@ def _check_point(
         out = fn(*leaves)
     if not isinstance(out, Value):
         raise _NotAValue(
-            f"your function returned a {type(out).__name__} ({out!r}), not a Value: build the "
+            f"your function returned a {type(out).__name__}, not a Value: build the "
             "result from Value operations or custom_op, so that backward() can reach the inputs"
         )
     out.backward()

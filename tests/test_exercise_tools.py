@@ -1,0 +1,322 @@
+"""check_gradients, drill, the sandbox that runs a student's code, and apply_fix."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import warnings
+
+import pytest
+
+from engine import Value, custom_op
+from engine.exercises import KinkWarning, apply_fix, check_gradients, drill
+from engine.exercises.sandbox import run_limited, where
+
+
+def gelu(x: Value) -> Value:
+    cdf = 0.5 * (1.0 + math.erf(x.data / math.sqrt(2.0)))
+    pdf = math.exp(-0.5 * x.data**2) / math.sqrt(2.0 * math.pi)
+    return custom_op(x.data * cdf, [x], [cdf + x.data * pdf], op="gelu")
+
+
+def gelu_floats(x: float) -> float:
+    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+# -- check_gradients ------------------------------------------------------------------------
+
+
+def test_a_right_activation_passes_with_one_row_per_point() -> None:
+    points = [-3.0, -0.5, 0.0, 0.4, 2.5]
+    report = check_gradients(gelu, points, expected=gelu_floats)
+    assert report.passed and not report.kinks and not report.errors
+    assert [row.point for row in report.rows] == [(p,) for p in points]
+    for row in report.rows:
+        assert row.ok is True and row.input == 0
+        assert row.error == abs(row.analytic - row.numeric) < 1e-8
+    assert [row.ok for row in report.values] == [True] * 5
+    assert report.summary == (
+        "check_gradients(gelu): 5 of 5 gradients agree with finite differences, "
+        "5 of 5 values right: passed"
+    )
+
+
+def test_a_wrong_derivative_fails_without_raising_and_marks_the_rows() -> None:
+    def half_gelu(x: Value) -> Value:  # Φ(x) alone: the product rule's second term is missing
+        cdf = 0.5 * (1.0 + math.erf(x.data / math.sqrt(2.0)))
+        return custom_op(x.data * cdf, [x], [cdf], op="gelu")
+
+    report = check_gradients(half_gelu, [-1.0, 0.0, 1.0], expected=gelu_floats)
+    assert not report.passed
+    assert [row.ok for row in report.rows] == [False, True, False]  # at 0, x φ(x) = 0
+    assert report.rows[0].analytic == pytest.approx(0.158655, abs=1e-6)
+    assert report.rows[0].numeric == pytest.approx(-0.0833155, abs=1e-6)
+    assert "NO <--" in str(report) and "| ✗ |" in report._repr_markdown_()
+
+
+def test_the_right_gradient_of_the_wrong_function_fails_on_values() -> None:
+    report = check_gradients(lambda x: x.silu(), [-1.0, 1.0], expected=gelu_floats)
+    assert all(row.ok for row in report.rows)  # silu's own gradient is right
+    assert not report.passed and [row.ok for row in report.values] == [False, False]
+    assert "value at -1: " in str(report)
+
+
+def test_kinks_are_warned_about_and_not_counted() -> None:
+    with pytest.warns(KinkWarning, match=r"at 0 the function has a kink or a jump"):
+        report = check_gradients(lambda x: x.relu() + abs(x), [-1.0, 0.0, 2.0])
+    assert [row.kink for row in report.rows] == [False, True, False]
+    assert report.rows[1].ok is None and report.kinks == [report.rows[1]]
+    assert report.passed
+    with pytest.warns(KinkWarning):
+        assert check_gradients(lambda x: x.step(), [0.0, 1.0]).kinks  # a jump
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # smooth functions, even curved ones: no warning
+        curved = check_gradients(lambda x: x.log() + x.tanh(), [0.01, 1.0, 50.0])
+        big = check_gradients(lambda x: x * 1e6 + 3e8, [0.0, 1.0])
+    assert not curved.kinks and not big.kinks and curved.passed and big.passed
+
+
+def test_only_kinks_is_not_a_pass() -> None:
+    with pytest.warns(KinkWarning):
+        assert not check_gradients(lambda x: abs(x), [0.0]).passed
+
+
+def test_several_inputs_give_one_row_per_input() -> None:
+    report = check_gradients(lambda x, y: x * y + x.exp(), [(1.0, 2.0), (0.5, -1.0)])
+    assert [(row.point, row.input) for row in report.rows] == [
+        ((1.0, 2.0), 0),
+        ((1.0, 2.0), 1),
+        ((0.5, -1.0), 0),
+        ((0.5, -1.0), 1),
+    ]
+    assert report.rows[0].analytic == pytest.approx(2.0 + math.e)
+    assert report.passed
+
+
+def test_a_function_that_raises_or_returns_a_float_is_an_error_not_a_crash() -> None:
+    report = check_gradients(lambda x: x.log(), [1.0, -1.0])
+    assert not report.passed and report.errors[0][0] == (-1.0,)
+    assert "ValueError: log of a non-positive number" in report.errors[0][1]
+    floats = check_gradients(lambda x: x.data * 2, [1.0, 2.0])
+    assert not floats.passed
+    assert "error at 1, 2: your function returned a float, not a Value" in str(floats)
+    assert "not a Value" in floats.errors[0][1]
+
+
+def test_a_function_that_never_ends_is_stopped() -> None:
+    def forever(x: Value) -> Value:
+        while True:
+            pass
+
+    started = time.perf_counter()
+    report = check_gradients(forever, [1.0], time_limit=0.3)
+    assert time.perf_counter() - started < 3
+    assert not report.passed and "did not finish within 0.3 s" in report.errors[0][1]
+
+
+def test_bad_points_are_clear_errors() -> None:
+    with pytest.raises(TypeError, match="points must be a list of points"):
+        check_gradients(gelu, 1.0)
+    with pytest.raises(ValueError, match="points is empty"):
+        check_gradients(gelu, [])
+    with pytest.raises(ValueError, match="same number of inputs"):
+        check_gradients(lambda x, y: x * y, [(1.0, 2.0), (1.0,)])
+    with pytest.raises(TypeError, match="function of Values"):
+        check_gradients(3, [1.0])
+
+
+# -- drills --------------------------------------------------------------------------------
+
+
+def chain() -> Value:
+    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"), (-2.0, "f")])
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def test_questions_come_users_first_and_leave_the_graph_untouched() -> None:
+    L = chain()
+    practice = drill(L)
+    assert [q.prompt for q in practice] == [
+        "What is dL/dd?",
+        "What is dL/de?",
+        "What is dL/da?",
+        "What is dL/db?",
+        "What is dL/dc?",
+        "What is dL/df?",
+    ]
+    assert all(q.node.grad == 0.0 for q in practice) and L.grad == 0.0  # answers stay hidden
+    assert practice[2] is practice["a"] and len(practice) == 6
+    with pytest.raises(KeyError, match="the nodes are: d, e, a, b, c, f"):
+        practice["z"]
+
+
+def test_a_right_answer_within_tolerance_is_correct() -> None:
+    practice = drill(chain())
+    assert not practice["a"].answer(6.1)  # 1.7% off
+    feedback = practice["a"].answer(6.04)  # 0.7% off: three significant digits
+    assert feedback.correct and bool(feedback)
+    assert str(feedback) == "Correct: dL/da = 6.0 (dL/de · ∂e/∂a = -2.0 · -3.0)."
+    assert practice["a"].solved and practice["a"].attempts == 2
+    assert drill(chain())["b"].answer("-4")  # a number typed as text
+
+
+def test_hints_escalate_rule_upstream_product() -> None:
+    question = drill(chain())["a"]
+    first = question.answer(1.0).message
+    assert "Hint 1 of 3: The rule: e = a * b, so the local derivative ∂e/∂a = b" in first
+    second = question.answer(1.0).message
+    assert "Hint 2 of 3: The upstream gradient: dL/de = -2.0" in second
+    third = question.answer(1.0).message
+    assert "Hint 3 of 3: The chain rule multiplies them: dL/de · ∂e/∂a = -2.0 · -3.0 = 6.0" in third
+    assert "Hint 3 of 3" in question.answer(1.0).message  # the last hint stays
+    assert not question.solved and question.attempts == 4
+
+
+def test_common_slips_are_named() -> None:
+    practice = drill(chain())
+    assert "the local derivative ∂e/∂a alone" in practice["a"].answer(-3.0).message
+    assert "the upstream gradient dL/de alone" in practice["a"].answer(-2.0).message
+    assert "Check the sign" in practice["a"].answer(-6.0).message
+    assert "Answer with a number" in practice["a"].answer("six").message
+    assert practice["a"].attempts == 3  # a non-number is not an attempt
+
+
+def test_a_value_used_twice_gets_the_add_both_hint() -> None:
+    x = Value(3.0, label="x")
+    u = x * x
+    u.label = "u"
+    v = 3 * x
+    v.label = "v"
+    y = u + v
+    y.label = "y"
+    practice = drill(y)
+    assert [q.name for q in practice] == ["u", "v", "x"]  # the constant 3 is not asked about
+    question = practice["x"]
+    part = question.answer(6.0).message
+    assert "That is only part of it: x is used 3 times" in part
+    assert (
+        "∂u/∂x = x (the other factor) + x (the other factor) = 6.0 (x is both of its inputs)"
+        in part
+    )
+    for _ in range(3):
+        last = question.answer(0.0).message
+    assert (
+        "Hint 4 of 4: x is used 3 times: add the contributions, dy/dx = 3.0 + 3.0 + 3.0 = 9.0"
+        in last
+    )
+    assert question.answer(9.0)
+
+
+def test_check_grades_a_dict_without_hints() -> None:
+    practice = drill(chain())
+    grade = practice.check({"d": -2.0, "e": -2.0, "a": 5.0, "zz": 1.0})
+    assert not grade.passed
+    assert [correct for _, _, correct, _ in grade.rows] == [True, True, False, None, None, None]
+    assert grade.unknown == ["zz"]
+    text = str(grade)
+    assert text.startswith("Drill on L: 2 of 6 right, 3 not answered yet: not yet")
+    assert "✗ What is dL/da? not 5.0. The rule: e = a * b" in text
+    assert "'zz' is no node of this drill" in text
+    assert practice["a"].attempts == 0  # grading is not practising
+    right = {"d": -2, "e": -2, "a": 6, "b": -4, "c": -2, "f": 4}
+    assert practice.check(right).passed
+    with pytest.raises(TypeError, match="dict of answers"):
+        practice.check([1, 2])
+
+
+def test_drill_shows_progress_and_rejects_a_leaf() -> None:
+    practice = drill(chain())
+    practice["d"].answer(-2.0)
+    assert str(practice).splitlines()[:2] == [
+        "Drill on L: 1 of 6 solved",
+        "  0. What is dL/dd?  (solved)",
+    ]
+    assert practice.next_question() is practice["e"]
+    assert "| 0 | What is dL/dd? | ✓ solved |" in practice._repr_markdown_()
+    with pytest.raises(ValueError, match="no node below its output"):
+        drill(Value(1.0))
+    with pytest.raises(TypeError, match="drill expects a Value"):
+        drill(3.0)
+
+
+def test_the_rules_of_every_common_op_are_written_out() -> None:
+    z = Value(0.5, label="z")
+    t = z.tanh()
+    t.label = "t"
+    w = t * 2
+    w.label = "w"
+    r = w.exp()
+    r.label = "r"
+    s = r.log()
+    s.label = "s"
+    hints = {q.name: q._hints[0] for q in drill(s)}
+    assert "∂s/∂r = 1/r" in hints["r"]
+    assert "∂t/∂z = 1 − tanh²(z) = 1 − t² = 0.786448" in hints["z"]
+    assert "r = exp(w), so the local derivative ∂r/∂w = exp(w) = r" in hints["w"]
+    assert "w = t * 2.0, so the local derivative ∂w/∂t = 2.0 (the other factor)" in hints["t"]
+
+
+# -- the sandbox -----------------------------------------------------------------------------
+
+
+def test_run_limited_returns_values_and_describes_failures() -> None:
+    assert run_limited(lambda: 42, 1.0).value == 42
+    outcome = run_limited(lambda: 1 / 0, 1.0)
+    assert outcome.failure.exception == "ZeroDivisionError"
+    assert outcome.failure.location.startswith("test_exercise_tools.py:")
+    assert run_limited(lambda: exec("raise SystemExit(3)"), 1.0).failure.exception == "SystemExit"
+
+
+def test_a_loop_that_swallows_exceptions_is_still_stopped() -> None:
+    def stubborn() -> None:
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # what a careless student writes; the stop is not an Exception
+                pass
+
+    before = threading.active_count()
+    started = time.perf_counter()
+    outcome = run_limited(stubborn, 0.2)
+    assert time.perf_counter() - started < 2
+    assert outcome.failure.kind == "timeout" and "in stubborn" in outcome.failure.location
+    time.sleep(0.05)
+    assert threading.active_count() == before  # the worker thread has ended
+
+
+def test_where_names_the_deepest_frame_outside_chainrule() -> None:
+    def inner() -> None:
+        raise RuntimeError("here")
+
+    try:
+        Value(1.0).backward() if False else inner()
+    except RuntimeError as error:
+        location, code = where(error.__traceback__)
+    assert location.startswith("test_exercise_tools.py:") and location.endswith(" in inner")
+    assert code == 'raise RuntimeError("here")'
+
+
+# -- apply_fix --------------------------------------------------------------------------------
+
+
+def test_apply_fix_replaces_lines_whatever_their_indentation() -> None:
+    source = "def f(x):\n    if x:\n        return 1\n    return 2\n"
+    assert apply_fix(source, "return 1", "return 3") == (
+        "def f(x):\n    if x:\n        return 3\n    return 2\n"
+    )
+    two = apply_fix(source, "if x:\n    return 1", "if not x:\n    return 1")
+    assert two == "def f(x):\n    if not x:\n        return 1\n    return 2\n"
+    with pytest.raises(ValueError, match="is not in the engine's source"):
+        apply_fix(source, "return 5", "x")
+    with pytest.raises(ValueError, match="first string is empty"):
+        apply_fix(source, "  ", "x")
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        apply_fix(source + "    return 1\n", "return 1", "x")
