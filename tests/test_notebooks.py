@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 import engine
+import engine.exercises
 import nn
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "notebooks" / "exercises").glob("*.ipynb"))
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -36,7 +38,15 @@ def test_nine_notebooks_in_reading_order_each_linked_from_the_readme() -> None:
         assert (ROOT / picture).is_file(), picture
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_four_exercise_notebooks_each_linked_from_the_readme() -> None:
+    assert len(EXERCISES) >= 4
+    for path in EXERCISES:
+        pattern = rf"\]\(notebooks/exercises/{re.escape(path.name)}\) \| (.+) \|"
+        links = re.findall(pattern, README)
+        assert len(links) == 1 and len(links[0]) > 20, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + EXERCISES, ids=lambda path: path.name)
 def test_stored_with_outputs_in_order_small_and_clean(path: Path) -> None:
     notebook = json.loads(path.read_text(encoding="utf-8"))
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
@@ -55,11 +65,13 @@ def test_stored_with_outputs_in_order_small_and_clean(path: Path) -> None:
 
 
 #: Every public name of the library: a notebook imports these, it never defines its own.
-LIBRARY_NAMES = sorted(set(nn.__all__) | set(engine.__all__))
+LIBRARY_NAMES = sorted(set(nn.__all__) | set(engine.__all__) | set(engine.exercises.__all__))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + EXERCISES, ids=lambda path: path.name)
 def test_redefines_nothing_the_library_provides(path: Path) -> None:
-    source = "\n".join(_text(cell["source"]) for cell in _code_cells(path))
+    # an exercise's student cells (tagged "solution") may: building a Value is the exercise
+    cells = [c for c in _code_cells(path) if "solution" not in c["metadata"].get("tags", [])]
+    source = "\n".join(_text(cell["source"]) for cell in cells)
     defined = re.findall(r"^\s*(?:def|class)\s+(\w+)", source, flags=re.MULTILINE)
     assert not [name for name in defined if name in LIBRARY_NAMES]

@@ -10,7 +10,8 @@ says the verdict:
   One line on standard error, never a traceback.
 
 The student's file is loaded like any other student code: in a worker
-thread with a time limit, every exception caught and reported.
+thread with a time limit (the checks' limit, at least ``LOAD_TIME_LIMIT``),
+every exception caught and reported.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from engine.exercises.grade import CheckResult, EngineReport, check_engine
 from engine.exercises.sandbox import run_limited
 
 _counter = itertools.count()
+
+#: The least time a student's file gets to load (it may import libraries).
+LOAD_TIME_LIMIT = 1.0
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -54,7 +58,7 @@ def run_check(
         return _usage_error(
             err, f"--time-limit must be a positive number of seconds, got {time_limit}"
         )
-    loaded = run_limited(lambda: _load(path), max(time_limit, 5.0))
+    loaded = run_limited(lambda: _load(path), max(time_limit, LOAD_TIME_LIMIT))
     if loaded.failure is not None:
         report = EngineReport(
             name,
