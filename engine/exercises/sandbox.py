@@ -144,16 +144,7 @@ def run_limited(function: Callable[[], T], seconds: float) -> Outcome[T]:
         except TimeLimitExceeded:  # planted just as the function returned: it ran out of time
             pass
 
-    previous = threading.stack_size()
-    try:
-        threading.stack_size(WORKER_STACK_SIZE)
-    except (ValueError, RuntimeError):  # a platform that cannot change it: keep its default
-        pass
-    thread = threading.Thread(target=work, name="chainrule-grader", daemon=True)
-    try:
-        thread.start()
-    finally:
-        threading.stack_size(previous)
+    thread = _start(work)
     try:
         thread.join(seconds)
     except KeyboardInterrupt:
@@ -173,6 +164,22 @@ def run_limited(function: Callable[[], T], seconds: float) -> Outcome[T]:
             )
         )
     return Outcome(failure=Failure("timeout", "", f"{seconds:g} s"))
+
+
+def _start(work: Callable[[], None]) -> threading.Thread:
+    """Start ``work`` in a daemon thread with a large stack (the default one if refused)."""
+    previous = threading.stack_size()
+    for size in (WORKER_STACK_SIZE, previous):
+        thread = threading.Thread(target=work, name="chainrule-grader", daemon=True)
+        try:
+            threading.stack_size(size)
+            thread.start()
+            return thread
+        except (ValueError, RuntimeError):  # a platform that refuses such a stack
+            continue
+        finally:
+            threading.stack_size(previous)
+    raise RuntimeError("could not start a thread to run the student's code in")
 
 
 def _call(function: Callable[[], T], seconds: float) -> Outcome[T]:
