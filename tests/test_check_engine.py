@@ -274,6 +274,16 @@ def test_a_wrong_forward_value_is_named_with_its_formula() -> None:
     )
 
 
+def test_an_op_returning_a_float_is_named() -> None:
+    floats = variant(
+        "        out._backward = _backward\n        return out\n\n    def __pow__",
+        "        out._backward = _backward\n        return out.data\n\n    def __pow__",
+    )
+    report = check_engine(floats, checks=["mul"])
+    assert report["mul"].diagnosis == "not_a_value"
+    assert report["mul"].message.startswith("your a * b returned a float, not a Value")
+
+
 def test_a_small_error_in_a_derivative_is_caught() -> None:
     close = variant(
         "            self.grad += (1 - t**2) * out.grad\n",

@@ -320,3 +320,19 @@ def test_apply_fix_replaces_lines_whatever_their_indentation() -> None:
         apply_fix(source, "  ", "x")
     with pytest.raises(ValueError, match="occurs 2 times"):
         apply_fix(source + "    return 1\n", "return 1", "x")
+
+
+def test_engine_exercises_needs_neither_nn_nor_extras() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, engine.exercises\n"
+        "loaded = [m for m in ('nn', 'torch', 'graphviz', 'numpy') if m in sys.modules]\n"
+        "print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

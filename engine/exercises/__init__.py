@@ -7,11 +7,14 @@
 * ``drill(root)`` asks "what is dL/de?" for every node of a graph and grades
   the answers with escalating hints (``engine.exercises.drill``);
 * ``buggy_value(kind)`` is a micrograd-style engine with one classic bug
-  planted, and ``kinds()`` lists them (``engine.exercises.bugs``).
+  planted, ``kinds()`` lists them and ``check_fix(kind, (old, new))`` grades
+  a student's repair (``engine.exercises.bugs``).
 
-The student's code is run with a time limit and every exception caught
-(``engine.exercises.sandbox``). Like all of ``engine``, this package never
-imports ``nn``.
+How the first wrong gradient is traced to a mistake is in
+``engine.exercises.compare``; ``chainrule check file.py:Value`` is
+``engine.exercises.command``. The student's code is run with a time limit
+and every exception caught (``engine.exercises.sandbox``). Like all of
+``engine``, this package never imports ``nn``.
 """
 
 from engine.exercises.bugs import apply_fix, buggy_source, buggy_value, check_fix, kinds

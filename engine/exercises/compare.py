@@ -10,16 +10,20 @@ what reached this node from the nodes that use it, and a few experiments
 tell the classic mistakes apart:
 
 * the output's own gradient is not 1: the root was not **seeded**;
-* a node that uses it does not list it among its children (``_prev``,
-  ``inputs``): the **graph** was not recorded;
+* a node does not list one of its inputs among its children (``_prev``,
+  ``inputs``, where the class shows them): the **graph** was not recorded
+  (checked on every edge, even where the numbers come out right);
+* in ``y = x + 3``, no gradient reaches ``x`` at all: **no flow** (the seed
+  set after the loop, or no ``_backward`` ever called);
 * the node's user, run again on fresh inputs with the same numbers, gives
   another local derivative than $\partial u / \partial x$: a wrong **local
   derivative** of that op (a **relu** that passes gradient where its input
   was negative is the classic case);
 * run again under an upstream gradient $k \ne 1$, the user passes back its
   local derivative alone, not times $k$: it ignores the **upstream** gradient;
-* the node is used several times and its gradient equals one of the
-  contributions, not their sum: it was **overwritten** (``=`` instead of ``+=``);
+* the node is used several times and its gradient is the sum of some of the
+  contributions, not all: the others were **overwritten** (``=`` instead of
+  ``+=``);
 * otherwise every user has the right gradient and the right rule, yet the
   sum is wrong: a user passed its gradient back before it had all of it, or
   more than once: backward did not run in reverse **topological order**.
@@ -248,6 +252,14 @@ class Twin:
         student = apply(*(t.student for t in inputs))
         reference = apply(*(t.reference for t in inputs))
         text = OPS[op].template.format(*(_parenthesized(t.text) for t in inputs), *operands)
+        if not (hasattr(student, "data") and hasattr(student, "grad")):
+            raise StudentMistake(
+                "not_a_value",
+                f"your {text} returned a {type(student).__name__}, not a Value: an operation "
+                "returns a new Value that records its inputs, e.g. "
+                "out = Value(self.data + other.data, (self, other), '+')",
+                op,
+            )
         return cls(student, reference, op, inputs, apply, text=text, operands=operands)
 
     def title(self) -> str:

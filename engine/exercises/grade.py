@@ -60,6 +60,7 @@ MISTAKES: dict[str, str] = {
     "accumulate": "gradients are assigned (=) instead of added (+=)",
     "topological_order": "backward() does not visit the nodes in reverse topological order",
     "not_a_number": "a .data or .grad is not a number",
+    "not_a_value": "an operation returns something other than a Value",
     "exception": "your code raised an exception",
     "timeout": "your code did not finish in time",
     "missing": "something required is missing or not done yet",
@@ -83,6 +84,7 @@ _HINTS: dict[str, str] = {
         "appends a node once its children are done), then call _backward() on reversed(topo)"
     ),
     "not_a_number": "keep .data and .grad plain numbers: use other.data, not other, in arithmetic",
+    "not_a_value": "return a new Value: out = Value(data, (self, other), '+'); return out",
     "exception": "read the line shown: it raised during the check",
     "timeout": "look for a loop that never ends (a while loop, a walk without a visited set)",
     "missing": "implement what the message names",
