@@ -10,8 +10,11 @@
 
 from engine.backprop import backpropagate, topological_order
 from engine.draw import GraphTooLargeError, draw
+from engine.explore import explore
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.gradcheck import GradcheckError, central_difference, gradcheck
+from engine.page import Page
+from engine.paths import PathSum, paths
 from engine.stepper import BackwardStep, backward_steps, explain_backward, step_through
 from engine.value import (
     Constant,
@@ -28,6 +31,8 @@ __all__ = [
     "Constant",
     "GradcheckError",
     "GraphTooLargeError",
+    "Page",
+    "PathSum",
     "Value",
     "backpropagate",
     "backward_steps",
@@ -36,10 +41,12 @@ __all__ = [
     "enable_grad",
     "draw",
     "explain_backward",
+    "explore",
     "gradcheck",
     "is_grad_enabled",
     "maximum",
     "no_grad",
+    "paths",
     "step_through",
     "sum_values",
     "topological_order",

@@ -222,25 +222,15 @@ def draw(
     >>> print(draw(a * 3).source.splitlines()[0])
     digraph chainrule {
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw expects a Value, got {type(root).__name__}: {root!r}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
-        raise TypeError(f"draw: max_nodes must be an int or None, got {max_nodes!r}")
-    if max_nodes is not None and max_nodes < 1:
-        raise ValueError(f"draw: max_nodes must be at least 1 (or None), got {max_nodes!r}")
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
-        raise ValueError(f"draw: depth must be an int >= 0 or None, got {depth!r}")
-    if not isinstance(precision, int) or precision < 1:
-        raise ValueError(f"draw: precision must be an int >= 1, got {precision!r}")
+    parameter_names = _checked_options(
+        "draw", root, rankdir, max_nodes, depth, precision, parameters
+    )
+    parameter_set = set(parameter_names)
     if highlight is not None and not isinstance(highlight, (BackwardStep, Value)):
         raise TypeError(
             "draw: highlight must be a BackwardStep (from backward_steps) or a Value, "
             f"got {type(highlight).__name__}"
         )
-    parameter_names = _parameter_names(parameters)
-    parameter_set = set(parameter_names)
 
     try:
         import graphviz
@@ -279,16 +269,7 @@ def draw(
     for node in picture.drawn:
         i = number[node]
         hot = node is target
-        if node is root:
-            colour = OUTPUT_COLOUR
-        elif node in parameter_set:
-            colour = PARAMETER_COLOUR
-        elif isinstance(node, Constant):
-            colour = CONSTANT_COLOUR
-        elif not node._inputs:
-            colour = LEAF_COLOUR
-        else:
-            colour = INTERIOR_COLOUR
+        colour = _box_colour(node, root, parameter_set)
         cut = node in picture.cut
         constant = isinstance(node, Constant) and node is not root
         named = bool(node.label) or node in parameter_names
@@ -314,14 +295,7 @@ def draw(
         edges = picture.edges[node]
         if not edges:
             continue
-        op_attrs = {
-            "label": f"<{_text(picture.ops[node])}>",
-            "shape": "ellipse",
-            "style": "filled",
-            "fillcolor": NEURON_COLOUR if node in picture.neurons else OP_COLOUR,
-            "margin": "0.05,0.02",
-            "height": "0.3",
-        }
+        op_attrs = _op_attrs(picture, node)
         if hot:
             op_attrs.update(color=HIGHLIGHT_COLOUR, penwidth="2.5")
         graph.node(f"op{i}", **op_attrs)
@@ -342,6 +316,61 @@ def draw(
         graph.attr(label=f'<{caption}<BR ALIGN="LEFT"/>>', labelloc="b", labeljust="l")
         graph.attr(fontname="Courier", fontsize="11")
     return graph
+
+
+def _checked_options(
+    who: str,
+    root: Value,
+    rankdir: str,
+    max_nodes: int | None,
+    depth: int | None,
+    precision: int,
+    parameters: object,
+) -> dict[Value, str]:
+    """Check the options ``draw`` and ``engine.explore`` share; return the parameters with
+    their names (``_parameter_names``).
+
+    ``who`` names the function in the error messages.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"{who} expects a Value, got {type(root).__name__}: {root!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"{who}: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(f"{who}: max_nodes must be an int or None, got {max_nodes!r}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"{who}: max_nodes must be at least 1 (or None), got {max_nodes!r}")
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"{who}: depth must be an int >= 0 or None, got {depth!r}")
+    if not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"{who}: precision must be an int >= 1, got {precision!r}")
+    return _parameter_names(parameters, who)
+
+
+def _box_colour(node: Value, root: Value, parameter_set: set[Value]) -> str:
+    """The fill of a Value's box: output, parameter, constant, leaf or intermediate (see the
+    legend)."""
+    if node is root:
+        return OUTPUT_COLOUR
+    if node in parameter_set:
+        return PARAMETER_COLOUR
+    if isinstance(node, Constant):
+        return CONSTANT_COLOUR
+    if not node._inputs:
+        return LEAF_COLOUR
+    return INTERIOR_COLOUR
+
+
+def _op_attrs(picture: _Picture, node: Value) -> dict[str, str]:
+    """The Graphviz attributes of the ellipse for the operation that made ``node``."""
+    return {
+        "label": f"<{_text(picture.ops[node])}>",
+        "shape": "ellipse",
+        "style": "filled",
+        "fillcolor": NEURON_COLOUR if node in picture.neurons else OP_COLOUR,
+        "margin": "0.05,0.02",
+        "height": "0.3",
+    }
 
 
 def _value_label(
@@ -376,7 +405,7 @@ def _value_label(
     )
 
 
-def _parameter_names(parameters: object) -> dict[Value, str]:
+def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:
     """``{Value: name}`` from ``draw``'s ``parameters=`` (names ``""`` where none are given).
 
     Accepts Values, ``(name, Value)`` pairs, a ``{name: Value}`` mapping, or
@@ -396,7 +425,7 @@ def _parameter_names(parameters: object) -> dict[Value, str]:
             named[item[1]] = str(item[0])
         else:
             raise TypeError(
-                "draw: parameters must be Values or (name, Value) pairs (e.g. "
+                f"{who}: parameters must be Values or (name, Value) pairs (e.g. "
                 f"model.named_parameters()), got {type(item).__name__}: {item!r}"
             )
     return named

@@ -9,7 +9,14 @@ for each input $x$ of $u$ the chain rule adds one term:
 $$\frac{\partial L}{\partial x} \mathrel{+}= \frac{\partial L}{\partial u}
 \cdot \frac{\partial u}{\partial x}$$
 
-Printed, a step reads like that formula with the numbers filled in:
+Printed, a step reads like that formula with the numbers filled in. Two
+notations keep the two kinds of derivative apart: ``dL/dx`` (upright d) is a
+*running total*, the gradient of the output $L$ with respect to $x$, built up
+by ``+=``; ``∂u/∂x`` (the partial sign ∂) is a *local derivative*, the one
+number operation $u$ stored for its input $x$ when it was computed. Read
+aloud, ``dL/da += dL/dc * ∂c/∂a`` is "the gradient of L with respect to a
+grows by the gradient of L with respect to c times the partial derivative of
+c with respect to a":
 
 >>> from engine import Value
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -17,8 +24,8 @@ Printed, a step reads like that formula with the numbers filled in:
 >>> c.label = "c"
 >>> steps = list(backward_steps(c))
 >>> print(steps[0])
-dc/da += dc/dc * dc/da = 1.0 * -3.0 = -3.0
-dc/db += dc/dc * dc/db = 1.0 * 2.0 = 2.0
+dc/da += dc/dc * ∂c/∂a = 1.0 * -3.0 = -3.0
+dc/db += dc/dc * ∂c/∂b = 1.0 * 2.0 = 2.0
 >>> a.grad, b.grad
 (-3.0, 2.0)
 
@@ -88,7 +95,11 @@ class BackwardStep:
       (a leaf has none),
     * ``root_name``: the name of the output $L$.
 
-    ``str(step)`` writes the chain rule out, one line per input.
+    ``str(step)`` writes the chain rule out, one line per input:
+    ``dL/dx += dL/du * ∂u/∂x = upstream * local = contribution``, and where
+    ``x`` already had a gradient (a second path into it), the running total
+    ``so dL/dx = before + contribution = after``. A leaf's step has no
+    inputs: ``dL/dx = grad (x is a leaf: nothing to pass back)``.
     """
 
     __slots__ = ("node", "name", "index", "upstream", "inputs", "root_name")
@@ -117,11 +128,14 @@ class BackwardStep:
         for term in self.inputs:
             x = term.name
             line = (
-                f"d{big_l}/d{x} += d{big_l}/d{u} * d{u}/d{x} = "
+                f"d{big_l}/d{x} += d{big_l}/d{u} * ∂{u}/∂{x} = "
                 f"{self.upstream!r} * {term.local!r} = {term.contribution!r}"
             )
-            if term.grad_before != 0.0:  # a second path into x: the sum so far
-                line += f", so d{big_l}/d{x} = {term.grad!r}"
+            if term.grad_before != 0.0:  # a second path into x: the running total
+                line += (
+                    f", so d{big_l}/d{x} = {term.grad_before!r} + {term.contribution!r}"
+                    f" = {term.grad!r}"
+                )
             lines.append(line)
         return "\n".join(lines)
 
@@ -174,13 +188,17 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 def explain_backward(root: Value) -> str:
     """Run the backward pass from ``root`` and return every step's chain rule, in order.
 
+    Like ``backward()``, it fills the gradients. ``y = x * x`` uses ``x``
+    twice, so the pass adds into ``dy/dx`` twice; the second line shows the
+    running total:
+
     >>> from engine import Value
     >>> x = Value(3.0, label="x")
     >>> y = x * x
     >>> y.label = "y"
     >>> print(explain_backward(y))
-    dy/dx += dy/dy * dy/dx = 1.0 * 3.0 = 3.0
-    dy/dx += dy/dy * dy/dx = 1.0 * 3.0 = 3.0, so dy/dx = 6.0
+    dy/dx += dy/dy * ∂y/∂x = 1.0 * 3.0 = 3.0
+    dy/dx += dy/dy * ∂y/∂x = 1.0 * 3.0 = 3.0, so dy/dx = 3.0 + 3.0 = 6.0
     dy/dx = 6.0 (x is a leaf: nothing to pass back)
     """
     return "\n".join(str(step) for step in backward_steps(root))

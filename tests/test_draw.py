@@ -211,7 +211,7 @@ def test_highlight_marks_the_node_its_op_and_input_edges() -> None:
     assert '\top4 -> v4 [color="#d62728" penwidth=2.5]\n' in lit
     assert 'BORDER="2" COLOR="#d62728"' in lit
     assert lit.count("#d62728") == 7  # box, op, two edges (2 each), op -> box
-    assert "step 2: dL/da += dL/de * de/da = -2.0 * -3.0 = 6.0" in lit
+    assert "step 2: dL/da += dL/de * ∂e/∂a = -2.0 * -3.0 = 6.0" in lit
     # every line that does not mention e's op or box is unchanged
     changed = set(lit.splitlines()) ^ set(plain.splitlines())
     assert all(

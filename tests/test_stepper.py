@@ -102,11 +102,11 @@ def test_str_reads_like_the_chain_rule() -> None:
     loss.label = "L"
     steps = list(backward_steps(loss))
     assert str(steps[1]) == (
-        "dL/da += dL/dc * dc/da = 1.0 * -3.0 = -3.0\ndL/db += dL/dc * dc/db = 1.0 * 2.0 = 2.0"
+        "dL/da += dL/dc * ∂c/∂a = 1.0 * -3.0 = -3.0\ndL/db += dL/dc * ∂c/∂b = 1.0 * 2.0 = 2.0"
     )
     # the constant 1.0 has no label: named by its topological position, as in draw
     number = topological_order(loss).index(loss.inputs[1])
-    assert f"dL/dv{number} += dL/dL * dL/dv{number} = 1.0 * -6.0 = -6.0" in str(steps[0])
+    assert f"dL/dv{number} += dL/dL * ∂L/∂v{number} = 1.0 * -6.0 = -6.0" in str(steps[0])
     assert str(steps[-1]).endswith("is a leaf: nothing to pass back)")
 
 
@@ -115,8 +115,8 @@ def test_unlabelled_root_and_accumulation_suffix() -> None:
     y = x * x
     text = explain_backward(y)
     assert text.splitlines() == [
-        "dv1/dv0 += dv1/dv1 * dv1/dv0 = 1.0 * 3.0 = 3.0",
-        "dv1/dv0 += dv1/dv1 * dv1/dv0 = 1.0 * 3.0 = 3.0, so dv1/dv0 = 6.0",
+        "dv1/dv0 += dv1/dv1 * ∂v1/∂v0 = 1.0 * 3.0 = 3.0",
+        "dv1/dv0 += dv1/dv1 * ∂v1/∂v0 = 1.0 * 3.0 = 3.0, so dv1/dv0 = 3.0 + 3.0 = 6.0",
         "dv1/dv0 = 6.0 (v0 is a leaf: nothing to pass back)",
     ]
 
@@ -139,7 +139,7 @@ def test_step_through_without_ipywidgets_returns_frames(monkeypatch: pytest.Monk
     c.label = "c"
     frames = step_through(c)
     assert len(frames) == 3
-    assert "step 0: dc/da += dc/dc * dc/da = 1.0 * -3.0 = -3.0" in frames[0].source
+    assert "step 0: dc/da += dc/dc * ∂c/∂a = 1.0 * -3.0 = -3.0" in frames[0].source
     assert "step 2: dc/db = 2.0" in frames[2].source
     assert a.grad == -3.0 and b.grad == 2.0
 

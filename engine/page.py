@@ -1,0 +1,173 @@
+"""Pages: one self-contained HTML file that a learner steps through in any browser.
+
+A ``Page`` is a whole HTML document with everything inline: its pictures
+(SVG, drawn by Graphviz or by hand), its style, the data of every frame (as
+JSON) and a small plain-JavaScript script that shows one frame at a time.
+Nothing is fetched: the page declares a Content-Security-Policy that allows
+no network request at all, so it works from ``file://``, offline, and the
+same in every browser. The same input gives the same bytes.
+
+``engine.explore`` (stepping through a backward pass) and nn's training
+time machine (``History.explore()``) both make their pages here.
+
+In a notebook (JupyterLab, Jupyter Notebook, VS Code, nbviewer) a Page shows
+itself through ``_repr_html_`` inside an ``<iframe srcdoc=...>``: the frame
+is a document of its own, so two pages in one notebook never share element
+ids, styles, keyboard focus or scripts, and the notebook's own page is
+untouched (``sandbox="allow-scripts"``: the page's script runs, but cannot
+reach the notebook). A one-line script next to the frame lets the page set
+the frame's height to fit; where the notebook does not run it (an untrusted
+notebook), the frame keeps the height estimated in Python. ``save(path)``
+writes the document itself, to open in a browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+#: Nothing may be fetched: no scripts, styles, fonts or images from anywhere
+#: (``data:`` images only); inline styles and scripts are the page itself.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+)
+
+BASE_STYLE = """
+:root { color-scheme: light; }
+body { margin: 0; padding: 12px 16px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI",
+  Helvetica, Arial, sans-serif; color: #111827; background: #ffffff; }
+h1 { font-size: 17px; margin: 0 0 8px; font-weight: 600; }
+.controls { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin: 6px 0; }
+.controls input[type=range] { flex: 1 1 240px; min-width: 160px; }
+button { font: inherit; padding: 3px 10px; border: 1px solid #9ca3af; border-radius: 5px;
+  background: #f9fafb; color: #111827; cursor: pointer; }
+button:hover { background: #eef2ff; }
+button:disabled { opacity: .45; cursor: default; }
+.status { font-weight: 600; }
+.counter { color: #4b5563; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.figure { overflow: auto; border: 1px solid #e5e7eb; border-radius: 6px; background: #fff; }
+.figure svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
+svg text { font-family: Helvetica, Arial, "Liberation Sans", sans-serif; }
+pre { margin: 0; white-space: pre-wrap; font: 13px/1.5 ui-monospace, "DejaVu Sans Mono",
+  Menlo, Consolas, monospace; user-select: text; }
+.box { border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px 10px; margin-top: 8px; }
+.box h2 { font-size: 13px; margin: 0 0 4px; color: #4b5563; font-weight: 600; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 16px; margin-top: 8px; color: #374151;
+  font-size: 13px; }
+.legend span { white-space: nowrap; }
+.swatch { display: inline-block; width: 12px; height: 12px; border: 1px solid #6b7280;
+  border-radius: 2px; vertical-align: -2px; margin-right: 4px; }
+.hint { color: #6b7280; font-size: 12.5px; }
+"""
+
+#: Inside an iframe, tell the notebook around it how tall the page is.
+_REPORT_HEIGHT = """
+(function () {
+  if (window.parent === window) return;
+  var last = 0;
+  function report() {
+    var height = Math.ceil(document.body.getBoundingClientRect().height) + 24;
+    if (height !== last) {
+      last = height;
+      window.parent.postMessage({ chainruleHeight: height }, "*");
+    }
+  }
+  new ResizeObserver(report).observe(document.body);
+  report();
+})();
+"""
+
+#: Next to the iframe in a notebook: resize the frame when its page reports a height.
+_FIT_FRAME = (
+    "<script>(function (frame) {"
+    "if (!frame) return;"
+    'window.addEventListener("message", function (event) {'
+    "if (event.source === frame.contentWindow && event.data && event.data.chainruleHeight) {"
+    'frame.style.height = event.data.chainruleHeight + "px";'
+    "}});"
+    "})(document.currentScript && document.currentScript.previousElementSibling);</script>"
+)
+
+
+def _json_for_script(data: Any) -> str:
+    """``data`` as JSON that is safe inside ``<script>``: every ``<`` is written ``\\u003c``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c")
+
+
+class Page:
+    """A self-contained HTML page: show it in a notebook, or ``save`` it and open it.
+
+    * ``title``: the document's title,
+    * ``html``: the whole document (a string),
+    * ``data``: the JSON data the page's script reads (frames, numbers, texts),
+    * ``height``: the height, in CSS pixels, of the frame a notebook shows it in.
+
+    Build one with ``engine.explore(root)`` or ``history.explore()``.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        data: Any,
+        script: str,
+        *,
+        style: str = "",
+        height: int = 600,
+    ) -> None:
+        self.title = title
+        self.data = data
+        self.height = height
+        self.html = (
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n"
+            f"<style>{BASE_STYLE}{style}</style>\n</head>\n<body>\n{body}\n"
+            f'<script type="application/json" id="page-data">{_json_for_script(data)}</script>\n'
+            f"<script>{_REPORT_HEIGHT}{script}</script>\n</body>\n</html>\n"
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (UTF-8) and return the path; open it in any browser."""
+        target = Path(path)
+        target.write_text(self.html, encoding="utf-8")
+        return target
+
+    def _repr_html_(self) -> str:
+        """The page in an ``<iframe srcdoc>``, isolated from the notebook (see the module doc)."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            f'title="{html.escape(self.title, quote=True)}" '
+            f'style="width: 100%; height: {self.height}px; border: 0;"></iframe>' + _FIT_FRAME
+        )
+
+    def __repr__(self) -> str:
+        size = len(self.html.encode("utf-8"))
+        return (
+            f"<Page {self.title!r}: {size:,} bytes; show it in a notebook, or "
+            "page.save('page.html') and open the file in a browser>"
+        )
+
+
+def inline_svg(svg: str) -> str:
+    """Graphviz's SVG output made ready to sit inside a page.
+
+    Drops what a page does not need: the XML prolog and DOCTYPE, comments,
+    ``<title>`` elements (their text, the DOT node names, would pop up as
+    tooltips), ``<a>`` wrappers (static tooltips that a frame would
+    contradict) and the Helvetica ``font-family`` of every text (the page's
+    style sets it once). What remains starts at ``<svg``.
+    """
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<title>.*?</title>\n?", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<a\b[^>]*>\n?|</a>\n?", "", svg)
+    svg = svg.replace(' font-family="Helvetica,sans-Serif"', "")  # in the style, once
+    return svg.strip()
