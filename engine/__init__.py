@@ -10,12 +10,12 @@
 
 from engine.backprop import backpropagate, topological_order
 from engine.draw import GraphTooLargeError, draw
-from engine.explore import explore
+from engine.explore import explore, step_through
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from engine.gradcheck import GradcheckError, central_difference, gradcheck
 from engine.page import Page
 from engine.paths import PathSum, paths
-from engine.stepper import BackwardStep, backward_steps, explain_backward, step_through
+from engine.stepper import BackwardStep, backward_steps, explain_backward
 from engine.value import (
     Constant,
     Value,

@@ -136,6 +136,45 @@ def explore(
     )
 
 
+def step_through(root: Value, **draw_options: Any) -> Any:
+    """Show the backward pass frame by frame in a notebook.
+
+    Runs the backward pass (so, like ``backward()``, it fills the gradients).
+
+    * With ``ipywidgets`` installed, returns a slider widget that shows frame
+      ``i`` as ``draw(root, highlight=step)`` (the visited node and the edges
+      to its inputs in red, the gradients as they are at that moment) and
+      prints ``str(step)``.
+    * Without it, returns the page of ``explore(root, **draw_options)``: the
+      same backward frames (after the forward ones), stepped with buttons,
+      a slider or the arrow keys, in the notebook or in a browser.
+
+    ``draw_options`` are passed on to ``engine.draw`` (or ``explore``).
+    """
+    try:
+        import ipywidgets
+        from IPython.display import display
+    except ImportError:
+        page = explore(root, **draw_options)
+        for _ in backward_steps(root):  # explore leaves the gradients alone; backward() does not
+            pass
+        return page
+    from engine.draw import draw
+
+    frames = []
+    texts = []
+    for step in backward_steps(root):
+        frames.append(draw(root, highlight=step, **draw_options))
+        texts.append(str(step))
+
+    def show(step: int) -> None:
+        display(frames[step])
+        print(texts[step])
+
+    slider = ipywidgets.IntSlider(value=0, min=0, max=len(frames) - 1, description="step")
+    return ipywidgets.interactive(show, step=slider)
+
+
 # -- the size check, before anything is built ------------------------------------------
 
 

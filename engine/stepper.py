@@ -36,13 +36,9 @@ Values without a label are called ``v0``, ``v1``, ... by their position in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 from engine.backprop import topological_order
 from engine.value import Value
-
-if TYPE_CHECKING:
-    import graphviz
 
 
 def _node_names(order: list[Value]) -> dict[Value, str]:
@@ -202,37 +198,3 @@ def explain_backward(root: Value) -> str:
     dy/dx = 6.0 (x is a leaf: nothing to pass back)
     """
     return "\n".join(str(step) for step in backward_steps(root))
-
-
-def step_through(root: Value, **draw_options: Any) -> Any:
-    """Show the backward pass frame by frame in a notebook.
-
-    Runs the backward pass (so, like ``backward()``, it fills the gradients)
-    and draws the graph after every step with ``draw(root, highlight=step)``:
-    the visited node and the edges to its inputs in red, the gradients as
-    they are at that moment, and the step's chain rule as a caption.
-
-    With ``ipywidgets`` installed, returns a slider widget that shows frame
-    ``i`` and prints ``str(step)``. Without it, returns the frames as a list
-    of ``graphviz.Digraph`` (display them one per cell, or ``.render()``).
-    ``draw_options`` are passed on to ``engine.draw``.
-    """
-    from engine.draw import draw
-
-    frames: list[graphviz.Digraph] = []
-    texts: list[str] = []
-    for step in backward_steps(root):
-        frames.append(draw(root, highlight=step, **draw_options))
-        texts.append(str(step))
-    try:
-        import ipywidgets
-        from IPython.display import display
-    except ImportError:
-        return frames
-
-    def show(step: int) -> None:
-        display(frames[step])
-        print(texts[step])
-
-    slider = ipywidgets.IntSlider(value=0, min=0, max=len(frames) - 1, description="step")
-    return ipywidgets.interactive(show, step=slider)

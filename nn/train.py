@@ -43,10 +43,14 @@ import math
 import random
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import Value, no_grad, sum_values
 from nn.losses import LOSSES, InfiniteLossError
+from nn.record import TrainingRecord
+
+if TYPE_CHECKING:
+    from engine import Page
 
 Number = int | float
 Target = Number | Sequence[Number]
@@ -103,6 +107,8 @@ class History:
         self.accuracy: list[float] = []
         self.val_loss: list[float] = []
         self.val_accuracy: list[float] = []
+        #: The parameters and gradients of every epoch, with ``fit(..., record=True)``.
+        self.record: TrainingRecord | None = None
 
     @property
     def epochs(self) -> int:
@@ -137,6 +143,22 @@ class History:
         from nn.visualize import plot_history
 
         return plot_history(self)
+
+    def explore(self, **options: Any) -> Page:
+        """The training time machine: a page with an epoch slider (``nn.time_machine``).
+
+        Needs ``fit(..., record=True)``. ``options`` go to
+        ``nn.time_machine.training_page`` (``input_names``, ``resolution``,
+        ``title``). Show it in a notebook, or ``.save("training.html")``.
+        """
+        if self.record is None:
+            raise ValueError(
+                "this History has no record of the parameters: train with "
+                "fit(..., record=True) to explore the training epoch by epoch"
+            )
+        from nn.time_machine import training_page
+
+        return training_page(self, **options)
 
 
 # -- losses, targets and accuracy ------------------------------------------------
@@ -500,6 +522,7 @@ def fit(
     regularization: Regularization | None = None,
     metrics: str | Sequence[str] | None = "auto",
     on_epoch_end: Callable[[int, History], object] | None = None,
+    record: bool = False,
 ) -> History:
     r"""Train ``model`` on examples ``X`` with targets ``y``; return the ``History``.
 
@@ -529,6 +552,9 @@ def fit(
       ``progress=False`` prints nothing.
     * ``on_epoch_end(epoch, history)``: called after every epoch (``epoch``
       counts from 1); returning ``True`` stops training early.
+    * ``record``: keep every parameter's value after each epoch and its
+      gradient in each epoch in ``history.record`` (a ``TrainingRecord``,
+      8 bytes a number), for ``history.explore()``, the training time machine.
 
     Raises ``NonFiniteLossError`` (an ``ArithmeticError``) when the cost, a
     gradient or an updated parameter is ``nan``/``inf``; the model keeps the
@@ -557,6 +583,9 @@ def fit(
     order = list(range(len(X)))
     rng = random.Random(seed)
     history = History()
+    if record:
+        threshold = objective.threshold if objective.measure_accuracy else None
+        history.record = TrainingRecord(model, named_params, X, y, threshold)
     bar = _progress_bar(epochs) if progress else None
     print_every = max(1, epochs // 20)  # the plain-text fallback prints about 20 lines
     try:
@@ -595,6 +624,8 @@ def fit(
                         history.val_accuracy.append(
                             objective.correct(predictions, y_val) / len(y_val)
                         )
+            if history.record is not None:
+                history.record.add_epoch()
             if bar is not None:
                 bar.set_postfix(_summary(history), refresh=False)
                 bar.update(1)

@@ -162,7 +162,9 @@ def draw_network(
     * ``legend``: add a caption explaining colours and thickness.
 
     Node names come from layer and neuron indices (``x0``, ``L0N3``, ...), so
-    the DOT source is the same in every run. Raises ``ImportError`` without
+    the DOT source is the same in every run. They are also the SVG ids of the
+    nodes, and each weight's edge has the id ``p<k>``, ``k`` its position in
+    ``model.parameters()`` (the training time machine recolours them). Raises ``ImportError`` without
     the graphviz package, ``TypeError`` for a model it cannot draw and
     ``ValueError`` for inputs of the wrong length.
     """
@@ -208,6 +210,7 @@ def draw_network(
     if show_weights is None:
         show_weights = len(weights) <= 40
     largest = max((abs(w) for w in weights), default=0.0)
+    position = {p: k for k, p in enumerate(model.parameters())}
 
     graph = graphviz.Digraph(
         name="network",
@@ -241,6 +244,7 @@ def draw_network(
                 label, tooltip = _unit_label(unit, j, x, out, show_grads, precision)
                 column.node(
                     names[j],
+                    id=names[j],
                     label=label,
                     tooltip=tooltip,
                     shape="box",
@@ -257,7 +261,7 @@ def draw_network(
                         attrs["tooltip"] = f"piece {k + 1}: " + attrs["tooltip"]
                         if winner is not None and k != winner:
                             attrs["style"] = "dashed"
-                    graph.edge(previous[i], names[j], **attrs)
+                    graph.edge(previous[i], names[j], id=f"p{position[w]}", **attrs)
         previous = names
 
     if legend:
