@@ -164,9 +164,10 @@ def draw_network(
     Node names come from layer and neuron indices (``x0``, ``L0N3``, ...), so
     the DOT source is the same in every run. They are also the SVG ids of the
     nodes, and each weight's edge has the id ``p<k>``, ``k`` its position in
-    ``model.parameters()`` (the training time machine recolours them). Raises ``ImportError`` without
-    the graphviz package, ``TypeError`` for a model it cannot draw and
-    ``ValueError`` for inputs of the wrong length.
+    ``model.parameters()`` (the training time machine recolours them).
+
+    Raises ``ImportError`` without the graphviz package, ``TypeError`` for a
+    model it cannot draw and ``ValueError`` for inputs of the wrong length.
     """
     try:
         import graphviz
