@@ -128,7 +128,7 @@ def explore(
     heading = title if title is not None else f"Stepping through {names[root]} = {root.data!r}"
     return Page(
         heading,
-        _body(heading, svg, bool(data["paths"])),
+        _body(heading, svg, bool(data["paths"]), names[root]),
         data,
         _script(),
         style=_STYLE,
@@ -571,7 +571,7 @@ def _height(svg: str, frames: _Frames) -> int:
     return int(150 + min(picture, 560) + 21 * min(lines, 12) + 120)
 
 
-def _body(heading: str, svg: str, clickable: bool) -> str:
+def _body(heading: str, svg: str, clickable: bool, root_name: str) -> str:
     """The page's HTML: heading, controls, picture, the frame's text, the path view, legend."""
     leaves = "Click a blue leaf box to see every path from the output to it. " if clickable else ""
     swatches = [
@@ -612,8 +612,9 @@ def _body(heading: str, svg: str, clickable: bool) -> str:
 <pre id="paths-total"></pre><button id="paths-close">Close (Esc)</button></div>
 <div class="legend">{legend}</div>
 <p class="hint">Keys: ← → one step, Home / End the first and last frame. {leaves}
-dL/dx is the gradient of the output L with respect to x, summed up by +=; ∂u/∂x is the
-local derivative of an operation's result u with respect to its input x.</p>
+d{_text(root_name)}/dx is the gradient of the output {_text(root_name)} with respect to x,
+built up by +=; ∂u/∂x is the local derivative of an operation's result u with respect to its
+input x.</p>
 </main>"""
 
 

@@ -7,13 +7,14 @@ Three subcommands, each a short tour of the library::
     chainrule graph "tanh(a*b + c)" a=2 b=-3 c=10 -o graph.svg [--rankdir LR]
     chainrule check student.py:Value [--json] [--checks a,b] [--time-limit S]
 
-* ``demo`` trains micrograd's two-moons network and saves two pictures.
+* ``demo`` trains micrograd's two-moons network and saves the training time
+  machine (``training.html``, to open in a browser) and two pictures.
 * ``examples`` recomputes every worked example of the texts the project was
   specified from and prints the texts' number beside the engine's
   (``nn.worked_examples``).
 * ``graph`` turns a formula into Values (``nn.formula``), runs
   ``backward()``, prints every variable's gradient and draws the
-  computation graph.
+  computation graph (``-o page.html``: the explorer page, ``engine.explore``).
 * ``check`` grades a student's own micrograd-style ``Value`` class
   (``engine.exercises.command``): exit 0 when every check passed, 1 when
   one failed, 2 for a missing file or class.
@@ -29,20 +30,23 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from engine import GraphTooLargeError, sum_values, topological_order
+from engine import GraphTooLargeError, Value, sum_values, topological_order
 from nn.formula import FUNCTIONS, evaluate_formula, parse_assignments
 from nn.worked_examples import run_examples
 
 if TYPE_CHECKING:
     import graphviz
 
+    from engine import Page
+
 # -- `chainrule demo` -----------------------------------------------------------------
 
 
 def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
-    """Train micrograd's two-moons MLP, save the decision boundary and one neuron's graph."""
+    """Train micrograd's two-moons MLP; save its time machine, one neuron's graph and the
+    decision boundary."""
     import random
 
     import nn
@@ -68,33 +72,67 @@ def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
         shuffle=False,
         seed=0,
         progress=progress,
+        record=True,
     )
     print(f"final loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    page = out_dir / "training.html"
+    history.explore(input_names=["x1", "x2"]).save(page)
+    print(f"wrote {page}: open it in a browser to replay the training epoch by epoch")
+
+    neuron, output = _one_neuron(model, X[0])
+    graph_path = out_dir / "neuron_graph.svg"
+    picture = draw(output, parameters=[*output.inputs[0].inputs[:2], output.inputs[0].inputs[-1]])
+    if not _write_picture(picture, graph_path, "svg", "demo"):
+        return 1
+    print(f"  (neuron {neuron + 1} of hidden layer 1 on the first example, after backward())")
+
     boundary = out_dir / "decision_boundary.png"
     figure = plot_decision_boundary(model, X, labels, resolution=60, title="two moons")
     figure.savefig(boundary, dpi=100)
     print(f"wrote {boundary}")
+    return 0
 
-    # the output neuron for the first example: z = w·a + b over hidden layer 2
-    output = model(X[0])
+
+def _one_neuron(model: Any, x: Sequence[float]) -> tuple[int, Value]:
+    """One neuron of the first hidden layer on the example ``x``, as a small labelled graph.
+
+    The first neuron that is active there (``z > 0``, so gradient flows), or
+    the first one. Its inputs are the leaves ``x1``, ``x2``, ...; its weights
+    ``w1``, ``w2``, ... and bias ``b`` are labelled copies of the model's;
+    ``z = w·x + b`` and the output ``a`` are labelled too, and ``a.backward()``
+    has run. Returns the neuron's index and ``a``.
+    """
+    from engine import weighted_sum
+
+    neurons = model.layers[0].neurons
+    sums = [sum(w.data * v for w, v in zip(n.w, x)) + n.b.data for n in neurons]
+    index = next((j for j, z in enumerate(sums) if z > 0), 0)
+    neuron = neurons[index]
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    weights = [Value(w.data, label=f"w{i + 1}") for i, w in enumerate(neuron.w)]
+    z = weighted_sum(weights, inputs, Value(neuron.b.data, label="b"))
+    z.label = "z"
+    output = neuron._activate(z)
+    output.label = "a"
     output.backward()
-    graph_path = out_dir / "output_neuron_graph.svg"
-    picture = draw(output, collapse=True, parameters=model.parameters(), max_nodes=None)
-    return 0 if _write_picture(picture, graph_path, "svg", "demo") else 1
+    return index, output
 
 
 def _write_picture(
-    picture: graphviz.Digraph, path: Path, fmt: str, command: str, hint: str = ""
+    picture: graphviz.Digraph | Page, path: Path, fmt: str, command: str, hint: str = ""
 ) -> bool:
-    """Write a Digraph to ``path`` as ``fmt`` (``"dot"``: its DOT source) and say so.
+    """Write a Digraph to ``path`` as ``fmt`` (``"dot"``: its DOT source), or an explorer
+    ``Page`` (``"html"``), and say so.
 
     On failure print what went wrong (a file that cannot be written, or no
     Graphviz ``dot`` to render with) and return False.
     """
     try:
-        if fmt == "dot":
+        if fmt == "html":
+            picture.save(path)
+        elif fmt == "dot":
             path.write_text(picture.source, encoding="utf-8")
         else:
             path.write_bytes(picture.pipe(format=fmt))
@@ -114,7 +152,7 @@ def _write_picture(
 
 # -- `chainrule graph` --------------------------------------------------------------
 
-GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
+GRAPH_FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def run_graph(formula: str, assignments: Sequence[str], output: str | None, rankdir: str) -> int:
@@ -149,10 +187,17 @@ def run_graph(formula: str, assignments: Sequence[str], output: str | None, rank
         return 0
 
     from engine.draw import draw
+    from engine.explore import explore
 
     result.label = result.label or "out"
     try:  # dot cannot lay out a huge picture in reasonable time; DOT text is fine
-        picture = draw(result, rankdir=rankdir, max_nodes=None if fmt == "dot" else 300)
+        if fmt == "html":
+            picture: graphviz.Digraph | Page = explore(result, rankdir=rankdir)
+        else:
+            picture = draw(result, rankdir=rankdir, max_nodes=None if fmt == "dot" else 300)
+    except RuntimeError as error:  # explore: no Graphviz dot to lay the page out with
+        print(f"chainrule graph: {error}", file=sys.stderr)
+        return 1
     except GraphTooLargeError:
         count = len(topological_order(result))
         return _error(
@@ -160,7 +205,11 @@ def run_graph(formula: str, assignments: Sequence[str], output: str | None, rank
             "(at most 300); write the DOT source instead with -o graph.dot"
         )
     hint = " or write the DOT source with -o graph.dot"
-    return 0 if _write_picture(picture, Path(output), fmt, "graph", hint) else 1
+    if not _write_picture(picture, Path(output), fmt, "graph", hint):
+        return 1
+    if fmt == "html":
+        print("  open it in a browser to step through the forward and backward pass")
+    return 0
 
 
 def _error(message: str) -> int:
@@ -180,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = commands.add_parser("demo", help="train micrograd's two-moons MLP and save pictures")
+    demo = commands.add_parser(
+        "demo", help="train micrograd's two-moons MLP and save its training page and pictures"
+    )
     demo.add_argument("--out", default="chainrule-demo", help="output folder (./chainrule-demo)")
     demo.add_argument("--epochs", type=int, default=100, help="training epochs (100)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -195,7 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("formula", help='e.g. "tanh(a*b + c)"')
     graph.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="e.g. a=2 b=-3")
-    graph.add_argument("-o", "--output", help="picture file: .svg, .png, .pdf or .dot")
+    graph.add_argument(
+        "-o",
+        "--output",
+        help="picture file: .svg, .png, .pdf, .dot, or .html (a page that steps through it)",
+    )
     graph.add_argument("--rankdir", default="LR", choices=("LR", "RL", "TB", "BT"))
 
     check = commands.add_parser(

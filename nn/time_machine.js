@@ -14,7 +14,7 @@
     return document.getElementById(id);
   }
 
-  // x to `digits` significant digits, the way Python's format(x, ".3g") writes it.
+  // x to `digits` significant digits, the way Python's format(x, ".4g") writes it.
   function fmt(x, digits) {
     if (x === 0) return "0";
     var exponent = Math.floor(Math.log10(Math.abs(x)));
@@ -64,7 +64,7 @@
       });
       var label = edge.querySelector("text");
       if (label) {
-        label.textContent = fmt(w, 3);
+        label.textContent = fmt(w, data.digits);
         label.setAttribute("fill", colour);
       }
     });
@@ -77,7 +77,7 @@
         "b = " +
         entry[1]
           .map(function (k) {
-            return fmt(values[k], 3);
+            return fmt(values[k], data.digits);
           })
           .join(" | ");
     });
@@ -107,9 +107,8 @@
         var dot = byId("dot-" + key);
         var v = data.history[key][e - 1];
         dot.style.display = e === 0 ? "none" : "";
-        if (e === 0) return;
-        dot.setAttribute("cx", x);
-        dot.setAttribute("cy", s.y0 - (v - s.low) * s.ky);
+        dot.setAttribute("cx", e === 0 ? 0 : x); // the same attributes whenever epoch 0 is shown
+        dot.setAttribute("cy", e === 0 ? 0 : s.y0 - (v - s.low) * s.ky);
       });
     });
   }

@@ -67,7 +67,8 @@ POINT_COLOURS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777
 FAST_BUDGET = 60_000  # with plain floats, a stack of Layer/Neuron modules
 SLOW_BUDGET = 15_000  # with the model itself
 
-#: Significant digits of the numbers embedded in the page (it shows at most 4).
+#: Significant digits of the numbers embedded in the page, and shown on it: the same, so
+#: that no number is rounded twice.
 DIGITS = 4
 
 
@@ -108,6 +109,7 @@ def training_page(
         "weights": weights,
         "biases": biases,
         "largest": largest,
+        "digits": DIGITS,
         "pen": [MIN_PENWIDTH, MAX_PENWIDTH],
         "colours": [POSITIVE_COLOUR, NEGATIVE_COLOUR, ZERO_COLOUR],
         "cells": CELL_COLOURS,
@@ -138,7 +140,7 @@ def _describe(model: Any) -> str:
 
 
 def _rounded(x: float) -> float:
-    """``x`` to ``DIGITS`` significant digits (the page shows at most 4)."""
+    """``x`` to ``DIGITS`` significant digits, as the page shows it."""
     return float(f"{x:.{DIGITS}g}") if math.isfinite(x) else 0.0
 
 
@@ -194,11 +196,13 @@ def _network(
             current.append(f"{where} neuron {j + 1}")
         previous = current
     widest = [
-        max((values[k] for values in snapshots), key=lambda x: len(_number(x, 3)))
+        max((values[k] for values in snapshots), key=lambda x: len(_number(x, DIGITS)))
         for k in range(len(record.names))
     ]
     with _parameters_set_to(record, widest):
-        graph = draw_network(record.model, input_names=names, show_grads=False, legend=False)
+        graph = draw_network(
+            record.model, input_names=names, precision=DIGITS, show_grads=False, legend=False
+        )
     try:
         svg = graph.pipe(format="svg", encoding="utf-8")
     except Exception:  # graphviz.ExecutableNotFound: no `dot` program to lay it out

@@ -132,31 +132,8 @@ def test_generator_is_lazy_and_rejects_non_values() -> None:
         next(backward_steps(2.0))  # type: ignore[arg-type]
 
 
-def test_step_through_without_ipywidgets_returns_frames(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c = a * b
-    c.label = "c"
-    frames = step_through(c)
-    assert len(frames) == 3
-    assert "step 0: dc/da += dc/dc * ∂c/∂a = 1.0 * -3.0 = -3.0" in frames[0].source
-    assert "step 2: dc/db = 2.0" in frames[2].source
-    assert a.grad == -3.0 and b.grad == 2.0
-
-
-def test_step_through_frames_show_the_grads_of_that_moment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    a = Value(3.0, label="a")
-    b = a * a
-    c = b + a  # after step 0, dc/da = 1 so far; after step 1, 1 + 3 + 3 = 7
-    frames = step_through(c)
-    assert "<B>a</B></TD><TD>data 3</TD><TD>grad 1</TD>" in frames[0].source
-    assert "<B>a</B></TD><TD>data 3</TD><TD>grad 7</TD>" in frames[1].source
-
-
-def test_step_through_with_ipywidgets_builds_a_slider(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_widgets(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Stand-ins for ipywidgets and IPython.display; returns the list ``display`` fills."""
     fake = types.ModuleType("ipywidgets")
     fake.IntSlider = lambda **kwargs: kwargs  # type: ignore[attr-defined]
     fake.interactive = lambda show, step: (show, step)  # type: ignore[attr-defined]
@@ -165,6 +142,29 @@ def test_step_through_with_ipywidgets_builds_a_slider(monkeypatch: pytest.Monkey
     display_module = types.ModuleType("IPython.display")
     display_module.display = shown.append  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    return shown
+
+
+def test_step_through_frames_show_the_grads_of_that_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown = fake_widgets(monkeypatch)
+    a = Value(3.0, label="a")
+    b = a * a
+    c = b + a  # after step 0, dc/da = 1 so far; after step 1, 1 + 3 + 3 = 7
+    show, _ = step_through(c)
+    show(0)
+    show(1)
+    assert "<B>a</B></TD><TD>data 3</TD><TD>grad 1</TD>" in shown[0].source
+    assert "<B>a</B></TD><TD>data 3</TD><TD>grad 7</TD>" in shown[1].source
+    assert "step 1: dv2/da += dv2/dv1 * ∂v1/∂a = 1.0 * 3.0 = 3.0, so dv2/da = 1.0 + 3.0" in (
+        shown[1].source
+    )
+    assert a.grad == 7.0
+
+
+def test_step_through_with_ipywidgets_builds_a_slider(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = fake_widgets(monkeypatch)
     x = Value(1.0, label="x")
     show, slider = step_through(x.tanh())
     assert slider == {"value": 0, "min": 0, "max": 1, "description": "step"}

@@ -1,0 +1,417 @@
+"""engine.explore and engine.paths: the frames of the page, its data and the path sums.
+
+What the page does in a real browser is tested in test_explore_browser.py; here are the frames
+it is given, the rules the page object follows, and the paths computed in Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import math
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import (
+    GraphTooLargeError,
+    Page,
+    Value,
+    backward_steps,
+    custom_op,
+    explore,
+    maximum,
+    paths,
+    step_through,
+    sum_values,
+    topological_order,
+    weighted_sum,
+)
+from engine.draw import _short
+from engine.paths import count_paths
+
+explore_module = importlib.import_module("engine.explore")  # engine.explore is the function
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"),
+    reason="the Graphviz 'dot' program is not installed (required under CI)",
+)
+
+
+def readme_graph() -> tuple[Value, dict[str, Value]]:
+    """L = (a*b + c) * f, the README's and notebook 01's example, no backward pass run."""
+    leaves = {n: Value(x, label=n) for n, x in [("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)]}
+    e = leaves["a"] * leaves["b"]
+    e.label = "e"
+    d = e + leaves["c"]
+    d.label = "d"
+    loss = d * leaves["f"]
+    loss.label = "L"
+    return loss, leaves
+
+
+def random_graph(seed: int) -> tuple[Value, list[Value]]:
+    """A random graph with reuse (a*a), fan-out and n-ary nodes, from a few leaves."""
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(rng.randint(1, 4))]
+    pool = list(leaves)
+    for _ in range(rng.randint(1, 20)):
+        a, b = rng.choice(pool), rng.choice(pool)
+        kind = rng.randrange(4)
+        if kind == 0:
+            node = a * b
+        elif kind == 1:
+            node = a + b * rng.uniform(-1, 1)
+        elif kind == 2:
+            node = a.tanh()
+        else:
+            node = weighted_sum([a, b], [b, rng.choice(pool)], rng.uniform(-1, 1))
+        pool.append(node)
+    return pool[-1] + pool[rng.randrange(len(pool))] * 0.5, leaves
+
+
+# -- the frames ------------------------------------------------------------------------
+
+
+@needs_dot
+def test_frames_of_the_readme_example_forward_then_every_backward_step() -> None:
+    loss, _ = readme_graph()
+    page = explore(loss)
+    data = page.data
+    twin, _ = readme_graph()
+    steps = [str(step) for step in backward_steps(twin)]
+    assert data["backward"] == 4  # the leaves, then e, d and L
+    assert data["lines"] == [
+        "a = 2.0, b = -3.0, c = 10.0, f = -2.0\n(the leaves: inputs, parameters and "
+        "constants, given before any operation runs)",
+        "e = a * b = 2.0 * -3.0 = -6.0",
+        "d = e + c = -6.0 + 10.0 = 4.0",
+        "L = d * f = 4.0 * -2.0 = -8.0",
+        *steps,
+    ]
+    assert data["lines"][5] == (
+        "dL/de += dL/dd * ∂d/∂e = -2.0 * 1.0 = -2.0\ndL/dc += dL/dd * ∂d/∂c = -2.0 * 1.0 = -2.0"
+    )
+    assert data["status"][0] == "Forward pass: 3 operations to compute, starting from the leaves"
+    assert data["status"][2] == "Forward pass, step 2 of 3: computing d"
+    assert data["status"][6] == (
+        "Backward pass, step 3 of 7: at e, whose gradient dL/de = -2.0 is now complete"
+    )
+    order = topological_order(loss)
+    names = {node.label: i for i, node in enumerate(order)}
+    assert data["nodes"] == list(range(7))
+    assert [data["hot"][f] for f in (0, 1, 3, 4, 10)] == [-1, names["e"], names["L"], names["L"], 0]
+    assert data["born"] == [
+        0 if not node.inputs else data["hot"].index(i) for i, node in enumerate(order)
+    ]
+
+
+def grads_at(data: dict, frame: int) -> list[str]:
+    """Each box's gradient text at ``frame``, by the rule the page's script follows."""
+    texts = []
+    for changes in data["grads"]:
+        text = "?" if frame < data["backward"] else "0"
+        for at, change in changes:
+            if at <= frame:
+                text = change
+        texts.append(text)
+    return texts
+
+
+@needs_dot
+@pytest.mark.parametrize("seed", range(8))
+def test_each_backward_frame_shows_the_gradients_after_its_step(seed: int) -> None:
+    root, _ = random_graph(seed)
+    data = explore(root, max_nodes=None).data
+    twin, _ = random_graph(seed)
+    order = topological_order(twin)
+    for k, _ in enumerate(backward_steps(twin)):
+        frame = data["backward"] + k
+        assert grads_at(data, frame) == [_short(node.grad, 4) for node in order], frame
+    assert grads_at(data, data["backward"] - 1) == ["?"] * len(order)
+
+
+@needs_dot
+def test_explore_leaves_every_gradient_as_it_found_it() -> None:
+    loss, leaves = readme_graph()
+    loss.backward()
+    loss.backward()  # leaves accumulate: a.grad = 12
+    before = [node.grad for node in topological_order(loss)]
+    page = explore(loss)
+    assert [node.grad for node in topological_order(loss)] == before
+    a = topological_order(loss).index(leaves["a"])
+    assert page.data["grads"][a][-1][1] == "6"  # one clean pass, as from zero gradients
+    assert 'id="v3g" text-anchor="middle"' in page.html and ">grad 6</text>" in page.html
+
+
+@needs_dot
+def test_the_same_graph_gives_the_same_bytes_in_every_process() -> None:
+    first = explore(readme_graph()[0]).html
+    assert explore(readme_graph()[0]).html == first
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "import hashlib, test_explore as t; from engine import explore; "
+        "print(hashlib.sha256(explore(t.readme_graph()[0]).html.encode()).hexdigest())"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == hashlib.sha256(first.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("make", "line"),
+    [
+        (lambda x, y: x**2, "out = x**2 = (-1.5)**2 = 2.25"),
+        (lambda x, y: y**x, f"out = y ** x = 2.0 ** (-1.5) = {2.0**-1.5!r}"),
+        (lambda x, y: -x, "out = -x = -(-1.5) = 1.5"),
+        (lambda x, y: x / y, "out = x / y = -1.5 / 2.0 = -0.75"),
+        (lambda x, y: sum_values([x, y, x]), "out = x + y + x = -1.5 + 2.0 + -1.5 = -1.0"),
+        (lambda x, y: maximum(x, y), "out = max(x, y) = max(-1.5, 2.0) = 2.0"),
+        (lambda x, y: y.tanh(), f"out = tanh(y) = tanh(2.0) = {math.tanh(2.0)!r}"),
+        (
+            lambda x, y: custom_op(4.0, [x, y], [1.0, 2.0], op="f"),
+            "out = f(x, y) = f(-1.5, 2.0) = 4.0",
+        ),
+        (
+            lambda x, y: weighted_sum([x, y], [y, x], 0.5),
+            "out = x*y + y*x + v0 = -1.5*2.0 + 2.0*-1.5 + 0.5 = -5.5",
+        ),
+    ],
+)
+def test_forward_lines_write_each_operation_in_symbols_then_numbers(make, line: str) -> None:
+    x, y = Value(-1.5, label="x"), Value(2.0, label="y")
+    out = make(x, y)
+    out.label = "out"
+    names = {node: node.label or f"v{i}" for i, node in enumerate(topological_order(out))}
+    assert explore_module._forward_line(out, names) == line
+
+
+# -- too large: refused before anything is built ---------------------------------------
+
+
+def chain(n: int) -> Value:
+    x = Value(0.5, label="x")
+    for _ in range(n):
+        x = x * 1.0 + 0.1
+    return x
+
+
+def test_a_graph_too_large_is_refused_before_the_picture_is_built(monkeypatch) -> None:
+    def never(*args, **kwargs):
+        raise AssertionError("the picture was built before the size was checked")
+
+    monkeypatch.setattr(explore_module, "_Picture", never)
+    with pytest.raises(GraphTooLargeError) as info:
+        explore(chain(20_000))  # 80,001 Values
+    message = str(info.value)
+    assert "more than 300 Value nodes" in message
+    for way in ("collapse=True", "depth=3", "explore(some_inner_value)", "max_nodes=None"):
+        assert way in message
+    assert explore_module._count_within(chain(20_000), 300, None) == 301  # stops counting
+
+
+@needs_dot
+def test_depth_and_collapse_are_the_ways_out(monkeypatch) -> None:
+    root = chain(200)
+    data = explore(root, depth=2).data
+    assert len(data["nodes"]) == 5  # root, its op's 2 inputs, and theirs
+    assert data["backward"] == 1 + 2  # the given Values, then 2 operations
+    assert len(data["lines"]) == 3 + 5  # a backward frame only at the drawn Values
+    with pytest.raises(GraphTooLargeError, match="even with collapse=True"):
+        explore(root, collapse=True)
+
+
+@needs_dot
+def test_gradient_added_by_a_step_outside_the_picture_still_shows() -> None:
+    # x is drawn (1 operation from the root) and also feeds a long chain below depth=2,
+    # whose steps make no frame but add to x.grad; the last frame shows the full gradient.
+    x = Value(0.5, label="x")
+    deep = x
+    for _ in range(10):
+        deep = deep * 1.5
+    root = x * 2.0 + deep
+    data = explore(root, depth=2).data
+    root.backward()
+    order = topological_order(root)
+    drawn = [order[n] for n in data["nodes"]]
+    assert grads_at(data, len(data["lines"]) - 1) == [_short(v.grad, 4) for v in drawn]
+    assert x.grad == 2.0 + 1.5**10
+
+
+@needs_dot
+def test_collapsed_neurons_get_frames_at_their_activation_and_their_sum() -> None:
+    xs = [Value(0.5, label="x1"), Value(-1.0, label="x2")]
+    hidden = [weighted_sum([Value(0.3), Value(-0.2)], xs, Value(0.1)).tanh() for _ in range(3)]
+    out = weighted_sum([Value(1.0), Value(2.0), Value(-1.0)], hidden, Value(0.0))
+    out.label = "out"
+    data = explore(out, collapse=True).data
+    assert len(data["nodes"]) == 2 + 3 + 1
+    neuron_lines = [line for line in data["lines"][1 : data["backward"]] if "tanh" in line]
+    assert len(neuron_lines) == 3 and all(line.count("\n") == 1 for line in neuron_lines)
+    hot = data["hot"][data["backward"] :]
+    assert len(hot) == 1 + 3 * 2 + 2  # out; each neuron's tanh and w·x+b; x1, x2
+
+
+# -- the page object -------------------------------------------------------------------
+
+
+@needs_dot
+def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
+    x = Value(2.0, label="</script><img src=x onerror=alert(1)>")
+    y = x * x
+    y.label = 'say "hi" & <b>'
+    page = explore(y)
+    assert isinstance(page, Page)
+    html = page.html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+    assert "<script" not in html.split('id="page-data">')[1].split("</script>")[0]
+    assert "</script><img" not in html  # the label is escaped in the SVG and in the JSON
+    data = json.loads(html.split('id="page-data">')[1].split("</script>")[0])
+    assert data == page.data
+    saved = page.save(tmp_path / "page.html")
+    assert saved.read_text(encoding="utf-8") == html
+    frame = page._repr_html_()
+    assert frame.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in frame
+    assert "&lt;!DOCTYPE html&gt;" in frame and '"' not in frame.split('srcdoc="')[1].split('" ')[0]
+    assert "previousElementSibling" in frame  # the script that fits the frame to its page
+    assert "bytes" in repr(page)
+
+
+def test_bad_arguments_are_rejected_clearly() -> None:
+    with pytest.raises(TypeError, match="explore expects a Value"):
+        explore(3.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="explore: rankdir"):
+        explore(Value(1.0), rankdir="sideways")
+    with pytest.raises(TypeError, match="explore: parameters must be Values"):
+        explore(Value(1.0), parameters=[1.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        explore(Value(1.0), highlight=None)  # type: ignore[call-arg]
+
+
+@needs_dot
+def test_step_through_without_ipywidgets_returns_the_explorer_page(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
+    loss, leaves = readme_graph()
+    page = step_through(loss)
+    assert isinstance(page, Page)
+    twin, _ = readme_graph()
+    assert page.data["lines"][page.data["backward"] :] == [str(s) for s in backward_steps(twin)]
+    assert leaves["a"].grad == 6.0 and leaves["f"].grad == 4.0  # filled, like backward()
+
+
+# -- paths -----------------------------------------------------------------------------
+
+
+def test_paths_of_the_readme_example() -> None:
+    loss, leaves = readme_graph()
+    found = paths(loss, leaves["a"])
+    assert str(found) == (
+        "dL/da is the product of the local derivatives along the one path from L to a:\n"
+        "  L → d → e → a: ∂L/∂d * ∂d/∂e * ∂e/∂a = -2.0 * 1.0 * -3.0 = 6.0\n"
+        "dL/da = 6.0"
+    )
+    (path,) = found
+    assert [n.label for n in path.nodes] == ["L", "d", "e", "a"]
+    assert path.local_grads == (-2.0, 1.0, -3.0) and path.positions == (0, 0, 0)
+    assert found.total == path.product == 6.0
+    assert leaves["a"].grad == 0.0  # paths reads no gradient and writes none
+
+
+def test_a_value_used_twice_has_two_paths_and_the_sum_is_the_gradient() -> None:
+    x = Value(3.0, label="x")
+    y = x * x + x
+    y.label = "y"
+    found = paths(y, x)
+    assert [p.product for p in found] == [3.0, 3.0, 1.0]
+    assert [p.positions for p in found] == [(0, 0), (0, 1), (1,)]
+    assert found.sum_line() == "dy/dx = 3.0 + 3.0 + 1.0 = 7.0"
+    y.backward()
+    assert found.total == x.grad == 7.0
+    assert str(paths(y, y)).endswith("y: the empty path (a value to itself) = 1.0\ndy/dy = 1.0")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_sum_over_paths_is_the_gradient(seed: int) -> None:
+    root, leaves = random_graph(seed)
+    root.backward()
+    for leaf in leaves:
+        if leaf not in set(topological_order(root)):
+            continue
+        found = paths(root, leaf, max_paths=None)
+        assert math.isclose(found.total, leaf.grad, rel_tol=1e-9, abs_tol=1e-12)
+        order = topological_order(root)
+        assert len(found) == count_paths(order, root, leaf, lambda n: zip(n.inputs, n.local_grads))
+
+
+def diamonds(n: int) -> tuple[Value, Value]:
+    """n diamonds in a row: x -> (x*2, x*3) -> their sum -> ...: 2**n paths."""
+    x = Value(1.0, label="x")
+    top = x
+    for _ in range(n):
+        top = top * 2.0 + top * 3.0
+    return top, x
+
+
+def test_paths_are_counted_before_they_are_listed() -> None:
+    root, x = diamonds(20)
+    with pytest.raises(ValueError) as info:
+        paths(root, x)
+    message = str(info.value)
+    assert "1,048,576 paths" in message and "max_paths=10,000" in message
+    assert "max_paths=None" in message and ".grad" in message
+    root, x = diamonds(6)
+    found = paths(root, x, max_paths=None)
+    assert len(found) == 64 and found.total == 5.0**6
+    assert "the sum of these 64 products = 15625.0" in found.sum_line()
+
+
+def test_long_paths_need_no_recursion() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    (path,) = paths(y, x)
+    assert len(path.nodes) == 20_001 and path.product == 1.0
+    assert "(20000 edges)" in path.text(8) and path.text(8).count("→") == 8
+
+
+def test_paths_rejects_what_it_cannot_answer() -> None:
+    x, other = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match="root does not depend on"):
+        paths(x * 2, other)
+    with pytest.raises(TypeError, match="leaf must be a Value"):
+        paths(x * 2, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="root must be a Value"):
+        paths(1.0, x)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_paths must be"):
+        paths(x * 2, x, max_paths=0)
+
+
+@needs_dot
+def test_the_page_shows_the_same_path_sums_as_python() -> None:
+    x = Value(3.0, label="x")
+    y = x * x + x
+    y.label = "y"
+    view = explore(y).data["paths"]["0"]
+    found = paths(y, x)
+    assert view["title"] == found.header()
+    assert [text for text, _ in view["paths"]] == [str(p) for p in found]
+    assert view["total"] == found.sum_line() + ", the gradient of the backward pass"
+    assert [route for _, route in view["paths"]] == [[2, 0, 1, 0, 0], [2, 0, 1, 1, 0], [2, 1, 0]]
+
+
+@needs_dot
+def test_the_page_lists_a_dozen_paths_and_counts_the_rest() -> None:
+    root, x = diamonds(6)
+    views = explore(root, max_nodes=None).data["paths"]
+    view = views[str(topological_order(root).index(x))]
+    assert len(view["paths"]) == explore_module.PAGE_PATHS
+    assert "the 64 paths" in view["title"]
+    assert view["total"].startswith(f"Only the first {explore_module.PAGE_PATHS} of the 64 paths")

@@ -1,0 +1,248 @@
+"""fit(record=True), nn.record.TrainingRecord and the training time machine page.
+
+What the page does in a real browser is tested in test_explore_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import graphviz
+import pytest
+
+import nn
+from engine import Page
+from nn import time_machine
+from nn.record import TrainingRecord
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"),
+    reason="the Graphviz 'dot' program is not installed (required under CI)",
+)
+
+
+def moons(n: int = 30) -> tuple[list, list]:
+    X, labels = nn.make_moons(n, noise=0.1, seed=3)
+    return X, nn.to_signed_labels(labels)
+
+
+def trained(epochs: int = 8, **options) -> tuple[nn.MLP, nn.History]:
+    X, y = moons()
+    model = nn.MLP(2, [4, 1], seed=0)
+    defaults = dict(loss="hinge", lr=0.1, epochs=epochs, progress=False, record=True, seed=0)
+    history = nn.fit(model, X, y, **{**defaults, **options})
+    return model, history
+
+
+# -- the record ------------------------------------------------------------------------
+
+
+def test_the_record_holds_every_epoch_and_each_step_it_came_from() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [4, 1], seed=0)
+    start = [p.data for p in model.parameters()]
+    history = nn.fit(model, X, y, loss="hinge", lr=0.1, epochs=6, progress=False, record=True)
+    record = history.record
+    assert isinstance(record, TrainingRecord) and record.epochs == history.epochs == 6
+    assert record.parameters_after(0) == start
+    assert record.parameters_after(6) == [p.data for p in model.parameters()]
+    assert record.gradients_in(6) == [p.grad for p in model.parameters()]
+    # full-batch SGD with a fixed rate: each epoch is one step, w <- w - lr * grad, exactly
+    for epoch in range(1, 7):
+        before, after = record.parameters_after(epoch - 1), record.parameters_after(epoch)
+        step = [w - 0.1 * g for w, g in zip(before, record.gradients_in(epoch))]
+        assert after == step
+    assert record.names == [name for name, _ in model.named_parameters()]
+    assert record.nbytes == 17 * (7 + 6) * 8
+    with pytest.raises(IndexError, match="from 1 to 6"):
+        record.gradients_in(0)
+    with pytest.raises(IndexError, match="from 0 to 6"):
+        record.parameters_after(7)
+
+
+def test_without_record_there_is_none_and_explore_says_how_to_get_one() -> None:
+    X, y = moons()
+    history = nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss="hinge", epochs=2, progress=False)
+    assert history.record is None
+    with pytest.raises(ValueError, match=r"fit\(\.\.\., record=True\)"):
+        history.explore()
+
+
+def test_micrograds_demo_model_over_100_epochs_takes_about_half_a_megabyte() -> None:
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+    record = TrainingRecord(model, model.named_parameters(), [], [], None)
+    for _ in range(100):
+        record.add_epoch()
+    assert model.num_parameters() == 337
+    assert record.nbytes == 337 * (101 + 100) * 8 < 600_000
+    assert "0.54 MB" in repr(record)
+
+
+def test_mini_batches_record_the_last_batch_gradient() -> None:
+    model, history = trained(epochs=3, batch_size=7, optimizer="adam", lr=0.01)
+    assert history.record.gradients_in(3) == [p.grad for p in model.parameters()]
+    assert history.record.parameters_after(3) == [p.data for p in model.parameters()]
+
+
+def test_early_stop_and_validation_keep_record_and_history_in_step() -> None:
+    X, y = moons()
+    _, history = trained(
+        epochs=10, validation_data=(X[:10], y[:10]), on_epoch_end=lambda e, h: e == 4
+    )
+    assert history.epochs == history.record.epochs == 4
+    assert len(history.val_loss) == 4
+
+
+def test_a_non_finite_step_keeps_the_completed_epochs_in_the_record() -> None:
+    X = [[1.0, 2.0], [2.0, 1.0], [-1.0, -2.0]]
+    y = [1.0, 2.0, -1.0]
+    model = nn.MLP(2, [3, 1], seed=0, activation="tanh")
+    with pytest.raises(nn.NonFiniteLossError) as info:
+        nn.fit(
+            model, X, y, loss="mse", lr=1e6, epochs=50, batch_size=1, progress=False, record=True
+        )
+    history = info.value.history
+    record = history.record
+    assert record.epochs == history.epochs == info.value.epoch - 1
+    assert all(math.isfinite(v) for v in record.values)
+
+
+# -- the page --------------------------------------------------------------------------
+
+
+def page_data(page: Page) -> dict:
+    return json.loads(page.html.split('id="page-data">')[1].split("</script>")[0])
+
+
+@needs_dot
+def test_the_page_embeds_every_epoch_and_leaves_the_model_alone() -> None:
+    model, history = trained()
+    before = [p.data for p in model.parameters()]
+    page = history.explore(input_names=["left", "right"])
+    assert [p.data for p in model.parameters()] == before  # put back exactly
+    data = page.data
+    assert page_data(page) == data
+    assert data["epochs"] == 8 and len(data["values"]) == 9 and len(data["gradients"]) == 8
+    assert data["values"][3] == [float(f"{v:.4g}") for v in history.record.parameters_after(3)]
+    assert data["history"]["loss"] == [float(f"{v:.4g}") for v in history.loss]
+    assert data["weights"] == [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 14, 15]  # not the biases
+    assert all(f'id="p{k}"' in page.html for k in data["weights"])
+    assert data["biases"][0] == ["L0N0", [2]] and data["biases"][-1] == ["L1N0", [16]]
+    assert data["labels"][1] == "hidden 1, neuron 1: the weight from right"
+    assert data["labels"][13] == "output, neuron 1: the weight from hidden 1 neuron 2"
+    assert "Training MLP 2-4-1 (17 parameters) on 30 examples: 8 epochs" in page.html
+    assert "Content-Security-Policy" in page.html
+
+
+@needs_dot
+def test_the_decision_boundary_is_the_models_own_prediction_at_every_epoch() -> None:
+    model, history = trained()
+    data = history.explore(resolution=12).data
+    grids = data["boundary"]
+    assert len(grids) == 9 and all(len(grid) == 144 and set(grid) <= {"0", "1"} for grid in grids)
+    X = history.record.X
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    x_low, y_high = min(xs) - 0.5, max(ys) + 0.5
+    step_x, step_y = (max(xs) + 0.5 - x_low) / 12, (y_high - min(ys) + 0.5) / 12
+    for epoch in (0, 4, 8):
+        for p, value in zip(model.parameters(), history.record.parameters_after(epoch)):
+            p.data = value
+        for cell in (0, 13, 77, 143):
+            row, column = divmod(cell, 12)
+            point = [x_low + (column + 0.5) * step_x, y_high - (row + 0.5) * step_y]
+            assert grids[epoch][cell] == str(int(model(point).data > 0.0))
+
+
+def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
+    rng = random.Random(5)
+    points = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(50)]
+    for model in (
+        nn.MLP(2, [5, 4, 3], seed=1, activation="tanh"),
+        nn.Sequential(nn.Layer(2, 3, activation="sigmoid", seed=2), nn.Neuron(3, seed=3)),
+        nn.Sequential(nn.Layer(2, 4, seed=4), nn.Layer(4, 3, activation="softmax", seed=5)),
+    ):
+        layers = time_machine._float_layers(model)
+        assert layers is not None
+        fast = time_machine._outputs(model, layers, points)
+        slow = time_machine._outputs(model, None, points)
+        if isinstance(slow[0], list) and model.layers[-1].activation == "softmax":
+            slow_classes = [time_machine._output_class(o, 0.5) for o in slow]
+            assert [time_machine._output_class(o, 0.5) for o in fast] == slow_classes
+        else:
+            assert fast == slow  # the same floats, bit for bit
+    maxout = nn.Sequential(nn.Maxout(2, 2, pieces=2, seed=0), nn.Neuron(2, seed=1))
+    assert time_machine._float_layers(maxout) is None  # evaluated with the model itself
+
+
+@needs_dot
+def test_three_classes_regression_and_other_inputs() -> None:
+    X, labels = nn.make_blobs(30, centers=3, seed=1)
+    model = nn.MLP(2, [4, 3], seed=0)
+    history = nn.fit(model, X, labels, loss="cross_entropy", epochs=3, progress=False, record=True)
+    page = history.explore(resolution=8)
+    assert set("".join(page.data["boundary"])) <= {"0", "1", "2"}
+    assert "predicted 0" in page.html and "predicted 2" in page.html
+    regression = nn.fit(
+        nn.MLP(2, [3, 1], seed=0),
+        X,
+        [x[0] + x[1] for x in X],
+        epochs=2,
+        progress=False,
+        record=True,
+    )
+    page = regression.explore()
+    assert page.data["boundary"] is None and "Decision boundary" not in page.html
+    assert list(page.data["scales"]) == ["loss"]
+    three_d = nn.fit(
+        nn.MLP(3, [3, 1], seed=0),
+        [[*x, 1.0] for x in X],
+        [int(t == 0) for t in labels],
+        epochs=2,
+        progress=False,
+        record=True,
+    )
+    assert three_d.explore().data["boundary"] is None
+
+
+def test_without_dot_the_page_says_what_it_left_out(monkeypatch) -> None:
+    def no_dot(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    _, history = trained(epochs=2)
+    page = history.explore()
+    assert "needs Graphviz's <code>dot</code> program" in page.html
+    assert '<svg class="boundary"' in page.html and 'aria-label="loss"' in page.html
+
+
+def test_the_page_needs_no_matplotlib(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "import nn\n"
+        "X, y = nn.make_moons(20, seed=0)\n"
+        "h = nn.fit(nn.MLP(2, [3, 1], seed=0), X, nn.to_signed_labels(y), loss='hinge',"
+        " epochs=2, progress=False, record=True)\n"
+        f"h.explore().save({str(tmp_path / 'page.html')!r})\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert '<svg class="boundary"' in (tmp_path / "page.html").read_text(encoding="utf-8")
+
+
+def test_bad_resolution_is_rejected() -> None:
+    _, history = trained(epochs=1)
+    with pytest.raises(ValueError, match="resolution must be an int >= 2"):
+        history.explore(resolution=1)
+
+
+def test_a_value_is_a_parameter_only_once_in_the_labels() -> None:
+    _, history = trained(epochs=1)
+    labels = time_machine._network(history.record, [history.record.parameters_after(0)], None)[2]
+    assert len(set(labels)) == len(labels) == 17
