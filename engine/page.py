@@ -15,10 +15,12 @@ itself through ``_repr_html_`` inside an ``<iframe srcdoc=...>``: the frame
 is a document of its own, so two pages in one notebook never share element
 ids, styles, keyboard focus or scripts, and the notebook's own page is
 untouched (``sandbox="allow-scripts"``: the page's script runs, but cannot
-reach the notebook). A one-line script next to the frame lets the page set
-the frame's height to fit; where the notebook does not run it (an untrusted
-notebook), the frame keeps the height estimated in Python. ``save(path)``
-writes the document itself, to open in a browser.
+reach the notebook). A few lines of script next to the frame let the page set
+the frame's height to fit, and remove a note that stands in for the page
+where a notebook shows neither frames nor scripts (JupyterLab before the
+notebook is trusted or run, a code host's preview): there the note says how
+to see the page. ``save(path)`` writes the document itself, to open in a
+browser.
 """
 
 from __future__ import annotations
@@ -81,10 +83,22 @@ _REPORT_HEIGHT = """
 })();
 """
 
-#: Next to the iframe in a notebook: resize the frame when its page reports a height.
+#: Under the iframe in a notebook, for where neither frames nor scripts are shown (an
+#: untrusted notebook, a code host's preview); the script below removes it where they are.
+_NOTE = (
+    '<p style="color: #6b7280; font-size: 13px;">An interactive page is here (chainrule). '
+    "It shows where a notebook runs its outputs: run this cell in Jupyter (or trust the "
+    "notebook), or open the notebook on nbviewer; <code>page.save(\"page.html\")</code> "
+    "writes it to a file for any browser.</p>"
+)
+
+#: Next to the iframe in a notebook: remove the note, and resize the frame when its page
+#: reports a height.
 _FIT_FRAME = (
-    "<script>(function (frame) {"
-    "if (!frame) return;"
+    "<script>(function (note) {"
+    "if (!note) return;"
+    "var frame = note.previousElementSibling;"
+    "note.remove();"
     'window.addEventListener("message", function (event) {'
     "if (event.source === frame.contentWindow && event.data && event.data.chainruleHeight) {"
     'frame.style.height = event.data.chainruleHeight + "px";'
@@ -145,7 +159,9 @@ class Page:
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
             f'title="{html.escape(self.title, quote=True)}" '
-            f'style="width: 100%; height: {self.height}px; border: 0;"></iframe>' + _FIT_FRAME
+            f'style="width: 100%; height: {self.height}px; border: 0;"></iframe>'
+            + _NOTE
+            + _FIT_FRAME
         )
 
     def __repr__(self) -> str:

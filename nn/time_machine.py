@@ -537,8 +537,8 @@ _STYLE = """
 .edge { cursor: pointer; }
 .edge .hit { stroke: transparent; stroke-width: 10px; fill: none; }
 .node[id^="L"] { cursor: pointer; }
-.chosen path, .chosen polygon { stroke: #f59e0b !important; }
-.chosen > polygon, .chosen > path { stroke-width: 3px; }
+.chosen path:not(.hit), .chosen polygon { stroke: #f59e0b !important; }
+.chosen path:not(.hit), .chosen > polygon { stroke-width: 3.5px !important; }
 #parameter svg { display: block; max-width: 100%; height: auto; }
 #parameter-chart polyline { fill: none; stroke-width: 1.6; }
 #parameter-chart .value { stroke: #2563eb; }

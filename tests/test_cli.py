@@ -60,6 +60,24 @@ def test_graph_binary_formats(tmp_path: Path, suffix: str, magic: bytes) -> None
     assert out.read_bytes().startswith(magic)
 
 
+@needs_dot
+def test_graph_writes_the_explorer_page(tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    result = run("graph", "tanh(a*b + c)", "a=2", "b=-3", "c=10", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "open it in a browser to step through" in result.stdout
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in html
+    assert "out = tanh(v4) = tanh(4.0) = 0.999329299739067" in html
+
+
+def test_graph_page_too_large_is_refused(tmp_path: Path) -> None:
+    formula = "+".join(f"a*{k}" for k in range(150))
+    result = run("graph", formula, "a=1", "-o", str(tmp_path / "g.html"))
+    assert result.returncode == 2 and "-o graph.dot" in result.stderr
+    assert not (tmp_path / "g.html").exists()
+
+
 def test_graph_dot_source_needs_no_dot(tmp_path: Path) -> None:
     out = tmp_path / "graph.dot"
     result = run("graph", "max(a, 1) + exp(b)", "a=3", "b=0", "-o", str(out))
@@ -150,15 +168,27 @@ def test_examples_report_a_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @needs_dot
-def test_demo_writes_both_files(tmp_path: Path) -> None:
+def test_demo_writes_the_training_page_and_both_pictures(tmp_path: Path) -> None:
     result = run("demo", "--epochs", "5", "--no-progress", "--out", "pictures", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "accuracy" in result.stdout
+    page = tmp_path / "pictures" / "training.html"
     png = tmp_path / "pictures" / "decision_boundary.png"
-    svg = tmp_path / "pictures" / "output_neuron_graph.svg"
+    svg = tmp_path / "pictures" / "neuron_graph.svg"
+    assert f"wrote {page.relative_to(tmp_path)}: open it in a browser" in result.stdout
     assert str(png.relative_to(tmp_path)) in result.stdout
     assert png.read_bytes().startswith(b"\x89PNG")
-    assert "<svg" in svg.read_text(encoding="utf-8")
+    html = page.read_text(encoding="utf-8")
+    assert "Training MLP 2-16-16-1 (337 parameters) on 100 examples: 5 epochs" in html
+    assert 'id="p0"' in html and '<svg class="boundary"' in html
+    picture = svg.read_text(encoding="utf-8")
+    assert "<svg" in picture
+    for name in (">x1<", ">x2<", ">w1<", ">w2<", ">b<", ">z<", ">a<", ">relu<"):
+        assert name in picture, name
+    width, height = (
+        float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', picture).groups()
+    )
+    assert width < 900 and height < 400  # one neuron, readable at its own size
 
 
 def test_no_command_is_a_usage_error() -> None:
