@@ -4,9 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("page-data").textContent);
   var svg = document.querySelector(".figure svg");
-  var slider = document.getElementById("slider");
   var count = data.hot.length;
-  var frame = 0;
 
   function byId(id) {
     return document.getElementById(id);
@@ -38,8 +36,7 @@
     return "grad " + text;
   }
 
-  function show(f) {
-    frame = Math.max(0, Math.min(count - 1, f));
+  function show(frame) {
     var backward = frame >= data.backward;
     boxes.forEach(function (box, i) {
       var pending = frame < data.born[i];
@@ -55,9 +52,6 @@
     byId("line").textContent = data.lines[frame];
     byId("status").textContent = data.status[frame];
     byId("counter").textContent = "frame " + (frame + 1) + " of " + count;
-    slider.value = String(frame);
-    byId("first").disabled = byId("previous").disabled = frame === 0;
-    byId("last").disabled = byId("next").disabled = frame === count - 1;
   }
 
   // The path-sum view of a clicked leaf: its paths listed, and drawn in the picture.
@@ -123,33 +117,5 @@
   });
 
   byId("paths-close").addEventListener("click", closePaths);
-  byId("first").addEventListener("click", function () {
-    show(0);
-  });
-  byId("previous").addEventListener("click", function () {
-    show(frame - 1);
-  });
-  byId("next").addEventListener("click", function () {
-    show(frame + 1);
-  });
-  byId("last").addEventListener("click", function () {
-    show(count - 1);
-  });
-  slider.max = String(count - 1);
-  slider.addEventListener("input", function () {
-    show(Number(slider.value));
-  });
-  document.addEventListener("keydown", function (event) {
-    if (event.target === slider && event.key !== "Escape") return; // the slider moves itself
-    var moves = { ArrowRight: frame + 1, ArrowLeft: frame - 1, Home: 0, End: count - 1 };
-    if (event.key in moves) {
-      show(moves[event.key]);
-    } else if (event.key === "Escape") {
-      closePaths();
-    } else {
-      return;
-    }
-    event.preventDefault();
-  });
-  show(0);
+  chainruleControls(count - 1, show, closePaths); // engine/page.js
 })();

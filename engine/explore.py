@@ -62,7 +62,7 @@ from engine.draw import (
     _short,
     _text,
 )
-from engine.page import Page, inline_svg
+from engine.page import Page, controls, inline_svg, page_script
 from engine.paths import Path, PathSum, count_paths, walk_paths
 from engine.stepper import _node_names, backward_steps
 from engine.value import Value
@@ -130,7 +130,7 @@ def explore(
         heading,
         _body(heading, svg, bool(data["paths"]), names[root]),
         data,
-        _script(),
+        page_script("engine", "explore.js"),
         style=_STYLE,
         height=_height(svg, frames),
     )
@@ -597,14 +597,7 @@ def _body(heading: str, svg: str, clickable: bool, root_name: str) -> str:
     )
     return f"""<main>
 <h1>{_text(heading)}</h1>
-<div class="controls">
-<button id="first" title="first frame (Home)">« First</button>
-<button id="previous" title="previous frame (←)">◀ Previous</button>
-<input id="slider" type="range" min="0" value="0" aria-label="frame">
-<button id="next" title="next frame (→)">Next ▶</button>
-<button id="last" title="last frame (End)">Last »</button>
-<span id="counter" class="counter"></span>
-</div>
+{controls("frame", '<span id="counter" class="counter"></span>')}
 <div id="status" class="status"></div>
 <div class="figure">{svg}</div>
 <div class="box"><h2>At this step</h2><pre id="line"></pre></div>
@@ -638,10 +631,3 @@ svg.paths-open .on-path {{ opacity: 1; }}
 #paths-list div:hover {{ background: #ede9fe; }}
 #paths-total {{ margin: 6px 0; font-weight: 600; }}
 """
-
-
-def _script() -> str:
-    """The page's script (``engine/explore.js``)."""
-    from importlib.resources import files
-
-    return files("engine").joinpath("explore.js").read_text(encoding="utf-8")

@@ -88,7 +88,7 @@ _REPORT_HEIGHT = """
 _NOTE = (
     '<p style="color: #6b7280; font-size: 13px;">An interactive page is here (chainrule). '
     "It shows where a notebook runs its outputs: run this cell in Jupyter (or trust the "
-    "notebook), or open the notebook on nbviewer; <code>page.save(\"page.html\")</code> "
+    'notebook), or open the notebook on nbviewer; <code>page.save("page.html")</code> '
     "writes it to a file for any browser.</p>"
 )
 
@@ -119,6 +119,8 @@ class Page:
     * ``title``: the document's title,
     * ``html``: the whole document (a string),
     * ``data``: the JSON data the page's script reads (frames, numbers, texts),
+    * ``script``: the page's own script; it calls ``chainruleControls(last, show,
+      escape)`` (``engine/page.js``) to wire the buttons, slider and keys,
     * ``height``: the height, in CSS pixels, of the frame a notebook shows it in.
 
     Build one with ``engine.explore(root)`` or ``history.explore()``.
@@ -145,7 +147,8 @@ class Page:
             f"<title>{html.escape(title)}</title>\n"
             f"<style>{BASE_STYLE}{style}</style>\n</head>\n<body>\n{body}\n"
             f'<script type="application/json" id="page-data">{_json_for_script(data)}</script>\n'
-            f"<script>{_REPORT_HEIGHT}{script}</script>\n</body>\n</html>\n"
+            f"<script>{_REPORT_HEIGHT}{page_script('engine', 'page.js')}{script}</script>\n"
+            "</body>\n</html>\n"
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -170,6 +173,27 @@ class Page:
             f"<Page {self.title!r}: {size:,} bytes; show it in a notebook, or "
             "page.save('page.html') and open the file in a browser>"
         )
+
+
+def controls(unit: str, extra: str = "") -> str:
+    """The buttons and the slider that ``engine/page.js`` wires, for stepping through ``unit``s
+    (``"frame"``, ``"epoch"``); ``extra`` HTML goes at the end of the row."""
+    return (
+        '<div class="controls">\n'
+        f'<button id="first" title="the first {unit} (Home)">« First</button>\n'
+        f'<button id="previous" title="the previous {unit} (←)">◀ Previous</button>\n'
+        f'<input id="slider" type="range" min="0" value="0" aria-label="{unit}">\n'
+        f'<button id="next" title="the next {unit} (→)">Next ▶</button>\n'
+        f'<button id="last" title="the last {unit} (End)">Last »</button>\n'
+        f"{extra}</div>"
+    )
+
+
+def page_script(package: str, name: str) -> str:
+    """The text of a page's script, a ``.js`` file installed with ``package``."""
+    from importlib.resources import files
+
+    return files(package).joinpath(name).read_text(encoding="utf-8")
 
 
 def inline_svg(svg: str) -> str:

@@ -5,7 +5,6 @@
   "use strict";
   var data = JSON.parse(document.getElementById("page-data").textContent);
   var SVG = "http://www.w3.org/2000/svg";
-  var slider = document.getElementById("slider");
   var last = data.epochs;
   var epoch = 0;
   var chosen = null;
@@ -195,46 +194,15 @@
   }
 
   function show(e) {
-    epoch = Math.max(0, Math.min(last, e));
+    epoch = e;
     paintNetwork(data.values[epoch]);
     paintBoundary(epoch);
     paintCurves(epoch);
     paintParameter();
     byId("epoch").textContent = epoch === 0 ? "Epoch 0 of " + last + ":" : "Epoch " + epoch + " of " + last + ":";
     byId("readout").textContent = readout(epoch);
-    slider.value = String(epoch);
-    byId("first").disabled = byId("previous").disabled = epoch === 0;
-    byId("last").disabled = byId("next").disabled = epoch === last;
   }
 
   byId("parameter-close").addEventListener("click", close);
-  byId("first").addEventListener("click", function () {
-    show(0);
-  });
-  byId("previous").addEventListener("click", function () {
-    show(epoch - 1);
-  });
-  byId("next").addEventListener("click", function () {
-    show(epoch + 1);
-  });
-  byId("last").addEventListener("click", function () {
-    show(last);
-  });
-  slider.max = String(last);
-  slider.addEventListener("input", function () {
-    show(Number(slider.value));
-  });
-  document.addEventListener("keydown", function (event) {
-    if (event.target === slider && event.key !== "Escape") return; // the slider moves itself
-    var moves = { ArrowRight: epoch + 1, ArrowLeft: epoch - 1, Home: 0, End: last };
-    if (event.key in moves) {
-      show(moves[event.key]);
-    } else if (event.key === "Escape") {
-      close();
-    } else {
-      return;
-    }
-    event.preventDefault();
-  });
-  show(0);
+  chainruleControls(last, show, close); // engine/page.js
 })();

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from engine import Value, no_grad
-from engine.page import Page, inline_svg
+from engine.page import Page, controls, inline_svg, page_script
 from nn.modules import Layer, Neuron
 from nn.visualize import (
     MAX_PENWIDTH,
@@ -126,7 +126,7 @@ def training_page(
         )
     )
     body = _body(heading, network, boundary, curves, largest)
-    return Page(heading, body, data, _script(), style=_STYLE, height=940)
+    return Page(heading, body, data, page_script("nn", "time_machine.js"), style=_STYLE, height=940)
 
 
 def _describe(model: Any) -> str:
@@ -491,13 +491,7 @@ def _body(
         )
     return f"""<main>
 <h1>{html.escape(heading)}</h1>
-<div class="controls">
-<button id="first" title="before training (Home)">« First</button>
-<button id="previous" title="previous epoch (←)">◀ Previous</button>
-<input id="slider" type="range" min="0" value="0" aria-label="epoch">
-<button id="next" title="next epoch (→)">Next ▶</button>
-<button id="last" title="the last epoch (End)">Last »</button>
-</div>
+{controls("epoch")}
 <div class="status"><span id="epoch"></span> <span id="readout" class="counter"></span></div>
 <div class="layout">
 <div class="box network"><h2>The network: weights as edges (blue w &gt; 0, red w &lt; 0,
@@ -545,10 +539,3 @@ _STYLE = """
 #parameter-chart .gradient { stroke: #7c3aed; }
 @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); } }
 """
-
-
-def _script() -> str:
-    """The page's script (``nn/time_machine.js``)."""
-    from importlib.resources import files
-
-    return files("nn").joinpath("time_machine.js").read_text(encoding="utf-8")

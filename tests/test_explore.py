@@ -45,18 +45,6 @@ needs_dot = pytest.mark.skipif(
 )
 
 
-def readme_graph() -> tuple[Value, dict[str, Value]]:
-    """L = (a*b + c) * f, the README's and notebook 01's example, no backward pass run."""
-    leaves = {n: Value(x, label=n) for n, x in [("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)]}
-    e = leaves["a"] * leaves["b"]
-    e.label = "e"
-    d = e + leaves["c"]
-    d.label = "d"
-    loss = d * leaves["f"]
-    loss.label = "L"
-    return loss, leaves
-
-
 def random_graph(seed: int) -> tuple[Value, list[Value]]:
     """A random graph with reuse (a*a), fan-out and n-ary nodes, from a few leaves."""
     rng = random.Random(seed)
@@ -81,7 +69,7 @@ def random_graph(seed: int) -> tuple[Value, list[Value]]:
 
 
 @needs_dot
-def test_frames_of_the_readme_example_forward_then_every_backward_step() -> None:
+def test_frames_of_the_readme_example_forward_then_every_backward_step(readme_graph) -> None:
     loss, _ = readme_graph()
     page = explore(loss)
     data = page.data
@@ -139,7 +127,7 @@ def test_each_backward_frame_shows_the_gradients_after_its_step(seed: int) -> No
 
 
 @needs_dot
-def test_explore_leaves_every_gradient_as_it_found_it() -> None:
+def test_explore_leaves_every_gradient_as_it_found_it(readme_graph) -> None:
     loss, leaves = readme_graph()
     loss.backward()
     loss.backward()  # leaves accumulate: a.grad = 12
@@ -152,13 +140,15 @@ def test_explore_leaves_every_gradient_as_it_found_it() -> None:
 
 
 @needs_dot
-def test_the_same_graph_gives_the_same_bytes_in_every_process() -> None:
+def test_the_same_graph_gives_the_same_bytes_in_every_process(readme_graph) -> None:
     first = explore(readme_graph()[0]).html
     assert explore(readme_graph()[0]).html == first
-    code = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-        "import hashlib, test_explore as t; from engine import explore; "
-        "print(hashlib.sha256(explore(t.readme_graph()[0]).html.encode()).hexdigest())"
+    code = (  # the same graph, built in a fresh interpreter
+        "import hashlib\nfrom engine import Value, explore\n"
+        "a, b, c, f = (Value(x, label=n) for x, n in [(2.0, 'a'), (-3.0, 'b'), (10.0, 'c'), "
+        "(-2.0, 'f')])\n"
+        "e = a * b; e.label = 'e'\nd = e + c; d.label = 'd'\nL = d * f; L.label = 'L'\n"
+        "print(hashlib.sha256(explore(L).html.encode()).hexdigest())"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip() == hashlib.sha256(first.encode()).hexdigest()
@@ -296,7 +286,9 @@ def test_bad_arguments_are_rejected_clearly() -> None:
 
 
 @needs_dot
-def test_step_through_without_ipywidgets_returns_the_explorer_page(monkeypatch) -> None:
+def test_step_through_without_ipywidgets_returns_the_explorer_page(
+    monkeypatch, readme_graph
+) -> None:
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
     loss, leaves = readme_graph()
     page = step_through(loss)
@@ -309,7 +301,7 @@ def test_step_through_without_ipywidgets_returns_the_explorer_page(monkeypatch) 
 # -- paths -----------------------------------------------------------------------------
 
 
-def test_paths_of_the_readme_example() -> None:
+def test_paths_of_the_readme_example(readme_graph) -> None:
     loss, leaves = readme_graph()
     found = paths(loss, leaves["a"])
     assert str(found) == (
@@ -415,3 +407,15 @@ def test_the_page_lists_a_dozen_paths_and_counts_the_rest() -> None:
     assert len(view["paths"]) == explore_module.PAGE_PATHS
     assert "the 64 paths" in view["title"]
     assert view["total"].startswith(f"Only the first {explore_module.PAGE_PATHS} of the 64 paths")
+
+
+def test_the_page_scripts_are_installed_with_the_packages() -> None:
+    """Every .js beside the code is package data, so `pip install .` (not -e) ships it."""
+    root = Path(__file__).resolve().parent.parent
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    section = pyproject.split("[tool.setuptools.package-data]")[1].split("\n[")[0]
+    for package in ("engine", "nn"):
+        globs = re.search(rf"^{package} = \[(.*)\]$", section, flags=re.MULTILINE)
+        assert globs is not None, package
+        scripts = sorted((root / package).glob("*.js"))
+        assert scripts and all(script.match(globs.group(1).strip('"')) for script in scripts)

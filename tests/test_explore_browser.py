@@ -94,18 +94,6 @@ def open_page(tab: Any, html: str, tmp_path: Path, name: str = "page.html") -> N
     tab.goto(path.as_uri())
 
 
-def readme_graph() -> tuple[Value, dict[str, Value]]:
-    """L = (a*b + c) * f, as in the README and notebook 01."""
-    leaves = {n: Value(x, label=n) for n, x in [("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)]}
-    e = leaves["a"] * leaves["b"]
-    e.label = "e"
-    d = e + leaves["c"]
-    d.label = "d"
-    loss = d * leaves["f"]
-    loss.label = "L"
-    return loss, leaves
-
-
 STATE = """() => [
     document.querySelector(".figure").innerHTML,
     document.getElementById("line").textContent,
@@ -122,7 +110,9 @@ def counter(tab: Any) -> str:
 # -- the explorer ----------------------------------------------------------------------
 
 
-def test_arrow_keys_step_through_every_frame_and_back_exactly(tab: Any, tmp_path: Path) -> None:
+def test_arrow_keys_step_through_every_frame_and_back_exactly(
+    tab: Any, tmp_path: Path, readme_graph
+) -> None:
     loss, _ = readme_graph()
     page = explore(loss)
     open_page(tab, page.html, tmp_path)
@@ -154,7 +144,7 @@ def test_arrow_keys_step_through_every_frame_and_back_exactly(tab: Any, tmp_path
         assert tab.evaluate(STATE) == states[frame], frame  # ← restores the frame exactly
 
 
-def test_buttons_slider_home_and_end(tab: Any, tmp_path: Path) -> None:
+def test_buttons_slider_home_and_end(tab: Any, tmp_path: Path, readme_graph) -> None:
     loss, _ = readme_graph()
     open_page(tab, explore(loss).html, tmp_path)
     assert tab.is_disabled("#previous") and tab.is_disabled("#first")
@@ -210,7 +200,9 @@ def test_clicking_a_leaf_shows_every_path_and_their_sum(tab: Any, tmp_path: Path
     assert tab.is_hidden("#paths") and tab.evaluate(lit) == []
 
 
-def test_a_screenshot_shows_the_picture_and_its_highlight(tab: Any, tmp_path: Path) -> None:
+def test_a_screenshot_shows_the_picture_and_its_highlight(
+    tab: Any, tmp_path: Path, readme_graph
+) -> None:
     from PIL import Image
 
     loss, _ = readme_graph()
@@ -225,7 +217,9 @@ def test_a_screenshot_shows_the_picture_and_its_highlight(tab: Any, tmp_path: Pa
     assert red > 100 and blue > 1000
 
 
-def test_two_pages_in_one_notebook_keep_to_themselves(tab: Any, tmp_path: Path) -> None:
+def test_two_pages_in_one_notebook_keep_to_themselves(
+    tab: Any, tmp_path: Path, readme_graph
+) -> None:
     loss, _ = readme_graph()
     x = Value(3.0, label="x")
     y = x * x
@@ -244,7 +238,9 @@ def test_two_pages_in_one_notebook_keep_to_themselves(tab: Any, tmp_path: Path) 
         assert abs(iframe.bounding_box()["height"] - (inside + 24)) <= 1.5  # fitted
 
 
-def test_notebook_01_keeps_a_live_page_in_its_outputs(tab: Any, tmp_path: Path) -> None:
+def test_notebook_01_keeps_a_live_page_in_its_outputs(
+    tab: Any, tmp_path: Path, readme_graph
+) -> None:
     notebook = json.loads((ROOT / "notebooks" / "01_value_and_chain_rule.ipynb").read_text())
     stored = [
         "".join(output["data"]["text/html"])
