@@ -264,9 +264,10 @@ class _Frames:
         )
         given = [node for node in given if not picture.edges[node]]
         described = ", ".join(f"{names[node]} = {node.data!r}" for node in given)
+        cut = ", and the dashed Values, whose inputs are not drawn" if picture.cut else ""
         self._add(
             None,
-            f"{described}\n(the leaves: inputs, parameters and constants, given before any "
+            f"{described}\n(the leaves: inputs, parameters and constants{cut}; given before any "
             "operation runs)",
             f"Forward pass: {len(computed)} operations to compute, starting from the leaves",
         )

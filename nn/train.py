@@ -144,12 +144,19 @@ class History:
 
         return plot_history(self)
 
-    def explore(self, **options: Any) -> Page:
+    def explore(
+        self,
+        *,
+        input_names: Sequence[str] | None = None,
+        resolution: int | None = None,
+        title: str | None = None,
+    ) -> Page:
         """The training time machine: a page with an epoch slider (``nn.time_machine``).
 
-        Needs ``fit(..., record=True)``. ``options`` go to
-        ``nn.time_machine.training_page`` (``input_names``, ``resolution``,
-        ``title``). Show it in a notebook, or ``.save("training.html")``.
+        Needs ``fit(..., record=True)``. ``input_names`` name the inputs in the
+        network diagram, ``resolution`` sets the cells per side of the
+        decision boundary, ``title`` heads the page. Show it in a notebook, or
+        ``.save("training.html")`` and open the file in any browser.
         """
         if self.record is None:
             raise ValueError(
@@ -158,7 +165,7 @@ class History:
             )
         from nn.time_machine import training_page
 
-        return training_page(self, **options)
+        return training_page(self, input_names=input_names, resolution=resolution, title=title)
 
 
 # -- losses, targets and accuracy ------------------------------------------------

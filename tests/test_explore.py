@@ -78,7 +78,7 @@ def test_frames_of_the_readme_example_forward_then_every_backward_step(readme_gr
     assert data["backward"] == 4  # the leaves, then e, d and L
     assert data["lines"] == [
         "a = 2.0, b = -3.0, c = 10.0, f = -2.0\n(the leaves: inputs, parameters and "
-        "constants, given before any operation runs)",
+        "constants; given before any operation runs)",
         "e = a * b = 2.0 * -3.0 = -6.0",
         "d = e + c = -6.0 + 10.0 = 4.0",
         "L = d * f = 4.0 * -2.0 = -8.0",
@@ -213,6 +213,7 @@ def test_depth_and_collapse_are_the_ways_out(monkeypatch) -> None:
     assert len(data["nodes"]) == 5  # root, its op's 2 inputs, and theirs
     assert data["backward"] == 1 + 2  # the given Values, then 2 operations
     assert len(data["lines"]) == 3 + 5  # a backward frame only at the drawn Values
+    assert "and the dashed Values, whose inputs are not drawn" in data["lines"][0]
     with pytest.raises(GraphTooLargeError, match="even with collapse=True"):
         explore(root, collapse=True)
 
