@@ -54,6 +54,7 @@ from typing import Any
 
 from engine.draw import (
     NEURON_OP,
+    XLABEL_SPAN,
     GraphTooLargeError,
     _box_colour,
     _checked_options,
@@ -105,13 +106,11 @@ def explore(
     chain-rule lines show every digit). ``title`` heads the page.
 
     Leaves every ``.grad`` as it found it. Needs Graphviz's ``dot`` program.
+    For example::
 
-    >>> from engine import Value
-    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    >>> c = a * b
-    >>> c.label = "c"
-    >>> page = explore(c)  # doctest: +SKIP
-    >>> page.save("c.html")  # doctest: +SKIP
+        c = a * b
+        page = explore(c)     # a notebook cell that ends with it shows the page
+        page.save("c.html")   # one file; open it in any browser
     """
     parameter_set = set(
         _checked_options("explore", root, rankdir, max_nodes, depth, precision, parameters)
@@ -120,7 +119,12 @@ def explore(
         _refuse_if_too_large(root, max_nodes, collapse, depth)
     picture = _Picture(root, collapse, depth)
     if max_nodes is not None and len(picture.drawn) > max_nodes:  # only with collapse
-        raise GraphTooLargeError(_too_large(len(picture.drawn), max_nodes, "collapsed"))
+        raise GraphTooLargeError(
+            _too_large(
+                f"{len(picture.drawn)} Value nodes to show even with collapse=True, more than "
+                f"max_nodes={max_nodes}"
+            )
+        )
     names = _node_names(picture.order)
     frames = _Frames(root, picture, names, precision)
     svg = _render(root, picture, names, parameter_set, rankdir, show_local_grads, frames)
@@ -203,17 +207,13 @@ def _refuse_if_too_large(root: Value, max_nodes: int, collapse: bool, depth: int
     """
     count = _count_within(root, max_nodes, depth)
     if count > max_nodes and not collapse:
-        raise GraphTooLargeError(_too_large(count, max_nodes, "more than"))
-
-
-def _too_large(count: int, max_nodes: int, how: str) -> str:
-    """The ``GraphTooLargeError`` message of ``explore``: the size and every way out."""
-    if how == "more than":
-        size = f"more than {max_nodes} Value nodes to show (max_nodes={max_nodes})"
-    else:
-        size = (
-            f"{count} Value nodes to show even with collapse=True, more than max_nodes={max_nodes}"
+        raise GraphTooLargeError(
+            _too_large(f"more than {max_nodes} Value nodes to show (max_nodes={max_nodes})")
         )
+
+
+def _too_large(size: str) -> str:
+    """The ``GraphTooLargeError`` message of ``explore``: the ``size`` and every way out."""
     return (
         f"the graph has {size}; a page that large is slow to lay out and hard to read. Ways out:\n"
         "  - explore(root, collapse=True) shows each neuron (w·x+b and its activation) as one "
@@ -244,6 +244,7 @@ class _Frames:
         self.status: list[str] = []
         self.born: dict[Value, int] = {}
         self.grads: dict[Value, list[tuple[int, str]]] = {node: [] for node in picture.drawn}
+        self.exact_grad: dict[Value, float] = {}  # each drawn Value's gradient after the pass
         self._forward(picture, names)
         self.backward = len(self.hot)
         self._backward(root, picture, names)
@@ -413,10 +414,10 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
             walk_paths(picture.drawn, root, leaf, edges_of), PAGE_PATHS
         ):
             shown.append(Path(nodes, tuple(names[n] for n in nodes), local_grads, positions))
-            route = [number[nodes[-1]]]
-            for upper, position in zip(reversed(nodes[:-1]), reversed(positions)):
-                route[:0] = [number[upper], position]
-            routes.append(route)
+            route = []
+            for upper, position in zip(nodes, positions):
+                route += [number[upper], position]
+            routes.append([*route, number[leaf]])
         found = PathSum(names[root], names[leaf], shown)
         grad = frames.exact_grad[leaf]
         gradient = f"d{names[root]}/d{names[leaf]}"
@@ -477,7 +478,7 @@ def _render(
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
     )
-    edge_label = "xlabel" if picture.edge_span > 500 else "label"
+    edge_label = "xlabel" if picture.edge_span > XLABEL_SPAN else "label"
     final: dict[str, tuple[str, str]] = {}
     for node in picture.drawn:
         i = number[node]
