@@ -15,6 +15,7 @@
 
   // x to `digits` significant digits, the way Python's format(x, ".4g") writes it.
   function fmt(x, digits) {
+    if (typeof x === "string") return x; // "inf", "nan": JSON has no such numbers
     if (x === 0) return "0";
     var exponent = Math.floor(Math.log10(Math.abs(x)));
     var text = exponent < -4 || exponent >= digits ? x.toExponential(digits - 1) : x.toPrecision(digits);
@@ -105,9 +106,10 @@
       s.keys.forEach(function (key) {
         var dot = byId("dot-" + key);
         var v = data.history[key][e - 1];
-        dot.style.display = e === 0 ? "none" : "";
-        dot.setAttribute("cx", e === 0 ? 0 : x); // the same attributes whenever epoch 0 is shown
-        dot.setAttribute("cy", e === 0 ? 0 : s.y0 - (v - s.low) * s.ky);
+        var hidden = e === 0 || typeof v === "string"; // before training, or inf / nan
+        dot.style.display = hidden ? "none" : "";
+        dot.setAttribute("cx", hidden ? 0 : x); // the same attributes whenever it is hidden
+        dot.setAttribute("cy", hidden ? 0 : s.y0 - (v - s.low) * s.ky);
       });
     });
   }

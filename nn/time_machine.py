@@ -41,6 +41,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import graphviz
+
 from engine import Value, no_grad
 from engine.page import Page, controls, inline_svg, page_script
 from nn.modules import Layer, Neuron
@@ -139,9 +141,10 @@ def _describe(model: Any) -> str:
     return f"{type(model).__name__} {'-'.join(map(str, sizes))}"
 
 
-def _rounded(x: float) -> float:
-    """``x`` to ``DIGITS`` significant digits, as the page shows it."""
-    return float(f"{x:.{DIGITS}g}") if math.isfinite(x) else 0.0
+def _rounded(x: float) -> float | str:
+    """``x`` to ``DIGITS`` significant digits, as the page shows it (``"inf"``, ``"nan"``
+    as text: JSON has no such numbers)."""
+    return float(f"{x:.{DIGITS}g}") if math.isfinite(x) else str(x)
 
 
 @contextmanager
@@ -205,7 +208,7 @@ def _network(
         )
     try:
         svg = graph.pipe(format="svg", encoding="utf-8")
-    except Exception:  # graphviz.ExecutableNotFound: no `dot` program to lay it out
+    except graphviz.ExecutableNotFound:  # no `dot` program to lay it out
         return None, biases, labels, weights
     return inline_svg(svg), biases, labels, sorted(weights)
 
@@ -219,7 +222,8 @@ def _boundary(
     """The predicted class on a grid of cells at every epoch, and the data to draw on top.
 
     ``None`` unless the inputs are 2-D and the targets class labels. Each
-    epoch's grid is a string of class digits, row by row from the top.
+    epoch's grid is a string with a character per cell, row by row from the
+    top: ``chr(48 + class)``, so ``"0"``, ``"1"``, ... for the first ten classes.
     """
     if record.threshold is None:
         return None
@@ -230,8 +234,8 @@ def _boundary(
     if any(len(p) != 2 for p in points):
         return None
     targets = [t.tolist() if hasattr(t, "tolist") else t for t in record.y]
-    outputs = getattr(record.model, "nout", 1)
-    labels = [_target_class(t, record.threshold, outputs) for t in targets]
+    nout = getattr(record.model, "nout", 1)
+    labels = [_target_class(t, record.threshold, nout) for t in targets]
     layers = _float_layers(record.model)
     if resolution is None:
         budget = FAST_BUDGET if layers is not None else SLOW_BUDGET
@@ -250,7 +254,7 @@ def _boundary(
     for values in snapshots:
         with _parameters_set_to(record, values):
             outputs = _outputs(record.model, layers, centres)
-        grids.append("".join(str(_output_class(o, record.threshold)) for o in outputs))
+        grids.append("".join(chr(48 + _output_class(o, record.threshold)) for o in outputs))
     return {
         "grids": grids,
         "resolution": resolution,
@@ -436,11 +440,12 @@ def _boundary_svg(boundary: dict[str, Any]) -> str:
         'role="img" aria-label="decision boundary">',
         '<g id="cells" shape-rendering="crispEdges">',
     ]
-    for index, digit in enumerate(grid):
+    for index, character in enumerate(grid):
         row, column = divmod(index, n)
+        colour = CELL_COLOURS[(ord(character) - 48) % len(CELL_COLOURS)]
         parts.append(
             f'<rect x="{column * cell:.2f}" y="{row * cell:.2f}" width="{cell + 0.02:.2f}" '
-            f'height="{cell + 0.02:.2f}" fill="{CELL_COLOURS[int(digit) % len(CELL_COLOURS)]}"/>'
+            f'height="{cell + 0.02:.2f}" fill="{colour}"/>'
         )
     parts.append("</g>")
     for (x, y), label in zip(boundary["points"], boundary["labels"]):

@@ -246,3 +246,12 @@ def test_a_value_is_a_parameter_only_once_in_the_labels() -> None:
     _, history = trained(epochs=1)
     labels = time_machine._network(history.record, [history.record.parameters_after(0)], None)[2]
     assert len(set(labels)) == len(labels) == 17
+
+
+@needs_dot
+def test_an_infinite_validation_loss_is_shown_as_inf() -> None:
+    _, history = trained(epochs=3)
+    history.val_loss = [0.5, math.inf, math.nan]  # fit checks the training loss, not these
+    data = history.explore().data
+    assert data["history"]["val_loss"] == [0.5, "inf", "nan"]
+    assert json.loads(json.dumps(data)) == data  # valid JSON: no bare Infinity or NaN
