@@ -53,7 +53,14 @@ from itertools import islice
 from typing import Any
 
 from engine.draw import (
+    CONSTANT_COLOUR,
+    INTERIOR_COLOUR,
+    LEAF_COLOUR,
+    NEURON_COLOUR,
     NEURON_OP,
+    OP_COLOUR,
+    OUTPUT_COLOUR,
+    PARAMETER_COLOUR,
     XLABEL_SPAN,
     GraphTooLargeError,
     _box_colour,
@@ -575,14 +582,20 @@ def _height(svg: str, frames: _Frames) -> int:
 
 def _body(heading: str, svg: str, clickable: bool, root_name: str) -> str:
     """The page's HTML: heading, controls, picture, the frame's text, the path view, legend."""
-    leaves = "Click a blue leaf box to see every path from the output to it. " if clickable else ""
+    leaves = (
+        "Click a leaf's box (an input, a constant or a parameter) to see every path from the "
+        "output to it. "
+        if clickable
+        else ""
+    )
     swatches = [
-        ("#dbeafe", "leaf (input, constant)"),
-        ("#fde68a", "parameter"),
-        ("#ffffff", "intermediate result"),
-        ("#bbf7d0", "output"),
-        ("#e5e7eb", "operation"),
-        ("#e9d5ff", "neuron (collapsed)"),
+        (LEAF_COLOUR, "leaf (an input)"),
+        (CONSTANT_COLOUR, "constant (a number that met a Value)"),
+        (PARAMETER_COLOUR, "parameter"),
+        (INTERIOR_COLOUR, "intermediate result"),
+        (OUTPUT_COLOUR, "output"),
+        (OP_COLOUR, "operation"),
+        (NEURON_COLOUR, "neuron (collapsed)"),
     ]
     legend = "".join(
         f'<span><i class="swatch" style="background:{colour}"></i>{text}</span>'

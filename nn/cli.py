@@ -81,9 +81,9 @@ def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
     history.explore(input_names=["x1", "x2"]).save(page)
     print(f"wrote {page}: open it in a browser to replay the training epoch by epoch")
 
-    neuron, output = _one_neuron(model, X[0])
+    neuron, output, parameters = _one_neuron(model, X[0])
     graph_path = out_dir / "neuron_graph.svg"
-    picture = draw(output, parameters=[*output.inputs[0].inputs[:2], output.inputs[0].inputs[-1]])
+    picture = draw(output, parameters=parameters)
     if not _write_picture(picture, graph_path, "svg", "demo"):
         return 1
     print(f"  (neuron {neuron + 1} of hidden layer 1 on the first example, after backward())")
@@ -95,14 +95,14 @@ def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
     return 0
 
 
-def _one_neuron(model: Any, x: Sequence[float]) -> tuple[int, Value]:
+def _one_neuron(model: Any, x: Sequence[float]) -> tuple[int, Value, list[Value]]:
     """One neuron of the first hidden layer on the example ``x``, as a small labelled graph.
 
     The first neuron that is active there (``z > 0``, so gradient flows), or
     the first one. Its inputs are the leaves ``x1``, ``x2``, ...; its weights
     ``w1``, ``w2``, ... and bias ``b`` are labelled copies of the model's;
     ``z = w·x + b`` and the output ``a`` are labelled too, and ``a.backward()``
-    has run. Returns the neuron's index and ``a``.
+    has run. Returns the neuron's index, ``a`` and the weights and bias.
     """
     from engine import weighted_sum
 
@@ -112,12 +112,13 @@ def _one_neuron(model: Any, x: Sequence[float]) -> tuple[int, Value]:
     neuron = neurons[index]
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
     weights = [Value(w.data, label=f"w{i + 1}") for i, w in enumerate(neuron.w)]
-    z = weighted_sum(weights, inputs, Value(neuron.b.data, label="b"))
+    bias = Value(neuron.b.data, label="b")
+    z = weighted_sum(weights, inputs, bias)
     z.label = "z"
     output = neuron._activate(z)
     output.label = "a"
     output.backward()
-    return index, output
+    return index, output, [*weights, bias]
 
 
 def _write_picture(
