@@ -223,7 +223,9 @@ class Value:
             n = _to_float(exponent, "**")
         a = self.data
         power = _float_power(a, n)
-        return _from_op(power, (self,), (_power_slope(a, n),), f"**{exponent}")
+        # the name records the exponent used: as written for an int or float, else as that float
+        name = f"**{exponent}" if type(exponent) is int or type(exponent) is float else f"**{n!r}"
+        return _from_op(power, (self,), (_power_slope(a, n),), name)
 
     def __rpow__(self, base: Number) -> Value:
         """``number ** value``, e.g. ``2 ** v``: the base is a constant leaf."""
@@ -281,25 +283,33 @@ class Value:
         r"""$x$ for $x > 0$, else $\text{slope} \cdot x$.
 
         Derivative 1 for $x > 0$, else ``slope`` (``slope`` at the kink, as PyTorch).
+        The op name records a slope other than 0.01: ``leaky_relu(0.2)``.
         """
         if type(slope) is not float:
             slope = _to_float(slope, "leaky_relu slope")
+        op = "leaky_relu"
+        if slope != 0.01:  # a name that records the slope (see _parameterised)
+            op = _LEAKY_RELU_NAMES.get(slope) or _parameterised(op, slope, _LEAKY_RELU_NAMES)
         x = self.data
         if x > 0:
-            return _from_op(x, (self,), (1.0,), "leaky_relu")
-        return _from_op(slope * x, (self,), (float(slope),), "leaky_relu")
+            return _from_op(x, (self,), (1.0,), op)
+        return _from_op(slope * x, (self,), (float(slope),), op)
 
     def elu(self, alpha: float = 1.0) -> Value:
         r"""ELU: $x$ for $x > 0$, else $\alpha (e^x - 1)$.
 
         Derivative 1 for $x > 0$, else $\alpha e^x$ ($\alpha$ at the kink, as PyTorch).
+        The op name records an alpha other than 1: ``elu(0.5)``.
         """
         if type(alpha) is not float:
             alpha = _to_float(alpha, "elu alpha")
+        op = "elu"
+        if alpha != 1.0:  # a name that records alpha (see _parameterised)
+            op = _ELU_NAMES.get(alpha) or _parameterised(op, alpha, _ELU_NAMES)
         x = self.data
         if x > 0:
-            return _from_op(x, (self,), (1.0,), "elu")
-        return _from_op(alpha * math.expm1(x), (self,), (alpha * math.exp(x),), "elu")
+            return _from_op(x, (self,), (1.0,), op)
+        return _from_op(alpha * math.expm1(x), (self,), (alpha * math.exp(x),), op)
 
     def softplus(self) -> Value:
         r"""$\ln(1 + e^x)$; derivative $\sigma(x)$.
@@ -472,6 +482,26 @@ def _from_op(
     return out
 
 
+#: Op names with a parameter, made once per op and parameter: {0.2: "leaky_relu(0.2)"}.
+_LEAKY_RELU_NAMES: dict[float, str] = {}
+_ELU_NAMES: dict[float, str] = {}
+
+
+def _parameterised(op: str, parameter: float, names: dict[float, str]) -> str:
+    """``op(parameter)``, e.g. ``leaky_relu(0.2)``: the op name of a non-default parameter.
+
+    ``repr`` gives back the very same float, so the name records the parameter
+    exactly (``engine.compile`` reads it from there). The op looks the name up
+    in ``names`` first, where this keeps it (up to 256 of them): the nodes of a
+    layer share one string and cost no more time or memory than with the
+    default. Not 0.0 and -0.0, which are equal keys but two different slopes.
+    """
+    name = f"{op}({parameter!r})"
+    if parameter and len(names) < 256:
+        names[parameter] = name
+    return name
+
+
 def custom_op(
     data: Number,
     inputs: Sequence[Value],
@@ -559,14 +589,7 @@ def maximum(*values: Value | Number) -> Value:
     if not values:
         raise ValueError("maximum needs at least one value")
     inputs = tuple(_checked_value(v, "maximum") for v in values)
-    data = [v.data for v in inputs]
-    if any(map(math.isnan, data)):  # NaN wins and takes the gradient, as in torch.max
-        largest, winners = math.nan, [math.isnan(x) for x in data]
-    else:
-        largest = max(data)
-        winners = [x == largest for x in data]
-    share = 1.0 / sum(winners)
-    local_grads = tuple(share if won else 0.0 for won in winners)
+    largest, local_grads = _largest([v.data for v in inputs])
     return _from_op(largest, inputs, local_grads, "max")
 
 
@@ -579,11 +602,7 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     inputs = _as_tuple(values, "sum_values")
     if not _all_values(inputs):  # numbers become constant leaves; other types a TypeError
         inputs = tuple(_checked_value(v, "sum_values") for v in inputs)
-    data = [v.data for v in inputs]
-    try:
-        total = math.fsum(data)
-    except (OverflowError, ValueError):  # fsum refuses overflow and inf - inf: give inf, nan
-        total = sum(data)
+    total = _total([v.data for v in inputs])
     return _from_op(total, inputs, (1.0,) * len(inputs), "sum")
 
 
@@ -701,6 +720,29 @@ def _checked_value(x: object, op: str) -> Value:
 
 
 # -- float helpers ------------------------------------------------------------
+# (engine.compile's generated code calls these too: one definition for both)
+
+
+def _total(data: Sequence[float]) -> float:
+    r"""$\sum_i x_i$ correctly rounded (``math.fsum``); ``inf``/``nan`` where fsum refuses."""
+    try:
+        return math.fsum(data)
+    except (OverflowError, ValueError):  # fsum refuses overflow and inf - inf: give inf, nan
+        return sum(data)
+
+
+def _largest(data: Sequence[float]) -> tuple[float, tuple[float, ...]]:
+    r"""$\max_i x_i$ and its derivative toward each $x_i$: $1/m$ for each of $m$ ties, else 0.
+
+    NaN wins and takes the gradient, as in ``torch.max``.
+    """
+    if any(map(math.isnan, data)):
+        largest, winners = math.nan, [math.isnan(x) for x in data]
+    else:
+        largest = max(data)
+        winners = [x == largest for x in data]
+    share = 1.0 / sum(winners)
+    return largest, tuple(share if won else 0.0 for won in winners)
 
 
 def _sigmoid(x: float) -> float:
