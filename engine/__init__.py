@@ -9,6 +9,8 @@
 """
 
 from engine.backprop import backpropagate, topological_order
+from engine.compiler import CompiledStep, CompileError
+from engine.compiler import compile as compile  # re-exported, not in __all__ (see below)
 from engine.draw import GraphTooLargeError, draw
 from engine.explore import explore, step_through
 from engine.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -26,8 +28,11 @@ from engine.value import (
     weighted_sums,
 )
 
+# engine.compile is not in __all__: `from engine import *` must not hide the builtin compile.
 __all__ = [
     "BackwardStep",
+    "CompileError",
+    "CompiledStep",
     "Constant",
     "GradcheckError",
     "GraphTooLargeError",

@@ -530,6 +530,7 @@ def fit(
     metrics: str | Sequence[str] | None = "auto",
     on_epoch_end: Callable[[int, History], object] | None = None,
     record: bool = False,
+    compile: bool = False,  # (shadows the builtin compile inside fit only)
 ) -> History:
     r"""Train ``model`` on examples ``X`` with targets ``y``; return the ``History``.
 
@@ -562,6 +563,10 @@ def fit(
     * ``record``: keep every parameter's value after each epoch and its
       gradient in each epoch in ``history.record`` (a ``TrainingRecord``,
       8 bytes a number), for ``history.explore()``, the training time machine.
+    * ``compile``: run each batch's forward and backward passes as code that
+      ``engine.compile`` writes out (``nn.compiled``): the same ``History`` and
+      the same weights, bit for bit, several times faster. A model or loss it
+      cannot compile (a ``custom_op``, a softmax) trains eagerly, with a warning.
 
     Raises ``NonFiniteLossError`` (an ``ArithmeticError``) when the cost, a
     gradient or an updated parameter is ``nan``/``inf``; the model keeps the
@@ -585,6 +590,11 @@ def fit(
     _warn_about_softmax_with_cross_entropy(model, objective.name)
 
     named_params = _named_parameters(model)
+    compiled = None
+    if compile:
+        from nn.compiled import CompiledBatches
+
+        compiled = CompiledBatches(model, objective, y)
     size = len(X) if batch_size is None else min(batch_size, len(X))
     n_batches = math.ceil(len(X) / size)
     order = list(range(len(X)))
@@ -605,7 +615,13 @@ def fit(
                 targets = [y[i] for i in indices]
                 try:
                     cost, predictions = _gradient_step(
-                        model, objective, optimizer, named_params, [X[i] for i in indices], targets
+                        model,
+                        objective,
+                        optimizer,
+                        named_params,
+                        [X[i] for i in indices],
+                        targets,
+                        compiled,
                     )
                 except _Diverged as failure:
                     raise NonFiniteLossError(
@@ -669,25 +685,33 @@ def _gradient_step(
     named_params: list[tuple[str, Value]],
     inputs: list[Any],
     targets: list[Any],
+    compiled: Any = None,
 ) -> tuple[float, list[Any]]:
     """One step of gradient descent on one batch; returns the batch cost and the predictions.
 
     forward -> check the cost -> backward -> check the gradients -> update
     -> check the parameters (undoing the update if one is not finite).
     Raises ``_Diverged`` at the first non-finite number, so no parameter is
-    ever left ``nan`` or ``inf``.
+    ever left ``nan`` or ``inf``. ``compiled`` (``nn.compiled.CompiledBatches``)
+    does the forward and backward passes in one go, where it can.
     """
     optimizer.zero_grad()
     try:
-        predictions = [model(x) for x in inputs]
-        cost = objective.cost(model, predictions, targets)
+        done = compiled(inputs, targets) if compiled is not None else None
+        if done is None:
+            predictions = [model(x) for x in inputs]
+            graph = objective.cost(model, predictions, targets)
+            cost = graph.data
+        else:  # forward and backward passes done (gradients untouched if cost is not finite)
+            graph, (cost, predictions) = None, done
     except OverflowError as error:
         raise _Diverged(f"the loss overflowed ({error})", math.inf) from error
     except InfiniteLossError as error:  # e.g. a saturated sigmoid under binary cross-entropy
         raise _Diverged(f"the loss became infinite ({error})", math.inf) from error
-    if not math.isfinite(cost.data):
-        raise _Diverged(f"the loss became {cost.data}", cost.data)
-    cost.backward()
+    if not math.isfinite(cost):
+        raise _Diverged(f"the loss became {cost}", cost)
+    if graph is not None:
+        graph.backward()
     for name, p in named_params:
         if not math.isfinite(p.grad):
             raise _Diverged(f"the gradient of {name} became {p.grad}", p.grad)
@@ -699,7 +723,7 @@ def _gradient_step(
             for (_, q), old in zip(named_params, before, strict=True):
                 q.data = old  # undo the whole step
             raise _Diverged(f"the update made {name} {value}", value)
-    return cost.data, predictions
+    return cost, predictions
 
 
 def _warn_about_softmax_with_cross_entropy(model: Any, loss_name: str) -> None:
