@@ -158,7 +158,7 @@ def _names(
             names[n.number] = f"p{n.index}"
         elif n.kind is Kind.CONSTANT:
             names[n.number] = number(n.value.data)
-        else:
+        else:  # an operation, or a detached copy of one
             names[n.number] = f"{prefix}{n.number}"
     return names
 
@@ -176,11 +176,40 @@ def _rules(graph: Graph, names: dict[int, str]) -> dict[int, Rule]:
 
 
 def _write_forward(out: _Lines, graph: Graph, names: dict[int, str], rules: dict) -> None:
-    for n in graph.nodes:
+    """Each operation's value (and named derivatives), each input before the nodes using it."""
+    for n in _forward_order(graph):
         if n.kind is Kind.OPERATION:
             rule = rules[n.number]
             first, *rest = rule.forward
             out.add(_commented(first, rule.title + _label(n)), *rest)
+        elif n.kind is Kind.DETACHED:
+            (source,) = n.inputs
+            copy = f"{names[n.number]} = {names[source]}"
+            out.add(_commented(copy, "detach: this number, a constant for the gradient"))
+
+
+def _forward_order(graph: Graph) -> list[Node]:
+    """The nodes in the order of their numbers, except that a node comes after its inputs.
+
+    The numbers already are such an order, but for a detached leaf, numbered
+    with the root's graph and copying a node numbered after it.
+    """
+    done: set[int] = set()
+    order: list[Node] = []
+    for start in graph.nodes:
+        stack = [start]
+        while stack:  # depth first, iteratively: inputs first
+            n = stack[-1]
+            if n.number in done:
+                stack.pop()
+                continue
+            waiting = [graph.nodes[i] for i in n.inputs if i not in done]
+            if waiting:
+                stack.extend(waiting)
+            else:
+                done.add(n.number)
+                order.append(stack.pop())
+    return order
 
 
 def _needs_gradient(graph: Graph) -> dict[int, bool]:

@@ -13,6 +13,9 @@ numbers, so a trace records, besides the graph:
   code that reads a number can branch on it (``if z.data > 0: ...``) and build
   another graph for another example; it can also hide it in a constant
   (``Value(z.data)``), which the replay would then reuse for every example.
+* **which leaves ``detach()`` made, and from which node**: a detached number
+  (softmax's shift) is a constant for the gradient but is computed anew for
+  every example;
 * where each node was made, and where each number was read, so that an error
   can point at the line of code.
 
@@ -61,6 +64,7 @@ _OPERATIONS: dict[CodeType, Callable[..., object]] = {f.__code__: f for f in RUL
 _OPERATIONS[custom_op.__code__] = custom_op
 _FROM_OP = _from_op.__code__
 _INIT = Value.__init__.__code__
+_DETACH = Value.detach.__code__
 _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")
 
 
@@ -110,6 +114,8 @@ class Record:
 
     made_by: dict[Value, Callable[..., object] | None] = field(default_factory=dict)
     created: set[Value] = field(default_factory=set)
+    detached: dict[Value, Value] = field(default_factory=dict)  # leaf -> the node it detaches
+    detaching: Value | None = None  # the node whose number detach() has just read
     sites: dict[Value, Site | None] = field(default_factory=dict)
     readings: list[Reading] = field(default_factory=list)
     writes: list[Reading] = field(default_factory=list)
@@ -135,7 +141,9 @@ class _Watched:
             frame = sys._getframe(1)
             while frame.f_code.co_name in _COMPREHENSIONS and frame.f_back is not None:
                 frame = frame.f_back  # [v.data for v in inputs] reads for the op around it
-            if frame.f_code not in _OPERATIONS:
+            if frame.f_code is _DETACH:
+                self.record.detaching = node
+            elif frame.f_code not in _OPERATIONS:
                 self.record.readings.append(Reading(node, self.name, Site.of(frame)))
         return number
 
@@ -147,8 +155,12 @@ class _Watched:
         if writer.f_code is _FROM_OP:  # a new node, made by the function that called _from_op
             maker = writer.f_back
             self.record.made_by[node] = _OPERATIONS.get(maker.f_code) if maker else None
-        elif writer.f_code is _INIT:  # a new leaf: Value(number)
-            self.record.created.add(node)
+        elif writer.f_code is _INIT:  # a new leaf: Value(number), or a node's detach()
+            maker = writer.f_back
+            if maker is not None and maker.f_code is _DETACH and self.record.detaching:
+                self.record.detached[node] = self.record.detaching
+            else:
+                self.record.created.add(node)
         else:
             self.record.writes.append(Reading(node, "data", Site.of(writer)))
             return
@@ -197,6 +209,7 @@ class Kind(enum.Enum):
     LABEL = "label"  # y (or y[i]): a new number for every example, or a constant per label
     PARAMETER = "parameter"  # params[i]: read once per step, its gradient accumulated
     CONSTANT = "constant"  # a number the function wrote in (1 in 1 - y * s)
+    DETACHED = "detached"  # node.detach(): that node's number, a constant for the gradient
     OPERATION = "operation"  # the result of one of the engine's operations
 
 
@@ -209,12 +222,15 @@ class Node:
     kind: Kind
     index: int = 0  # of the input, label entry or parameter
     rule: Callable[..., object] | None = None  # the engine function that made an operation
-    inputs: tuple[int, ...] = ()  # the numbers of an operation's inputs
+    inputs: tuple[int, ...] = ()  # an operation's inputs; the node a detached leaf copies
 
 
 @dataclass
 class Graph:
-    """A traced example, ready to write out: nodes in topological order, then extra outputs.
+    """A traced example, ready to write out: nodes in topological order, then the rest.
+
+    First the root's graph, numbered as ``engine.draw`` numbers it, then the
+    nodes only the further outputs need, then those only detached leaves need.
 
     ``root`` is the number of the node whose gradient the backward pass starts
     from; ``outputs`` the numbers of the further Values the function returned;
@@ -294,11 +310,15 @@ def analyse(
 
     order = topological_order(root)
     number = {v: i for i, v in enumerate(order)}
-    for output in outputs:
-        for v in topological_order(output):
-            if v not in number:
-                number[v] = len(order)
-                order.append(v)
+    more = list(outputs)
+    for v in order:  # order grows: detached leaves need the nodes they copy, and theirs
+        if v in record.detached:
+            more.append(record.detached[v])
+        while more:
+            for u in topological_order(more.pop(0)):
+                if u not in number:
+                    number[u] = len(order)
+                    order.append(u)
 
     nodes = []
     for i, v in enumerate(order):
@@ -309,6 +329,8 @@ def analyse(
             nodes.append(_operation(v, i, number, record))
         elif v in record.created:
             nodes.append(Node(v, i, Kind.CONSTANT))
+        elif v in record.detached:
+            nodes.append(Node(v, i, Kind.DETACHED, inputs=(number[record.detached[v]],)))
         elif v in record.made_by:
             raise CompileError(
                 f"node v{i} was made by {v._op or 'an operation'} under no_grad() "
@@ -376,7 +398,7 @@ def _dependence(
     """A function telling what a Value's ``data`` (or ``grad``, ``_local_grads``) depends on."""
     known: dict[Value, _Dependence] = {}
 
-    def leaf(v: Value) -> _Dependence:
+    def leaf(v: Value) -> _Dependence:  # (not a detached leaf: of_data follows those)
         kind = role.get(v, (None,))[0]
         if kind is Kind.LABEL:
             return _Dependence.LABEL
@@ -390,6 +412,13 @@ def _dependence(
             v = stack[-1]
             if v in known:
                 stack.pop()
+            elif v in record.detached:  # as the node it copies
+                source = record.detached[v]
+                if source in known:
+                    known[v] = known[source]
+                    stack.pop()
+                else:
+                    stack.append(source)
             elif not v._inputs:
                 known[v] = leaf(v)
                 stack.pop()

@@ -118,6 +118,22 @@ class Value:
         """
         backpropagate(self)
 
+    def detach(self) -> Value:
+        """A new ``Constant`` with this Value's number: the graph stops there, no gradient flows back.
+
+        As ``torch.Tensor.detach``. Softmax detaches its stability shift
+        $m = \\max_j z_j$: a number computed from the scores, but a constant
+        for the gradient (pictures draw it as a plain number; ``engine.compile``
+        recomputes it for every example).
+
+        >>> x = Value(3.0)
+        >>> y = x * x.detach()  # d/dx (x * c) = c: the detached factor counts as a constant
+        >>> y.backward()
+        >>> x.grad
+        3.0
+        """
+        return Constant(self.data)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"

@@ -13,12 +13,14 @@ $\partial \log s_i / \partial z_j = \delta_{ij} - s_j$.
 differences between scores: for any constant $m$,
 $\operatorname{softmax}(z - m) = \operatorname{softmax}(z)$. Taking
 $m = \max_j z_j$ makes every exponent $\le 0$, so nothing overflows and the
-largest term is exactly $e^0 = 1$. The max enters as a *constant* (a plain
-number), which is exact for the gradient too: softmax's gradient toward a
-shift of all scores is zero, so treating $m$ as fixed loses nothing.
+largest term is exactly $e^0 = 1$. The max enters *detached*
+(``maximum(*z).detach()``: one leaf, a constant for the gradient), which is
+exact: softmax's gradient toward a shift of all scores is zero, so treating
+$m$ as fixed loses nothing. (JAX's softmax stops the gradient of its shift the
+same way; ``engine.compile`` recomputes it for every example.)
 
-Both functions are built from the engine's primitives (``-``, ``exp``,
-``sum_values``, ``/``, ``log``), so they need no backward code of their own.
+Both functions are built from the engine's primitives (``maximum``, ``-``,
+``exp``, ``sum_values``, ``/``, ``log``), so they need no backward code of their own.
 
 >>> [round(p.data, 4) for p in softmax([34.0, 32.0, 25.0])]
 [0.8807, 0.1192, 0.0001]
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine import Constant, Value, sum_values
+from engine import Constant, Value, maximum, sum_values
 
 Number = int | float
 
@@ -49,7 +51,7 @@ def _as_values(values: Sequence[Value | Number], name: str) -> list[Value]:
 
 
 def softmax(values: Sequence[Value | Number]) -> list[Value]:
-    r"""$s_i = e^{z_i - m} / \sum_j e^{z_j - m}$ with $m = \max_j z_j$ (a constant).
+    r"""$s_i = e^{z_i - m} / \sum_j e^{z_j - m}$ with $m = \max_j z_j$ (detached: a constant).
 
     Returns one Value per input. Stable for any finite scores, e.g. $\pm 1000$.
 
@@ -60,14 +62,14 @@ def softmax(values: Sequence[Value | Number]) -> list[Value]:
     1.0
     """
     logits = _as_values(values, "softmax")
-    largest = max(z.data for z in logits)
+    largest = maximum(*logits).detach()
     exps = [(z - largest).exp() for z in logits]  # every exponent <= 0
     total = sum_values(exps)  # >= 1: the largest score contributes e^0 = 1
     return [e / total for e in exps]
 
 
 def log_softmax(values: Sequence[Value | Number]) -> list[Value]:
-    r"""$\log s_i = (z_i - m) - \ln \sum_j e^{z_j - m}$ with $m = \max_j z_j$ (a constant).
+    r"""$\log s_i = (z_i - m) - \ln \sum_j e^{z_j - m}$, with $m = \max_j z_j$ detached.
 
     Exact even where $s_i$ itself underflows to 0: ``log_softmax([1000, -1000])``
     gives ``[0, -2000]``, where ``log(softmax(...))`` would fail. This is what
@@ -77,7 +79,7 @@ def log_softmax(values: Sequence[Value | Number]) -> list[Value]:
     [0.0, -2000.0]
     """
     logits = _as_values(values, "log_softmax")
-    largest = max(z.data for z in logits)
+    largest = maximum(*logits).detach()
     shifted = [z - largest for z in logits]
     log_total = sum_values([s.exp() for s in shifted]).log()  # ln(sum) >= 0
     return [s - log_total for s in shifted]
