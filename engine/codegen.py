@@ -411,7 +411,7 @@ class _Lines:
             return
         for i, line in enumerate(_rows(names, ", ")):
             self.add(("(" if i == 0 else "    ") + line)
-        self.lines[-1] += f") = {source}"
+        self.lines[-1] += f"{',' if len(names) == 1 else ''}) = {source}"
 
     def assign_all(self, names: list[str], value: str) -> None:
         """``a = b = ... = value``, a line per dozen names."""

@@ -156,7 +156,8 @@ class CompiledStep:
         self._function: Callable[..., Any] | None = None
         self._used: list[Value] = []
         self._source = ""
-        self._filename = f"<engine.compile {next(_counter)}>"
+        #: The name the generated code is compiled under: tracebacks and ``linecache`` show it.
+        self.filename = f"<engine.compile {next(_counter)}>"
 
     # -- the public face -------------------------------------------------------------
 
@@ -312,14 +313,14 @@ class CompiledStep:
         """Write the source for every program so far, compile it, and register it for tracebacks."""
         assert self._layout is not None
         source, used = write_step(self._programs, self._extra_graph, self._layout, self._heading())
-        code = builtins.compile(source, self._filename, "exec")
+        code = builtins.compile(source, self.filename, "exec")
         namespace = dict(NAMESPACE)
         exec(code, namespace)  # defines compiled_step, from the engine's own text only
-        linecache.cache[self._filename] = (
+        linecache.cache[self.filename] = (
             len(source),
             None,
             source.splitlines(True),
-            self._filename,
+            self.filename,
         )
         self._function = namespace["compiled_step"]
         self._used = [self.params[i] for i in used]
@@ -336,7 +337,8 @@ class CompiledStep:
         per_label = "" if self._shared else " (one program per label value: the code reads it)"
         return (
             f"engine.compile of {name}: its forward and backward passes as straight-line Python.\n"
-            f"One example has {layout.inputs} inputs (x0, x1, ...), {label}{per_label};\n"
+            f"An example has {layout.inputs} input{'s' * (layout.inputs != 1)} (x0, ...), "
+            f"{label}{per_label};\n"
             f"p0, p1, ... are params[0], params[1], ... of {len(self.params)}, and gp0 their "
             "gradients.\n"
             "Forward: each node's value in topological order (v7 is node 7 of\n"

@@ -320,6 +320,13 @@ def analyse(
                     number[u] = len(order)
                     order.append(u)
 
+    for v in reversed(order):  # the Value from outside nearest the root: the one the code used
+        if v._inputs and v not in record.made_by and v not in role:
+            raise CompileError(
+                f"node v{number[v]} ({v._op!r}) was computed before the traced code ran, "
+                "which uses it from outside: its number would not be recomputed for each "
+                "example. Compute it inside per_example (or in extra)"
+            )
     nodes = []
     for i, v in enumerate(order):
         kind, index = role.get(v, (None, 0))
@@ -365,13 +372,7 @@ def analyse(
 
 
 def _operation(v: Value, i: int, number: dict[Value, int], record: Record) -> Node:
-    """The node of an operation's result; refused if the trace did not see a known op make it."""
-    if v not in record.made_by:
-        raise CompileError(
-            f"node v{i} ({v._op!r}) was computed before the traced code ran, which uses "
-            "it from outside: its number would not be recomputed for each example. "
-            "Compute it inside per_example (or in extra)"
-        )
+    """The node of an operation's result; refused if a ``custom_op`` made it."""
     rule = record.made_by[v]
     if rule is None or rule is custom_op:
         raise CompileError(

@@ -1,0 +1,687 @@
+"""engine.compile: the compiled step is the eager step, bit for bit; it refuses what it cannot.
+
+* **every operation's rule** (``engine.templates``) against the operation itself,
+  on numbers that include both zeros, the infinities, NaN, the kinks and the
+  overflow edges: value, local derivatives and errors, bit for bit. The
+  operations are found in ``engine.value`` (every function that calls
+  ``_from_op``), so a new operation without a rule fails here;
+* **whole steps** against the issue's eager code, verbatim: random MLPs with
+  every activation, every loss, both reductions, with and without ``extra``, at
+  the first step and on trained weights (dead ReLUs, zero hinge terms), the
+  gradients accumulating onto non-zero ones;
+* ``fit(compile=True)`` against ``fit()``: the same History and weights;
+* refusals, errors, the generated source, and no garbage collection in a step.
+
+"Bit for bit" is ``struct.pack``: -0.0 differs from 0.0. Only NaNs are all alike: CPython
+itself gives ``nan * nan`` either sign, depending on whether it has specialised that
+instruction yet (after 8 runs), so a NaN's sign and payload are not reproducible even
+between two eager runs.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import linecache
+import math
+import random
+import re
+import struct
+import warnings
+from collections.abc import Callable
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import engine
+import engine.value
+from engine import (
+    CompileError,
+    Value,
+    custom_op,
+    maximum,
+    no_grad,
+    sum_values,
+    topological_order,
+    weighted_sums,
+)
+from engine.templates import NAMESPACE, RULES, TERMS_PER_STATEMENT, Names
+from engine.tracing import run_traced
+from engine.value import _value_power
+from nn import MLP, Layer, fit, make_moons, to_signed_labels
+from nn.activations import ACTIVATIONS
+from nn.losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mae,
+    mse,
+    sse,
+)
+from nn.modules import Maxout, Sequential
+from nn.train import NonFiniteLossError
+
+inf, nan = math.inf, math.nan
+
+
+def bits(x: float) -> str:
+    """A float's exact bits (-0.0 is not 0.0); ``"nan"`` for every NaN (see the docstring)."""
+    return "nan" if math.isnan(x) else struct.pack("<d", x).hex()
+
+
+# -- every operation's rule against the operation -------------------------------------
+
+SPECIAL = (0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, -3.0, 6.0, 1e-300, -5e-324, 1e300, -1e300)
+SPECIAL += (710.0, -746.0, inf, -inf, nan)
+FEW = (0.0, -0.0, 1.0, -2.5, 0.5, 3.0, 1e-300, 1e300, inf, -inf, nan)
+PAIRS = tuple(itertools.product(FEW, FEW))
+ONES = tuple((x,) for x in SPECIAL)
+
+
+def _weighted(k: int) -> Callable[..., Value]:
+    def build(*v: Value) -> Value:
+        return weighted_sums([v[:k]], v[k : 2 * k], [v[-1]], validate=False)[0]
+
+    return build
+
+
+def _rows(k: int, count: int, seed: int) -> tuple[tuple[float, ...], ...]:
+    rng = random.Random(seed)
+    rows = [tuple(rng.choice(FEW[:6]) * rng.uniform(-3, 3) for _ in range(2 * k + 1))]
+    rows += [tuple(rng.uniform(-2, 2) for _ in range(2 * k + 1)) for _ in range(count)]
+    rows += [tuple(rng.choice(FEW) for _ in range(2 * k + 1)) for _ in range(count)]
+    return tuple(rows)
+
+
+#: (the engine function that makes the node, a name, the node from Values that are exactly its
+#: inputs, the points): every operation, and each parameter its op name records.
+RULE_CASES: list[tuple[Callable[..., object], str, Callable[..., Value], tuple]] = [
+    (Value.__add__, "a + b", lambda a, b: a + b, PAIRS),
+    (Value.__sub__, "a - b", lambda a, b: a - b, PAIRS),
+    (Value.__mul__, "a * b", lambda a, b: a * b, PAIRS),
+    (Value.__truediv__, "a / b", lambda a, b: a / b, PAIRS),
+    (Value.__neg__, "-a", lambda a: -a, ONES),
+    (Value.__abs__, "abs", abs, ONES),
+    *(
+        (Value.__pow__, f"a ** {n!r}", lambda a, n=n: a**n, ONES)
+        for n in (2, 3, 0, 1, -1, -2, 0.5, 1.5, -1.5, 1e-300, Fraction(1, 3), np.float32(0.1), True)
+    ),
+    (_value_power, "a ** b", lambda a, b: a**b, PAIRS),
+    (Value.exp, "exp", Value.exp, ONES),
+    (Value.log, "log", Value.log, ONES),
+    (Value.tanh, "tanh", Value.tanh, ONES),
+    (Value.sigmoid, "sigmoid", Value.sigmoid, ONES),
+    (Value.relu, "relu", Value.relu, ONES),
+    *(
+        (Value.leaky_relu, f"leaky_relu({s!r})", lambda a, s=s: a.leaky_relu(s), ONES)
+        for s in (0.01, 0.2, -0.5, 0.0, -0.0, 1e300, inf, nan)
+    ),
+    *((Value.elu, f"elu({s!r})", lambda a, s=s: a.elu(s), ONES) for s in (1.0, 0.5, -2.0, inf)),
+    (Value.softplus, "softplus", Value.softplus, ONES),
+    (Value.silu, "silu", Value.silu, ONES),
+    (Value.dsilu, "dsilu", Value.dsilu, ONES),
+    (Value.hard_sigmoid, "hard_sigmoid", Value.hard_sigmoid, ONES),
+    (Value.step, "step", Value.step, ONES),
+    (Value.sign, "sign", Value.sign, ONES),
+    (maximum, "max of 1", maximum, ONES),
+    (maximum, "max of 2", maximum, PAIRS),
+    (maximum, "max of 3", maximum, ((1.0, 1.0, 0.0), (nan, 1.0, 2.0), (2.0, nan, 2.0))),
+    (maximum, "max of 3 zeros", maximum, ((-0.0, 0.0, -0.0), (0.0, -0.0, 0.0), (-inf, -inf, -inf))),
+    (sum_values, "sum of 2", lambda *v: sum_values(v), PAIRS),
+    (
+        sum_values,
+        "sum of many",
+        lambda *v: sum_values(v),
+        ((1e308, 1e308), (inf, -inf, 1.0), (-0.0, -0.0), (0.1,) * 10, (1e100, 1.0, -1e100), (5.0,)),
+    ),
+    (weighted_sums, "w·x+b, 0 inputs", _weighted(0), ((0.5,), (-0.0,), (nan,))),
+    (weighted_sums, "w·x+b, 1 input", _weighted(1), _rows(1, 6, 1)),
+    (weighted_sums, "w·x+b, 3 inputs", _weighted(3), _rows(3, 6, 2)),
+    (weighted_sums, "w·x+b, many inputs", _weighted(TERMS_PER_STATEMENT + 9), _rows(41, 4, 3)),
+]
+
+
+def _operations_of_engine_value() -> set[Callable[..., object]]:
+    """Every function of ``engine.value`` (module-level or a method of Value) that makes nodes."""
+    found = set()
+    for item in [*vars(engine.value).values(), *vars(Value).values()]:
+        code = getattr(item, "__code__", None)
+        if code is not None and "_from_op" in code.co_names:
+            found.add(item)
+    return found
+
+
+def test_every_operation_of_the_engine_has_a_rule_and_a_row_in_the_table() -> None:
+    operations = _operations_of_engine_value()
+    assert operations == set(RULES) | {custom_op}, "an operation needs a rule in engine.templates"
+    assert {function for function, *_ in RULE_CASES} == set(RULES)
+
+
+def _compiled_node(node: Value, function: Callable[..., object]) -> tuple[float, list[float]]:
+    """The rule's forward code and derivatives, run on the numbers of ``node``'s inputs."""
+    names = Names("out", tuple(f"a{i}" for i in range(len(node._inputs))), "d", node._op)
+    rule = RULES[function](names)
+    namespace = dict(NAMESPACE, **{f"a{i}": u.data for i, u in enumerate(node._inputs)})
+    exec("\n".join(rule.forward), namespace)
+    return namespace["out"], [eval(d.code, namespace) for d in rule.derivatives]
+
+
+@pytest.mark.parametrize(
+    ("function", "build", "points"),
+    [(f, b, p) for f, _, b, p in RULE_CASES],
+    ids=[name for _, name, _, _ in RULE_CASES],
+)
+def test_a_rule_computes_its_operation_bit_for_bit(function, build, points) -> None:
+    checked = 0
+    for point in points:
+        op = build(*[Value(1.0)] * len(point))._op  # the op name, with any parameter it records
+        names = Names("out", tuple(f"a{i}" for i in range(len(point))), "d", op)
+        try:
+            node, record = run_traced(build, *[Value(x) for x in point])
+        except (ArithmeticError, ValueError) as error:  # the rule raises the same type
+            namespace = dict(NAMESPACE, **{f"a{i}": x for i, x in enumerate(point)})
+            with pytest.raises(type(error)):
+                exec("\n".join(RULES[function](names).forward), namespace)
+            continue
+        assert record.made_by[node] is function, "the trace names the function that made it"
+        value, derivatives = _compiled_node(node, function)
+        assert bits(value) == bits(node.data), (point, value, node.data)
+        assert [bits(d) for d in derivatives] == [bits(d) for d in node._local_grads], point
+        rule = RULES[function](names)
+        for derivative, number in zip(rule.derivatives, derivatives, strict=True):
+            assert math.isfinite(number) or not derivative.finite, "finite means finite"
+        checked += 1
+    assert checked >= len(points) // 3  # most points are numbers the operation accepts
+
+
+# -- whole steps against the issue's eager code ------------------------------------------
+
+
+def eager_step(per_example, params, X, Y, reduce="mean", extra=None) -> float:
+    """The issue's definition of a step, verbatim."""
+    L = sum_values([per_example([Value(v) for v in x], _label(y)) for x, y in zip(X, Y)])
+    if reduce == "mean":
+        L = L / len(X)
+    if extra is not None:
+        L = L + extra()
+    L.backward()
+    return L.data
+
+
+def _label(y):
+    return [Value(v) for v in y] if isinstance(y, (list, tuple)) else Value(y)
+
+
+def assert_same_as_eager(per_example, params, X, Y, reduce="mean", extra=None, step=None):
+    """One step, eager and compiled, from the same gradients (not zero): the same bits, or fail."""
+    start = [0.25 * (i % 7) - 0.5 for i in range(len(params))]
+    for p, g in zip(params, start):
+        p.grad = g
+    eager_loss = eager_step(per_example, params, X, Y, reduce, extra)
+    eager = [bits(p.grad) for p in params]
+    for p, g in zip(params, start):
+        p.grad = g
+    step = step or engine.compile(per_example, params, reduce=reduce, extra=extra)
+    loss = step(X, Y)
+    assert bits(loss) == bits(eager_loss)
+    assert [bits(p.grad) for p in params] == eager
+    assert any(g != bits(s) for g, s in zip(eager, start))  # the step moved some gradient
+    return step
+
+
+def points(n: int, width: int, seed: int) -> list[list[float]]:
+    rng = random.Random(seed)
+    return [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(n)]
+
+
+@pytest.mark.parametrize("activation", [*ACTIVATIONS, "leaky_relu(0.2)", "elu(0.5)"])
+def test_random_mlps_with_every_activation(activation: str) -> None:
+    act = activation
+    if "(" in activation:
+        name, parameter = activation[:-1].split("(")
+        act = lambda z, name=name, s=float(parameter): getattr(z, name)(s)  # noqa: E731
+    model = MLP(3, [5, 4, 1], activation=act, seed=len(activation))
+    X, Y = points(12, 3, 1), [random.Random(k).uniform(-1, 1) for k in range(12)]
+    per_example = lambda x, y: mse(model(x), y)  # noqa: E731
+    step = assert_same_as_eager(per_example, model.parameters(), X, Y)
+    for p in model.parameters():  # other weights: the same program, the same bits
+        p.data *= -1.5
+    assert_same_as_eager(per_example, model.parameters(), X, Y, step=step)
+
+
+def l2(params):
+    return lambda: 1e-3 * sum_values([p * p for p in params])
+
+
+@pytest.mark.parametrize("reduce", ["mean", "sum"])
+@pytest.mark.parametrize(
+    "loss",
+    ["mse", "sse", "mae", "hinge", "hinge by hand", "logits", "cross_entropy", "log-cosh"],
+)
+def test_every_loss_both_reductions_with_and_without_extra(loss: str, reduce: str) -> None:
+    X, rng = points(10, 2, 2), random.Random(5)
+    outputs = 3 if loss == "cross_entropy" else 1
+    model = MLP(2, [6, outputs], seed=3)
+    params = model.parameters()
+    per_example = {
+        "mse": lambda x, y: mse(model(x), y),
+        "sse": lambda x, y: sse(model(x), y),
+        "mae": lambda x, y: mae(model(x), y),
+        "hinge": lambda x, y: hinge(model(x), y),  # reads the label: a program per label
+        "hinge by hand": lambda x, y: (1 - y * model(x)).relu(),
+        "logits": lambda x, y: binary_cross_entropy_with_logits(model(x), y),
+        "cross_entropy": lambda x, y: cross_entropy(model(x), int(y.data)),
+        "log-cosh": lambda x, y: ((model(x) - y).exp() + (y - model(x)).exp()).log(),
+    }[loss]
+    if loss == "cross_entropy":
+        Y = [rng.randrange(3) for _ in X]
+    elif loss in ("hinge", "hinge by hand"):
+        Y = [rng.choice((-1, 1)) for _ in X]
+    elif loss == "logits":
+        Y = [rng.choice((0.0, 1.0)) for _ in X]
+    else:
+        Y = [rng.uniform(-1, 1) for _ in X]
+    for extra in (None, l2(params)):
+        step = assert_same_as_eager(per_example, params, X, Y, reduce, extra)
+        reads_label = loss in ("hinge", "logits", "cross_entropy")
+        assert ("key ==" in step.source) is reads_label
+
+
+def trained_hinge_model() -> tuple[MLP, list, list]:
+    """A ReLU MLP trained eagerly on moons: most hinge terms 0, several ReLUs dead."""
+    X, y = make_moons(40, noise=0.1, seed=4)
+    y = to_signed_labels(y)
+    model = MLP(2, [8, 8, 1], seed=2)
+    fit(model, X, y, loss="hinge", epochs=60, lr=0.5, progress=False)
+    return model, X, y
+
+
+def test_trained_weights_dead_relus_and_zero_hinge_terms_change_no_bit() -> None:
+    model, X, y = trained_hinge_model()
+    margins = [1 - t * model(x).data for x, t in zip(X, y)]
+    assert sum(m <= 0 for m in margins) > len(X) // 2  # the skip is exercised
+    params = model.parameters()
+    per_example = lambda x, t: (1 - t * model(x)).relu()  # noqa: E731
+    step = assert_same_as_eager(per_example, params, X, y, "mean", l2(params))
+    assert "continue" in step.source  # a zero gradient at the hinge skips the whole example
+
+
+def test_maxout_softmax_layer_and_list_labels() -> None:
+    model = Sequential(Maxout(2, 4, seed=1), Layer(4, 3, activation="softmax", seed=2))
+    X = points(9, 2, 7)
+    Y = [[1.0 if i == k % 3 else 0.0 for i in range(3)] for k in range(9)]
+    step = assert_same_as_eager(lambda x, y: mse(model(x), y), model.parameters(), X, Y)
+    assert "detach" in step.source and "largest((" in step.source
+    assert "(y0, y1, y2) = y" in step.source
+
+
+def test_outputs_with_has_aux_are_the_eager_outputs() -> None:
+    model = MLP(2, [4, 2], seed=9)
+    X, Y = points(6, 2, 8), [0.5 * k for k in range(6)]
+    step = engine.compile(
+        lambda x, y: (mse(model(x), [y, y]), model(x)), model.parameters(), has_aux=True
+    )
+    loss, outputs = step(X, Y)
+    with no_grad():
+        expected = [[v.data for v in model(x)] for x in X]
+    assert outputs == expected and isinstance(loss, float)
+
+
+def test_extra_may_be_a_number_a_parameter_or_an_operation() -> None:
+    model = MLP(2, [3, 1], seed=4)
+    params = model.parameters()
+    X, Y = points(5, 2, 9), [1.0, -1.0, 0.5, 0.0, 2.0]
+    per_example = lambda x, y: mse(model(x), y)  # noqa: E731
+    for extra in (lambda: 0.5, lambda: params[0], lambda: abs(params[1]) + maximum(*params[:3])):
+        assert_same_as_eager(per_example, params, X, Y, "sum", extra)
+
+
+def test_an_infinite_local_derivative_behind_a_zero_gradient_is_nan_as_eager() -> None:
+    w = Value(1.0)
+    # step(exp(w x)) passes 0 back; exp's derivative is inf for x = 1000, and 0 * inf = NaN
+    per_example = lambda x, y: (w * x[0]).exp().step() + w * y  # noqa: E731
+    w.grad = 0.0
+    eager_step(per_example, [w], [[1000.0], [1.0]], [1.0, 2.0])
+    assert math.isnan(w.grad)
+    assert_same_as_eager(per_example, [w], [[1000.0], [1.0]], [1.0, 2.0])
+    assert_same_as_eager(per_example, [w], [[1.0], [2.0]], [1.0, 2.0])  # finite: the fast path
+
+
+def test_an_infinite_parameter_gives_what_eager_gives() -> None:
+    model = MLP(2, [3, 1], seed=5)
+    params = model.parameters()
+    per_example = lambda x, y: mse(model(x), y)  # noqa: E731
+    step = assert_same_as_eager(per_example, params, points(4, 2, 1), [1.0, 0.0, 1.0, 0.0])
+    params[0].data = inf
+    assert_same_as_eager(per_example, params, points(4, 2, 1), [1.0, 0.0, 1.0, 0.0], step=step)
+
+
+def test_repeated_params_count_once_and_unused_params_keep_their_gradient() -> None:
+    w, b, unused = Value(0.5), Value(-0.25), Value(3.0)
+    unused.grad = 7.0
+    step = engine.compile(lambda x, y: (w * x[0] + b - y) ** 2, [w, b, w, unused])
+    assert step.params == (w, b, unused)
+    assert_same_as_eager(lambda x, y: (w * x[0] + b - y) ** 2, [w, b], [[1.0], [2.0]], [1.0, 0.0])
+    step([[1.0], [2.0]], [1.0, 0.0])
+    assert unused.grad == 7.0
+
+
+def test_a_label_read_compiles_one_program_per_label_up_to_a_limit() -> None:
+    w = Value(0.5)
+    per_example = lambda x, y: w * x[0] * int(y.data)  # noqa: E731
+    step = assert_same_as_eager(per_example, [w], [[1.0], [2.0], [3.0]], [1, 2, 1])
+    assert step.source.count("key ==") == 2
+    X = [[1.0]] * (engine.compiler.MAX_PROGRAMS + 1)
+    with pytest.raises(CompileError, match=r"reads the label's number \(.*test_compile.py"):
+        engine.compile(per_example, [w])(X, list(range(len(X))))
+
+
+# -- fit(compile=True) ---------------------------------------------------------------------
+
+
+def fit_twice(make_model, X, y, **kwargs):
+    """``fit`` eagerly and compiled, from the same start: (history, weights) of each."""
+    results = []
+    for compile in (False, True):
+        model = make_model()
+        history = fit(model, X, y, progress=False, seed=0, compile=compile, **kwargs)
+        params = model.parameters()
+        results.append((history.as_dict(), [bits(p.data) for p in params]))
+    return results
+
+
+@pytest.mark.parametrize(
+    "case", ["hinge + l2", "mse, batches, validation", "logits", "cross_entropy", "one-hot mse"]
+)
+def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
+    X, labels = make_moons(30, noise=0.1, seed=6)
+    kwargs: dict = {"epochs": 4, "lr": 0.3}
+    make_model = lambda: MLP(2, [6, 1], seed=8)  # noqa: E731
+    y = labels
+    if case == "hinge + l2":
+        y = to_signed_labels(labels)
+        kwargs |= {"loss": "hinge", "regularization": lambda m: 1e-3 * sum_values(m.parameters())}
+    elif case == "mse, batches, validation":
+        kwargs |= {"loss": "mse", "batch_size": 7, "validation_data": make_moons(10, seed=1)}
+    elif case == "logits":
+        kwargs |= {"loss": "binary_cross_entropy_with_logits", "batch_size": 8}
+    else:
+        y = [(k + int(t)) % 3 for k, t in enumerate(labels)]
+        make_model = lambda: MLP(2, [6, 3], seed=8)  # noqa: E731
+        kwargs |= {"loss": "cross_entropy" if case == "cross_entropy" else "mse"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback: every case compiles
+        eager, compiled = fit_twice(make_model, X, y, **kwargs)
+    assert compiled == eager
+    assert len(eager[0]["loss"]) == 4
+
+
+def test_fit_falls_back_with_a_warning_where_it_cannot_compile() -> None:
+    def cube(z: Value) -> Value:
+        return custom_op(z.data**3, [z], [3 * z.data**2], op="cube")
+
+    X, y = make_moons(12, seed=2)
+    with pytest.warns(UserWarning, match=r"trains eagerly instead.*custom_op"):
+        eager, compiled = fit_twice(
+            lambda: MLP(2, [3, 1], activation=cube, seed=1), X, y, epochs=2, loss="mse"
+        )
+    assert compiled == eager
+    with pytest.warns(UserWarning, match=r"trains eagerly instead.*reads `.data`"):
+        eager, compiled = fit_twice(lambda: MLP(2, [3, 1], seed=1), X, y, epochs=2, loss="rmse")
+    assert compiled == eager
+
+
+def test_fit_compiled_stops_on_a_non_finite_loss_exactly_as_eager() -> None:
+    X, y = make_moons(16, seed=3)
+    outcomes = []
+    for compile in (False, True):
+        model = MLP(2, [8, 1], seed=1)
+        with pytest.raises(NonFiniteLossError) as caught:
+            fit(model, X, y, loss="mse", lr=1e6, epochs=20, progress=False, compile=compile, seed=0)
+        params = model.parameters()
+        outcomes.append(
+            (caught.value.epoch, caught.value.batch, [bits(p.data) for p in params])
+            + ([bits(p.grad) for p in params],)
+        )
+    assert outcomes[0] == outcomes[1]
+
+
+# -- refusals ----------------------------------------------------------------------------
+
+
+def cube(z: Value) -> Value:
+    return custom_op(z.data**3, [z], [3 * z.data**2], op="cube")
+
+
+W = Value(0.5)
+OUTSIDE_LEAF = Value(2.0, label="temperature")
+OUTSIDE_NODE = W * 2
+
+
+def refused(per_example) -> str:
+    """The message of the ``CompileError`` the first call raises (and Value's slots restored)."""
+    with pytest.raises(CompileError) as caught:
+        engine.compile(per_example, [W])([[1.0, 2.0], [3.0, -1.0]], [1.0, 0.0])
+    assert type(Value.__dict__["data"]).__name__ == "member_descriptor"
+    return str(caught.value)
+
+
+def test_refused_a_custom_op_naming_it_and_the_node() -> None:
+    message = refused(lambda x, y: cube(W * x[0]))
+    assert "custom_op ('cube'" in message and "node v" in message and "test_compile.py" in message
+
+
+def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
+    def branchy(x, y):
+        z = W * x[0]
+        return z.relu() if z.data > 0 else z * 0.5
+
+    message = refused(branchy)
+    assert "reads `.data` of node v" in message and "if z.data > 0" in message
+
+
+@pytest.mark.parametrize(
+    ("per_example", "expected"),
+    [
+        (lambda x, y: W * x[0] * W.data, r"reads `.data`"),
+        (lambda x, y: W * x[0] + W.grad, r"reads `.grad`"),
+        (lambda x, y: W * x[0] * OUTSIDE_LEAF, r"not in params \(Value\(data=2.0"),
+        (lambda x, y: W * x[0] * OUTSIDE_NODE, r"computed before the traced code ran"),
+        (lambda x, y: W * Value(x[0].data), r"reads `.data`"),
+        (lambda x, y: (W * x[0], setattr(x[0], "data", 1.0))[0], r"changes a number"),
+        (lambda x, y: W * no_grad_exp(x[0]), r"under no_grad"),
+        (lambda x, y: W * x[0] * random.random(), r"different graphs for examples 0 and 1"),
+        (lambda x, y: 1.5, r"must return a Value"),
+        (lambda x, y: W, r"returns a parameter itself"),
+    ],
+    ids=[
+        "param data",
+        "grad",
+        "outside leaf",
+        "outside node",
+        "data to constant",
+        "mutation",
+        "no_grad",
+        "random",
+        "float",
+        "param",
+    ],
+)
+def test_refused_with_the_reason(per_example, expected: str) -> None:
+    assert re.search(expected, refused(per_example))
+
+
+def no_grad_exp(v: Value) -> Value:
+    with no_grad():
+        return v.exp()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: engine.compile(None, [W]), TypeError, "per_example"),
+        (lambda: engine.compile(lambda x, y: W, W), TypeError, "params, a list"),
+        (lambda: engine.compile(lambda x, y: W, [W, 1.0]), TypeError, r"params\[1\]"),
+        (lambda: engine.compile(lambda x, y: W, [W * 2]), ValueError, "not a leaf"),
+        (lambda: engine.compile(lambda x, y: W, [W], reduce="max"), ValueError, "mean"),
+        (lambda: engine.compile(lambda x, y: W, [W], extra=1.0), TypeError, "extra"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_bad_batches_are_the_eager_errors() -> None:
+    step = engine.compile(lambda x, y: (W * x[0] - y) ** 2, [W])
+    with pytest.raises(ValueError, match="empty"):
+        step([], [])
+    with pytest.raises(ValueError, match="2 examples in X but 1 labels"):
+        step([[1.0], [2.0]], [1.0])
+    with pytest.raises(TypeError, match="Value expects a real number"):
+        step([["a"]], [1.0])
+    step([[1.0], [2.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="example 1 has 2 inputs, but the step was traced with 1"):
+        step([[1.0], [2.0, 3.0]], [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("per_example", "error", "eager_message"),
+    [
+        (lambda x, y: (W * x[0]).log(), ValueError, r"log of a non-positive number: log\(0.0\)"),
+        (lambda x, y: W / x[0], ZeroDivisionError, r"division by zero: Value"),
+        (lambda x, y: (W * x[0] - 1) ** 0.5, ValueError, "negative base to a non-integer"),
+    ],
+)
+def test_an_error_in_the_compiled_code_is_the_eager_error_naming_the_example(
+    per_example, error, eager_message
+) -> None:
+    step = engine.compile(per_example, [W])
+    W.grad = 0.25
+    step([[4.0], [8.0]], [0.0, 0.0])  # traced and compiled on good numbers
+    after_a_good_step = W.grad
+    assert after_a_good_step != 0.25
+    with pytest.raises(error, match=eager_message + r".*\(in example 2 of the batch\)"):
+        step([[4.0], [8.0], [0.0]], [0.0, 0.0, 0.0])
+    assert W.grad == after_a_good_step  # a failed step adds nothing
+
+
+# -- the source ---------------------------------------------------------------------------
+
+
+def demo_step(label: str = "") -> tuple[engine.CompiledStep, list, list]:
+    """A small ReLU MLP with the hinge loss, compiled and run once; its score labelled ``label``."""
+    model = MLP(2, [4, 1], seed=11)
+    X, y = make_moons(8, seed=5)
+    y = to_signed_labels(y)
+
+    def per_example(x: list[Value], t: Value) -> Value:
+        score = model(x)
+        score.label = label
+        return (1 - t * score).relu()
+
+    step = engine.compile(per_example, model.parameters())
+    step(X, y)
+    return step, X, y
+
+
+EDGE = re.compile(r"^(g\w+) \+= (?:(.+) \* )?(g\w+) +# (\S+): d(\w+)/d(\w+) = (.+)$")
+
+
+def gradient_of(name: str) -> str:
+    return "g" + name[1:] if name.startswith("v") else "g" + name
+
+
+def test_source_reads_like_the_chain_rule_and_numbers_nodes_as_draw_does() -> None:
+    step, X, y = demo_step()
+    forward, backward = step.source.split("# backward:")
+    assert "# forward:" in forward
+    edges = [line.strip() for line in backward.splitlines() if " += " in line]
+    # 4 hidden neurons' w·x+b (3 edges each) and relu, the output's w·x+b (9), *, - and relu
+    assert len(edges) == 4 * 3 + 4 + 9 + 1 + 1 + 1
+    for line in edges:  # g_input += local * g_node  # op: dnode/dinput = formula
+        target, _, upstream, op, node, wrt, _ = EDGE.match(line).groups()
+        assert upstream == gradient_of(node) and target == gradient_of(wrt), line
+        assert op in ("relu", "w·x+b", "*", "-")
+    assert "relu: dv" in step.source and "= 1 if v" in step.source
+    graph = topological_order(step.graph(X[0], y[0]))
+    numbered = 0
+    for line in forward.splitlines():
+        match = re.match(r"\s+(v\d+) = .*  # (\S+)", line)
+        if match:
+            assert graph[int(match[1][1:])].op == match[2]  # v7 in the code is node 7 drawn
+            numbered += 1
+    assert numbered == 4 * 2 + 1 + 3
+    assert linecache.getlines(step.filename) == step.source.splitlines(True)
+
+
+def test_source_is_the_same_text_every_time() -> None:
+    assert demo_step()[0].source == demo_step()[0].source
+
+
+def test_a_label_is_never_code_only_an_escaped_comment() -> None:
+    hostile = "s\n__import__('os').system('exit 3')  # \"\"\" '''"
+    step, X, y = demo_step(label=hostile)
+    labelled = [line for line in step.source.splitlines() if "exit 3" in line]
+    assert len(labelled) == 1  # the score's line: the label's newline is escaped
+    code, comment = labelled[0].split("  # ", 1)
+    assert "exit" not in code and comment.startswith("w·x+b 's\\n__import__")
+
+
+def test_an_exponent_of_another_number_type_is_written_as_the_float_used() -> None:
+    class Loud(float):
+        def __repr__(self) -> str:
+            return "2\nimport os"
+
+        __str__ = __repr__
+
+    w = Value(1.5)
+    step = engine.compile(lambda x, y: (w * x[0]) ** Loud(2.0), [w])
+    assert_same_as_eager(lambda x, y: (w * x[0]) ** Loud(2.0), [w], [[1.0], [2.0]], [0.0, 0.0])
+    step([[1.0]], [0.0])
+    assert "import os" not in step.source
+    assert re.search(r"= float_power\(v\d+, 2\.0\) +# \*\*2\.0\n", step.source)
+
+
+def test_source_before_the_first_trace_is_a_clear_error() -> None:
+    step = engine.compile(lambda x, y: W * x[0], [W])
+    with pytest.raises(RuntimeError, match="nothing is compiled yet"):
+        step.source  # noqa: B018
+    step.trace([[1.0]], [0.0])
+    assert "def compiled_step" in step.source
+
+
+def test_graph_is_one_examples_eager_graph() -> None:
+    step, X, y = demo_step()
+    root = step.graph(X[3], y[3])
+    assert root.op == "relu"
+    assert {"x0", "x1", "y"} <= {v.label for v in topological_order(root)}
+    for p in step.params:
+        p.grad = 0.0
+    assert bits(step([X[3]], [y[3]])) == bits(root.data)  # a batch of one: its loss
+
+
+# -- no garbage collection ---------------------------------------------------------------------
+
+
+def test_a_compiled_step_makes_no_work_for_the_garbage_collector() -> None:
+    model = MLP(2, [16, 16, 1], seed=1337)
+    params = model.parameters()
+    X, y = make_moons(100, noise=0.1, seed=1)
+    y = [float(t) for t in to_signed_labels(y)]
+    step = engine.compile(lambda x, t: (1 - t * model(x)).relu(), params, extra=l2(params))
+    step(X, y)
+    collections = []
+
+    def note(phase: str, info: dict) -> None:
+        collections.append(phase)
+
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        for _ in range(3):
+            step(X, y)
+    finally:
+        gc.callbacks.remove(note)
+    assert collections == []
