@@ -93,8 +93,9 @@ def write_step(
     out.assign(p, "params")
     out.assign([f"g{name}" for name in p], "grads")
     extra_value = "0.0"
-    if extra is not None:
-        extra_value = _write_extra_forward(out, extra)
+    extra_part = None if extra is None else _Part(extra, None, None, prefix="e")
+    if extra_part is not None:
+        extra_value = _write_extra_forward(out, extra_part)
     out.add("losses = []", "outputs = []" if layout.aux else "outputs = None")
     out.add("for example, (x, y, key) in enumerate(zip(X, Y, keys)):")
     out.indent += 1
@@ -104,16 +105,16 @@ def write_step(
         if program.label is None:
             if layout.label_size is not None:
                 out.assign([f"y{j}" for j in range(layout.label_size)], "y")
-            _write_example(out, program, layout)
+            _write_example(out, _Part(program.graph, program.label, layout.label_size), layout)
             continue
         shown = ", ".join(map(repr, program.label))
         out.add(f"{'if' if i == 0 else 'elif'} key == {i}:  # the examples labelled {shown}")
         out.indent += 1
-        _write_example(out, program, layout)
+        _write_example(out, _Part(program.graph, program.label, layout.label_size), layout)
         out.indent -= 1
     out.indent -= 1
-    if extra is not None:
-        _write_extra_backward(out, extra)
+    if extra_part is not None:
+        _write_extra_backward(out, extra_part)
     out.add(f"gradients = ({''.join(f'g{n}, ' for n in p)})")
     out.add(f"return losses, outputs, {extra_value}, gradients")
     return out.text(), used
@@ -122,62 +123,68 @@ def write_step(
 # -- one example ---------------------------------------------------------------------
 
 
-def _write_example(out: _Lines, program: Program, layout: Layout) -> None:
+class _Part:
+    """A graph with its names, rules and which gradients matter, worked out once.
+
+    ``names[n]`` is the expression for node ``n``'s value (``x0``, ``y``,
+    ``p3``, ``v7``, or a number); ``rules[n]`` an operation's rule, written for
+    those names; ``needs[n]`` whether node ``n``'s gradient matters: a
+    parameter's, or that of an operation on one.
+    """
+
+    def __init__(
+        self, graph: Graph, label: tuple[float, ...] | None, label_size: int | None, prefix="v"
+    ) -> None:
+        self.graph = graph
+        self.names: dict[int, str] = {}
+        for n in graph.nodes:
+            if n.kind is Kind.INPUT:
+                name = f"x{n.index}"
+            elif n.kind is Kind.LABEL:
+                if label is not None:
+                    name = number(label[n.index])
+                else:
+                    name = "y" if label_size is None else f"y{n.index}"
+            elif n.kind is Kind.PARAMETER:
+                name = f"p{n.index}"
+            elif n.kind is Kind.CONSTANT:
+                name = number(n.value.data)
+            else:  # an operation, or a detached copy of one
+                name = f"{prefix}{n.number}"
+            self.names[n.number] = name
+        self.rules: dict[int, Rule] = {}
+        self.needs: dict[int, bool] = {}
+        for n in graph.nodes:  # inputs come before the nodes made from them
+            self.needs[n.number] = n.kind is Kind.PARAMETER or (
+                n.kind is Kind.OPERATION and any(self.needs[i] for i in n.inputs)
+            )
+            if n.kind is Kind.OPERATION:
+                value = self.names[n.number]
+                inputs = tuple(self.names[i] for i in n.inputs)
+                local = "d" + value[1:] if value.startswith("v") else "d" + value
+                self.rules[n.number] = RULES[n.rule](Names(value, inputs, local, n.value._op))
+
+
+def _write_example(out: _Lines, part: _Part, layout: Layout) -> None:
     """One example's forward pass, its loss (and outputs), the check, its backward pass."""
-    graph = program.graph
-    names = _names(graph, program.label, layout, prefix="v")
-    rules = _rules(graph, names)
+    graph, names = part.graph, part.names
     out.add("# forward: each node's value, in topological order")
-    _write_forward(out, graph, names, rules)
+    _write_forward(out, part)
     out.add(f"losses.append({names[graph.root]})")
     if layout.aux:
         shown = [names[i] for i in graph.outputs]
         out.add(f"outputs.append({shown[0] if len(shown) == 1 else '[' + ', '.join(shown) + ']'})")
-    needs = _needs_gradient(graph)
-    if not needs[graph.root]:
+    if not part.needs[graph.root]:
         return  # the loss does not depend on any parameter: nothing to propagate
-    out.check(_checked(graph, names, rules, needs), "a local derivative is infinite or huge")
+    out.check(_checked(part), "a local derivative is infinite or huge")
     out.add("# backward: dL/d(node) for each node, in reverse order")
-    _write_backward(out, graph, names, rules, needs, seed="seed", next_example=True)
+    _write_backward(out, part, seed="seed", next_example=True)
 
 
-def _names(
-    graph: Graph, label: tuple[float, ...] | None, layout: Layout, prefix: str
-) -> dict[int, str]:
-    """The expression for each node's value: ``x0``, ``y``, ``p3``, ``v7``, or a number."""
-    names = {}
-    for n in graph.nodes:
-        if n.kind is Kind.INPUT:
-            names[n.number] = f"x{n.index}"
-        elif n.kind is Kind.LABEL:
-            if label is not None:
-                names[n.number] = number(label[n.index])
-            else:
-                names[n.number] = "y" if layout.label_size is None else f"y{n.index}"
-        elif n.kind is Kind.PARAMETER:
-            names[n.number] = f"p{n.index}"
-        elif n.kind is Kind.CONSTANT:
-            names[n.number] = number(n.value.data)
-        else:  # an operation, or a detached copy of one
-            names[n.number] = f"{prefix}{n.number}"
-    return names
-
-
-def _rules(graph: Graph, names: dict[int, str]) -> dict[int, Rule]:
-    """Each operation's rule, written for this node's names."""
-    rules = {}
-    for n in graph.nodes:
-        if n.kind is Kind.OPERATION:
-            value = names[n.number]
-            local = "d" + value[1:] if value.startswith("v") else "d" + value
-            node = Names(value, tuple(names[i] for i in n.inputs), local, n.value._op)
-            rules[n.number] = RULES[n.rule](node)
-    return rules
-
-
-def _write_forward(out: _Lines, graph: Graph, names: dict[int, str], rules: dict) -> None:
+def _write_forward(out: _Lines, part: _Part) -> None:
     """Each operation's value (and named derivatives), each input before the nodes using it."""
-    for n in _forward_order(graph):
+    names, rules = part.names, part.rules
+    for n in _forward_order(part.graph):
         if n.kind is Kind.OPERATION:
             rule = rules[n.number]
             first, *rest = rule.forward
@@ -212,16 +219,6 @@ def _forward_order(graph: Graph) -> list[Node]:
     return order
 
 
-def _needs_gradient(graph: Graph) -> dict[int, bool]:
-    """Whether each node's gradient matters: a parameter, or an operation on one."""
-    needs = {}
-    for n in graph.nodes:  # inputs come before the nodes made from them
-        needs[n.number] = n.kind is Kind.PARAMETER or (
-            n.kind is Kind.OPERATION and any(needs[i] for i in n.inputs)
-        )
-    return needs
-
-
 def _backward_nodes(graph: Graph, needs: dict[int, bool]) -> list[Node]:
     """The operations that pass a gradient on, in the eager backward pass's order.
 
@@ -232,15 +229,15 @@ def _backward_nodes(graph: Graph, needs: dict[int, bool]) -> list[Node]:
     return [n for n in reversed(loss_graph) if n.kind is Kind.OPERATION and needs[n.number]]
 
 
-def _checked(graph: Graph, names: dict[int, str], rules: dict, needs: dict) -> list[str]:
+def _checked(part: _Part) -> list[str]:
     """The local derivatives the zero-gradient skip needs finite (parameters: checked per step).
 
     Every derivative of a node that passes a gradient on, as ``engine.backprop``
     tests all of a node's local derivatives before it skips it.
     """
     checked: list[str] = []
-    for n in _backward_nodes(graph, needs):
-        for derivative in rules[n.number].derivatives:
+    for n in _backward_nodes(part.graph, part.needs):
+        for derivative in part.rules[n.number].derivatives:
             if derivative.finite or _is_parameter(derivative.code):
                 continue
             if _is_finite_number(derivative.code):
@@ -250,15 +247,7 @@ def _checked(graph: Graph, names: dict[int, str], rules: dict, needs: dict) -> l
     return checked
 
 
-def _write_backward(
-    out: _Lines,
-    graph: Graph,
-    names: dict[int, str],
-    rules: dict,
-    needs: dict,
-    seed: str,
-    next_example: bool = False,
-) -> None:
+def _write_backward(out: _Lines, part: _Part, seed: str, next_example: bool = False) -> None:
     """Every gradient, from the root's (``seed``) down, in the eager backward pass's order.
 
     A node is skipped when its gradient is 0 (``if g7:``). Where every
@@ -268,7 +257,8 @@ def _write_backward(
     continue``). Each gradient is set to 0.0 just before the part of the code
     that first adds to it, so an example that stops early sets few.
     """
-    nodes = _backward_nodes(graph, needs)
+    names, rules, needs = part.names, part.rules, part.needs
+    nodes = _backward_nodes(part.graph, needs)
     position = {n.number: i for i, n in enumerate(nodes)}
     first_use: dict[int, int] = {}
     for i, n in enumerate(nodes):
@@ -340,32 +330,27 @@ def _gradient(name: str) -> str:
 # -- the extra term -------------------------------------------------------------------
 
 
-def _write_extra_forward(out: _Lines, extra: Graph) -> str:
+def _write_extra_forward(out: _Lines, part: _Part) -> str:
     """``extra()``'s forward pass, once per step; the expression for its value."""
+    extra = part.graph
     root = extra.nodes[extra.root]
-    names = _names(extra, None, Layout(0, None, 0, False), prefix="e")
     if root.kind is Kind.PARAMETER:  # extra() returned a parameter itself
         out.add(_commented(f"gp{root.index} += 1.0", "dL/d(extra) = 1, before any example"))
-        return names[extra.root]
-    rules = _rules(extra, names)
+        return part.names[extra.root]
     out.add("# -- once per step: extra()'s forward pass ------------------------------")
-    _write_forward(out, extra, names, rules)
-    needs = _needs_gradient(extra)
-    if needs[extra.root]:
-        out.check(_checked(extra, names, rules, needs), "a local derivative is infinite or huge")
-    return names[extra.root]
+    _write_forward(out, part)
+    if part.needs[extra.root]:
+        out.check(_checked(part), "a local derivative is infinite or huge")
+    return part.names[extra.root]
 
 
-def _write_extra_backward(out: _Lines, extra: Graph) -> None:
+def _write_extra_backward(out: _Lines, part: _Part) -> None:
     """``extra()``'s backward pass, after every example, as the eager pass reaches it last."""
-    root = extra.nodes[extra.root]
-    needs = _needs_gradient(extra)
-    if root.kind is not Kind.OPERATION or not needs[extra.root]:
+    extra = part.graph
+    if extra.nodes[extra.root].kind is not Kind.OPERATION or not part.needs[extra.root]:
         return
-    names = _names(extra, None, Layout(0, None, 0, False), prefix="e")
-    rules = _rules(extra, names)
     out.add("# -- once per step: extra()'s backward pass, after every example --------")
-    _write_backward(out, extra, names, rules, needs, seed="1.0")
+    _write_backward(out, part, seed="1.0")
 
 
 # -- text -------------------------------------------------------------------------------
