@@ -10,11 +10,14 @@ It prints one table (see ``bench/README.md`` for what each figure means):
 
 1. **sanity**: the demo loss at the shared initial weights, for chainrule,
    micrograd and the hand-written float version (they must agree), and the
-   largest difference between their gradients;
+   largest difference between their gradients; ``engine.compile``'s must be 0;
 2. **one training step** of micrograd's demo (``MLP(2, [16, 16, 1])``, 100
    moons points, hinge loss + L2, full-batch SGD), from the demo's initial
    weights and from the weights after its 100 training steps: the median
-   time of each implementation and its ratio to chainrule;
+   time of each implementation and its ratio to chainrule; then the compiled
+   step's ratio to the plain floats, how long ``engine.compile``'s first call
+   takes (trace, write, compile), and how many garbage collections ran
+   during the compiled steps;
 3. **memory**: bytes per graph node (``tracemalloc``) for the same graph of
    elementary operations built by both libraries, and the size of one demo
    step's whole graph;
@@ -54,6 +57,7 @@ except ImportError:
 from workload import (  # noqa: E402
     DEMO_STEPS,
     ChainruleStep,
+    CompiledChainruleStep,
     EngineStep,
     FloatStep,
     MicrogradStep,
@@ -72,7 +76,11 @@ Contender = tuple[Callable[[], object], Callable[[Weights], None], bool]
 """A training step, how to give it weights, and whether the collector stays on while timed."""
 
 
-def time_step(contender: Contender, weights: Weights) -> float:
+COMPILED = "chainrule compiled (engine.compile)"
+FLOATS = "plain floats, backward by hand"
+
+
+def time_step(contender: Contender, weights: Weights) -> tuple[float, int]:
     """Seconds of one training step from ``weights``, following another step of the same kind.
 
     The heap is collected, then one untimed step runs, then the weights are
@@ -82,6 +90,7 @@ def time_step(contender: Contender, weights: Weights) -> float:
     every timed step does exactly the same arithmetic. When the collector
     is off for the timed step, the predecessor's garbage is collected
     before it, untimed, as a program that disables the collector must do.
+    Also returns how many collections the garbage collector ran in the timed step.
     """
     step, set_weights, gc_enabled = contender
     set_weights(weights)
@@ -91,20 +100,31 @@ def time_step(contender: Contender, weights: Weights) -> float:
     if not gc_enabled:
         gc.collect()
         gc.disable()
+    collections: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    gc.callbacks.append(count)
     try:
         start = time.perf_counter()
         step()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, len(collections)
     finally:
+        gc.callbacks.remove(count)
         gc.enable()
 
 
-def time_all_steps(repeat: int, states: dict[str, Weights]) -> dict[str, dict[str, float]]:
-    """Median seconds per training step, ``{state: {implementation: seconds}}``.
+def time_all_steps(
+    repeat: int, states: dict[str, Weights]
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Median seconds per training step, ``{state: {implementation: seconds}}``; collections.
 
     Every implementation is timed from the weights of each state. The
     implementations take turns, one timed step each per round, so that a
-    busy moment of the machine slows all of them alike.
+    busy moment of the machine slows all of them alike. The count is of the
+    garbage collections during all the timed compiled steps.
     """
     X, y = make_problem()
     contenders: dict[str, Contender] = {}
@@ -113,6 +133,8 @@ def time_all_steps(repeat: int, states: dict[str, Weights]) -> dict[str, dict[st
         contenders[name] = (ours.step, ours.set_weights, gc_enabled)
     engine_only = EngineStep(X, y)
     contenders["chainrule engine only (no nn)"] = (engine_only.step, engine_only.set_weights, True)
+    compiled = CompiledChainruleStep(X, y)
+    contenders[COMPILED] = (compiled.step, compiled.set_weights, True)
     any_weights = next(iter(states.values()))
     for name, gc_enabled in (
         ("micrograd 0.1.0 as shipped", True),
@@ -121,16 +143,36 @@ def time_all_steps(repeat: int, states: dict[str, Weights]) -> dict[str, dict[st
         theirs = MicrogradStep(any_weights, X, y)
         contenders[name] = (theirs.step, theirs.set_weights, gc_enabled)
     floats = FloatStep(any_weights, X, y)
-    contenders["plain floats, backward by hand"] = (floats.step, floats.set_weights, True)
+    contenders[FLOATS] = (floats.step, floats.set_weights, True)
     samples = {state: {name: [] for name in contenders} for state in states}
+    collections = 0
     for _ in range(repeat):
         for state, weights in states.items():
             for name, contender in contenders.items():
-                samples[state][name].append(time_step(contender, weights))
-    return {
+                seconds, count = time_step(contender, weights)
+                samples[state][name].append(seconds)
+                collections += count if name == COMPILED else 0
+    medians = {
         state: {name: statistics.median(times) for name, times in by_name.items()}
         for state, by_name in samples.items()
     }
+    return medians, collections
+
+
+def compile_seconds(repeat: int) -> tuple[float, float]:
+    """Seconds of ``engine.compile``'s first call on the demo (trace, write, compile): min, median.
+
+    Each time a fresh compiled step, traced on the demo's batch.
+    """
+    X, y = make_problem()
+    workload = CompiledChainruleStep(X, y)
+    times = []
+    for _ in range(repeat):
+        step = workload.compile()
+        start = time.perf_counter()
+        step.trace(X, y)
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
 
 
 def sanity() -> tuple[dict[str, float], dict[str, float]]:
@@ -140,6 +182,7 @@ def sanity() -> tuple[dict[str, float], dict[str, float]]:
     weights = model_weights(chainrule.model)
     results = {
         "chainrule": chainrule.loss_and_gradients(),
+        "compiled": CompiledChainruleStep(X, y).loss_and_gradients(),
         "micrograd": MicrogradStep(weights, X, y).loss_and_gradients(),
         "floats": FloatStep(weights, X, y).loss_and_gradients(),
     }
@@ -302,12 +345,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {name:<12} loss {loss!r:<22} max gradient gap {gaps[name]:.1e}")
     spread = max(losses.values()) - min(losses.values())
     if spread > 1e-12 * max(losses.values()) or max(gaps.values()) > 1e-12:
-        sys.exit("the three implementations disagree: the timings below would not be comparable")
+        sys.exit("the implementations disagree: the timings below would not be comparable")
+    if losses["compiled"] != losses["chainrule"] or gaps["compiled"] != 0:
+        sys.exit("engine.compile's step is not bit-identical to the eager one")
 
     X, y = make_problem()
     first = model_weights(ChainruleStep(X, y).model)
     states = {"first step": first, "trained": trained_weights(first, X, y)}
-    steps = time_all_steps(repeat, states)
+    steps, collections = time_all_steps(repeat, states)
     print()
     print(f"One SGD step of the demo (MLP(2, [16, 16, 1]), 100 points), median of {repeat}")
     print("  first step: from the demo's initial weights, where every point adds to the gradient")
@@ -320,6 +365,27 @@ def main(argv: list[str] | None = None) -> None:
             seconds, ours = steps[state][name], steps[state]["chainrule"]
             cells += f"{seconds * 1e3:>9.1f}{seconds / ours:>11.2f}x"
         print(f"  {name:<34}{cells}")
+
+    first_step, trained = steps["first step"], steps["trained"]
+    compiled_first = first_step[COMPILED] / first_step[FLOATS]
+    compiled_trained = trained[COMPILED] / trained[FLOATS]
+    fastest_compile, median_compile = compile_seconds(repeat)
+    print()
+    print("engine.compile (the same loss and gradients, bit for bit)")
+    print(
+        f"  compiled step / plain floats: first step {compiled_first:.2f}x, "
+        f"trained {compiled_trained:.2f}x"
+    )
+    print(
+        f"  compiled step / chainrule:    first step "
+        f"{first_step[COMPILED] / first_step['chainrule']:.2f}x, "
+        f"trained {trained[COMPILED] / trained['chainrule']:.2f}x"
+    )
+    print(
+        f"  first call (trace, write, compile): {median_compile * 1e3:.0f} ms median, "
+        f"{fastest_compile * 1e3:.0f} ms fastest, of {repeat}"
+    )
+    print(f"  garbage collections during the {2 * repeat} timed compiled steps: {collections}")
 
     per_node = bytes_per_node(nodes)
     demo = demo_graph_sizes()
@@ -344,8 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  micrograd on a chain: {micrograd_depth_limit()}")
 
     print()
-    print("Targets (from the issue), on the first step")
-    first_step, trained = steps["first step"], steps["trained"]
+    print("Targets (from the issues), on the first step unless said")
     ours = first_step["chainrule"]
     shipped = first_step["micrograd 0.1.0 as shipped"] / ours
     no_gc = first_step["micrograd 0.1.0, gc.disable()"] / ours
@@ -360,6 +425,20 @@ def main(argv: list[str] | None = None) -> None:
         ("memory per node", f"1/{memory:.1f} of micrograd", "<= 1/3", memory >= 3),
         ("deep chain forward + backward", f"{deep:.1f} s", "a few s", deep < 10),
         ("memory after the deep chain", "flat" if flat else "grew", "flat", flat),
+        (
+            "compiled vs floats, first step",
+            f"{compiled_first:.2f}x",
+            "<= 0.5x",
+            compiled_first <= 0.5,
+        ),
+        (
+            "compiled vs floats, trained",
+            f"{compiled_trained:.2f}x",
+            "<= 0.5x",
+            compiled_trained <= 0.5,
+        ),
+        ("compile time (median)", f"{median_compile:.3f} s", "<= 0.1 s", median_compile <= 0.1),
+        ("GC runs in compiled steps", f"{collections}", "0", collections == 0),
     ]
     for label, measured, goal, ok in rows:
         print(f"  {label:<34}{measured:>22}   target {goal:<8} {'met' if ok else 'MISSED'}")

@@ -1,4 +1,4 @@
-r"""The benchmark's workload: micrograd's demo step, written four ways.
+r"""The benchmark's workload: micrograd's demo step, written five ways (and batched in PyTorch).
 
 The problem (micrograd's ``demo.ipynb``): an ``MLP(2, [16, 16, 1])`` with
 ReLU hidden layers classifies 100 "two moons" points with labels $\pm 1$.
@@ -14,9 +14,13 @@ The same step is implemented
 
 * with chainrule's ``nn`` (``ChainruleStep``), and with the same graph
   built by ``engine`` calls alone (``EngineStep``),
+* with ``engine.compile`` (``CompiledChainruleStep``): the same loss, traced
+  once and written out as straight-line Python,
 * with micrograd 0.1.0 exactly as its demo writes it (``MicrogradStep``),
 * by hand with plain floats: a forward pass and a hand-derived backward pass,
-  no graph at all (``FloatStep``).
+  no graph at all (``FloatStep``),
+* for the scaling table only, batched in PyTorch float64 (``TorchStep``): the
+  whole batch as matrix products, the way ``nn.to_torch`` runs a model.
 
 All of them start from the *same* weights (chainrule's, copied), so they compute
 the same loss and gradients; ``tests/test_speed_invariants.py`` checks that.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 from operator import mul
 
+import engine
 from engine import Value, sum_values, weighted_sums
 from nn import MLP
 from nn.data import make_moons, to_signed_labels
@@ -100,9 +105,14 @@ class ChainruleStep:
     """
 
     def __init__(
-        self, X: list[list[float]], y: list[float], seed: int = 1337, lr: float = LEARNING_RATE
+        self,
+        X: list[list[float]],
+        y: list[float],
+        seed: int = 1337,
+        lr: float = LEARNING_RATE,
+        sizes: tuple[int, ...] = SIZES,
     ) -> None:
-        self.model = MLP(SIZES[0], list(SIZES[1:]), seed=seed)
+        self.model = MLP(sizes[0], list(sizes[1:]), seed=seed)
         self.params = self.model.parameters()
         self.optimizer = SGD(self.params, lr=lr)
         self.X, self.y = X, y
@@ -157,6 +167,42 @@ class EngineStep(ChainruleStep):
         return hinge(scores, self.y) + reg_loss
 
 
+class CompiledChainruleStep(ChainruleStep):
+    """The same step with ``engine.compile``: ``per_example`` is one point's hinge term.
+
+    The compiled step gives the very floats of ``ChainruleStep`` (the tests
+    check it): $L = \\frac{1}{n}\\sum_i \\max(0, 1 - y_i s_i) + R$ with the L2
+    penalty $R$ as ``extra``. ``compile()`` makes a fresh, untraced step, to
+    time the first call (tracing, writing the code, compiling it).
+    """
+
+    def __init__(self, X: list[list[float]], y: list[float], **kwargs: object) -> None:
+        super().__init__(X, y, **kwargs)  # type: ignore[arg-type]
+        self.compiled = self.compile()
+
+    def compile(self) -> engine.CompiledStep:
+        model, params = self.model, self.params
+
+        def hinge_term(x: list[Value], label: Value) -> Value:
+            return (1 - label * model(x)).relu()
+
+        return engine.compile(
+            hinge_term, params, extra=lambda: ALPHA * sum_values([p * p for p in params])
+        )
+
+    def loss_and_gradients(self) -> tuple[float, list[float]]:
+        self.optimizer.zero_grad()
+        loss = self.compiled(self.X, self.y)
+        return loss, [p.grad for p in self.params]
+
+    def step(self) -> float:
+        """One SGD step: zero_grad, the compiled forward and backward passes, update."""
+        self.optimizer.zero_grad()
+        loss = self.compiled(self.X, self.y)
+        self.optimizer.step()
+        return loss
+
+
 # -- micrograd 0.1.0, as its demo writes it ------------------------------------
 
 
@@ -166,7 +212,8 @@ class MicrogradStep:
     def __init__(self, weights: Weights, X: list[list[float]], y: list[float]) -> None:
         from micrograd.nn import MLP  # optional: bench.py explains how to install it
 
-        self.model = MLP(SIZES[0], list(SIZES[1:]))
+        sizes = [len(weights[0][0][0])] + [len(layer) for layer in weights]
+        self.model = MLP(sizes[0], sizes[1:])
         self.set_weights(weights)
         self.X, self.y = X, y
 
@@ -299,3 +346,51 @@ class FloatStep:
                 ws[:] = [w - lr * gw for w, gw in zip(ws, gws, strict=True)]
                 layer_b[j] -= lr * layer_gb[j]
         return loss
+
+
+# -- batched PyTorch float64, for the scaling table --------------------------------
+
+
+class TorchStep:
+    """The same step on the whole batch at once, in PyTorch float64: matrix products.
+
+    ``h = relu(h @ W.T + b)`` per layer, the hinge and L2 terms as tensor
+    sums, ``loss.backward()``, then ``p -= lr * p.grad``: what a model from
+    ``nn.to_torch`` does. (torch is imported here: only the scaling table needs it.)
+    """
+
+    def __init__(self, weights: Weights, X: list[list[float]], y: list[float]) -> None:
+        import torch
+
+        self.torch = torch
+        self.X = torch.tensor(X, dtype=torch.float64)
+        self.y = torch.tensor(y, dtype=torch.float64)
+        self.set_weights(weights)
+
+    def set_weights(self, weights: Weights) -> None:
+        torch = self.torch
+        self.layers = [
+            (
+                torch.tensor([ws for ws, _ in layer], dtype=torch.float64, requires_grad=True),
+                torch.tensor([b for _, b in layer], dtype=torch.float64, requires_grad=True),
+            )
+            for layer in weights
+        ]
+
+    def step(self, lr: float = LEARNING_RATE) -> float:
+        h = self.X
+        for i, (W, b) in enumerate(self.layers):
+            h = h @ W.T + b
+            if i < len(self.layers) - 1:
+                h = self.torch.relu(h)
+        data_loss = self.torch.relu(1 - self.y * h[:, 0]).mean()
+        reg_loss = ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in self.layers)
+        loss = data_loss + reg_loss
+        loss.backward()
+        with self.torch.no_grad():
+            for W, b in self.layers:
+                W -= lr * W.grad
+                b -= lr * b.grad
+                W.grad = None
+                b.grad = None
+        return loss.item()
