@@ -91,6 +91,9 @@ def write_step(
     out.indent += 1
     out.add("# -- once per step: the parameters, and their gradients so far (p.grad) --")
     out.assign(p, "params")
+    labels = _parameter_labels(graphs, used)
+    if labels:
+        out.add(f"# {labels}")
     out.assign([f"g{name}" for name in p], "grads")
     extra_value = "0.0"
     extra_part = None if extra is None else _Part(extra, None, None, prefix="e")
@@ -356,6 +359,14 @@ def _write_extra_backward(out: _Lines, part: _Part) -> None:
 # -- text -------------------------------------------------------------------------------
 
 
+def _parameter_labels(graphs: list[Graph], used: list[int]) -> str:
+    """``p0 'w.0', p1 'w.1', ...`` for up to a dozen labelled parameters (escaped); else ''."""
+    values = {n.index: n.value for graph in graphs for n in graph.nodes if n.kind is Kind.PARAMETER}
+    if len(used) > NAMES_PER_LINE or not any(values[i].label for i in used):
+        return ""
+    return ", ".join(f"p{i} {ascii(values[i].label)[:24]}" for i in used if values[i].label)
+
+
 def _label(n: Node) -> str:
     """A node's label for a comment: escaped to ASCII on one line, at most 40 characters."""
     if not n.value.label:
@@ -412,14 +423,14 @@ class _Lines:
         if not names:
             return
         squares = [f"{name} * {name}" for name in names]
+        self.add(f"# {why}? then skipping a zero gradient is not exact")
         if len(squares) <= TERMS_PER_STATEMENT:
             rows = _rows(squares, " + ")
             if len(rows) == 1:
-                self.add(f"if not isfinite({rows[0]}):  # {why}")
+                self.add(f"if not isfinite({rows[0]}):")
             else:
-                self.add(f"if not isfinite(  # {why}", *(f"    {row}" for row in rows), "):")
+                self.add("if not isfinite(", *(f"    {row}" for row in rows), "):")
         else:
-            self.add(f"# {why}?")
             for start in range(0, len(squares), TERMS_PER_STATEMENT):
                 rows = _rows(squares[start : start + TERMS_PER_STATEMENT], " + ")
                 target = "squares = (" if start == 0 else "squares += ("

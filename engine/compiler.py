@@ -342,9 +342,10 @@ class CompiledStep:
             f"p0, p1, ... are params[0], params[1], ... of {len(self.params)}, and gp0 their "
             "gradients.\n"
             "Forward: each node's value in topological order (v7 is node 7 of\n"
-            "engine.draw(step.graph(x, y))). Backward: each node's gradient dL/dv7 as g7,\n"
-            "in reverse order, adding (local derivative) * (gradient) for each edge, as\n"
-            "engine.backprop does; a node whose gradient is 0 passes nothing on."
+            "engine.draw(step.graph(x, y))), and beside it, as the engine does, a local\n"
+            "derivative that takes some computing (d7). Backward: each node's gradient\n"
+            "dL/dv7 as g7, in reverse order, adding (local derivative) * (gradient) for\n"
+            "each edge, as engine.backprop does; a node whose gradient is 0 passes nothing on."
         )
 
     def _self_check(self, x: list[float], y: Any) -> None:
