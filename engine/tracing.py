@@ -87,13 +87,17 @@ class Site:
         return f"{where}:{self.line} in {self.function}" + (f": `{text}`" if text else "")
 
 
+#: chainrule's own packages: a node is said to be made where code outside them made it.
+_LIBRARY = ("engine", "nn")
+
+
 def _caller_outside_engine(frame: FrameType | None) -> Site | None:
-    """The first frame, from ``frame`` outwards, whose code is not the engine's own."""
+    """The first frame, from ``frame`` outwards, whose code is not chainrule's own (the user's)."""
     for _ in range(64):
         if frame is None:
             return None
-        module = frame.f_globals.get("__name__", "")
-        if module != "engine" and not module.startswith("engine."):
+        package = frame.f_globals.get("__name__", "").split(".")[0]
+        if package not in _LIBRARY:
             return Site.of(frame)
         frame = frame.f_back
     return None

@@ -29,8 +29,8 @@ def _text(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
 
 
-def test_nine_notebooks_in_reading_order_each_linked_from_the_readme() -> None:
-    assert [path.name[:3] for path in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 10)]
+def test_ten_notebooks_in_reading_order_each_linked_from_the_readme() -> None:
+    assert [path.name[:3] for path in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 11)]
     for path in NOTEBOOKS:
         links = re.findall(rf"\]\(notebooks/{re.escape(path.name)}\) \| (.+) \|", README)
         assert len(links) == 1 and len(links[0]) > 20, path.name  # one line on what it teaches
