@@ -144,6 +144,41 @@ def _one_input(node: Names) -> str:
     return x
 
 
+def _piecewise(
+    node: Names, title: str, value: str, slope: str, math: str, finite: bool = True
+) -> Rule:
+    """A one-input operation whose derivative is a number on each piece (relu: 0 or 1).
+
+    ``value`` and ``slope`` are Python, ``math`` the comment, all in ``{x}``,
+    the input. The slope is an expression the backward pass evaluates only
+    where a gradient passes; ``finite`` says it is finite for every input.
+    """
+    x = _one_input(node)
+    derivative = Derivative(f"({slope.format(x=x)})", math.format(x=x), finite)
+    return Rule(title, (f"{node.value} = {value.format(x=x)}",), (derivative,))
+
+
+def _computed(
+    node: Names, title: str, value: str, derivative: str, math: str, first: str = ""
+) -> Rule:
+    """A one-input operation whose forward pass computes its value, then its derivative.
+
+    ``value``, ``derivative`` (Python) and ``math`` (the comment) are written
+    in ``{x}``, the input, ``{v}``, the value, and ``{d}``, the derivative's
+    name: tanh is ``tanh({x})`` and ``1.0 - {v} * {v}``. ``first`` is a
+    statement before them, for numbers both need (``{d}_s = sigmoid({x})``).
+    """
+    names = {"x": _one_input(node), "v": node.value, "d": node.local}
+    forward = [f"{node.value} = {value}", f"{node.local} = {derivative}"]
+    if first:
+        forward.insert(0, first)
+    return Rule(
+        title,
+        tuple(line.format(**names) for line in forward),
+        (Derivative(node.local, math.format(**names)),),
+    )
+
+
 # -- arithmetic ---------------------------------------------------------------
 
 
@@ -186,13 +221,13 @@ def negate(node: Names) -> Rule:
 
 def absolute(node: Names) -> Rule:
     r"""$|a|$; $\partial/\partial a = \operatorname{sign}(a)$, 0 at the kink."""
-    a = _one_input(node)
-    slope = Derivative(
-        f"(1.0 if {a} > 0.0 else -1.0 if {a} < 0.0 else 0.0)",
-        f"1 if {a} > 0, -1 if {a} < 0, else 0",
-        finite=True,
+    return _piecewise(
+        node,
+        "abs",
+        "abs({x})",
+        "1.0 if {x} > 0.0 else -1.0 if {x} < 0.0 else 0.0",
+        "1 if {x} > 0, -1 if {x} < 0, else 0",
     )
-    return Rule("abs", (f"{node.value} = abs({a})",), (slope,))
 
 
 def power(node: Names) -> Rule:
@@ -253,12 +288,7 @@ def exponential(node: Names) -> Rule:
 
 def logarithm(node: Names) -> Rule:
     r"""$\ln x$; $\frac{d}{dx} \ln x = 1/x$. ``math.log`` raises ``ValueError`` for $x \le 0$."""
-    x = _one_input(node)
-    return Rule(
-        "log",
-        (f"{node.value} = log({x})", f"{node.local} = 1.0 / {x}"),
-        (Derivative(node.local, f"1/{x}"),),
-    )
+    return _computed(node, "log", "log({x})", "1.0 / {x}", "1/{x}")
 
 
 # -- activations --------------------------------------------------------------
@@ -266,40 +296,31 @@ def logarithm(node: Names) -> Rule:
 
 def tanh(node: Names) -> Rule:
     r"""$\tanh x$; derivative $1 - \tanh^2 x$."""
-    x, t = _one_input(node), node.value
-    return Rule(
-        "tanh",
-        (f"{t} = tanh({x})", f"{node.local} = 1.0 - {t} * {t}"),
-        (Derivative(node.local, f"1 - {t}^2"),),
-    )
+    return _computed(node, "tanh", "tanh({x})", "1.0 - {v} * {v}", "1 - {v}^2")
 
 
 def sigmoid(node: Names) -> Rule:
     r"""$\sigma(x)$; derivative $\sigma(x)\,\sigma(-x)$, which is $\sigma(x)(1 - \sigma(x))$."""
-    x, s = _one_input(node), node.value
-    return Rule(
-        "sigmoid",
-        (f"{s} = sigmoid({x})", f"{node.local} = {s} * sigmoid(-{x})"),
-        (Derivative(node.local, f"{s} * (1 - {s})"),),
-    )
+    return _computed(node, "sigmoid", "sigmoid({x})", "{v} * sigmoid(-{x})", "{v} * (1 - {v})")
 
 
 def relu(node: Names) -> Rule:
     r"""$\max(0, x)$; derivative 1 for $x > 0$, else 0 (NaN passes through, as in the engine)."""
-    x = _one_input(node)
-    slope = Derivative(f"(0.0 if {x} <= 0.0 else 1.0)", f"1 if {x} > 0, else 0", finite=True)
-    return Rule("relu", (f"{node.value} = 0.0 if {x} <= 0.0 else {x}",), (slope,))
+    value, slope = "0.0 if {x} <= 0.0 else {x}", "0.0 if {x} <= 0.0 else 1.0"
+    return _piecewise(node, "relu", value, slope, "1 if {x} > 0, else 0")
 
 
 def leaky_relu(node: Names) -> Rule:
     r"""$x$ for $x > 0$, else $s x$ (slope $s$ from the op name); derivative 1 or $s$."""
-    x = _one_input(node)
     s = parameter(node.op, "leaky_relu", 0.01)
-    slope = Derivative(
-        f"(1.0 if {x} > 0.0 else {number(s)})", f"1 if {x} > 0, else {s!r}", finite=math.isfinite(s)
+    return _piecewise(
+        node,
+        "leaky_relu" if s == 0.01 else f"leaky_relu({s!r})",
+        f"{{x}} if {{x}} > 0.0 else {number(s)} * {{x}}",
+        f"1.0 if {{x}} > 0.0 else {number(s)}",
+        f"1 if {{x}} > 0, else {s!r}",
+        finite=math.isfinite(s),
     )
-    title = "leaky_relu" if s == 0.01 else f"leaky_relu({s!r})"
-    return Rule(title, (f"{node.value} = {x} if {x} > 0.0 else {number(s)} * {x}",), (slope,))
 
 
 def elu(node: Names) -> Rule:
@@ -322,28 +343,19 @@ def elu(node: Names) -> Rule:
 
 def softplus(node: Names) -> Rule:
     r"""$\ln(1 + e^x)$, as $\max(x, 0) + \ln(1 + e^{-|x|})$; derivative $\sigma(x)$."""
-    x = _one_input(node)
-    return Rule(
-        "softplus",
-        (
-            f"{node.value} = max({x}, 0.0) + log1p(exp(-abs({x})))",
-            f"{node.local} = sigmoid({x})",
-        ),
-        (Derivative(node.local, f"sigmoid({x})"),),
-    )
+    value = "max({x}, 0.0) + log1p(exp(-abs({x})))"
+    return _computed(node, "softplus", value, "sigmoid({x})", "sigmoid({x})")
 
 
 def silu(node: Names) -> Rule:
     r"""$x\,\sigma(x)$; derivative $\sigma(x)(1 + x(1 - \sigma(x)))$."""
-    x, d = _one_input(node), node.local
-    return Rule(
+    return _computed(
+        node,
         "silu",
-        (
-            f"{d}_s = sigmoid({x})",
-            f"{node.value} = {x} * {d}_s",
-            f"{d} = {d}_s * (1.0 + {x} * sigmoid(-{x}))",
-        ),
-        (Derivative(d, f"sigmoid({x}) * (1 + {x} * (1 - sigmoid({x})))"),),
+        "{x} * {d}_s",
+        "{d}_s * (1.0 + {x} * sigmoid(-{x}))",
+        "sigmoid({x}) * (1 + {x} * (1 - sigmoid({x})))",
+        first="{d}_s = sigmoid({x})",
     )
 
 
@@ -352,28 +364,25 @@ def dsilu(node: Names) -> Rule:
 
     Derivative $\sigma(x)(1 - \sigma(x))(2 + x(1 - 2\sigma(x)))$.
     """
-    x, d = _one_input(node), node.local
-    return Rule(
+    return _computed(
+        node,
         "dsilu",
-        (
-            f"{d}_s, {d}_r = sigmoid({x}), sigmoid(-{x})",
-            f"{node.value} = {d}_s * (1.0 + {x} * {d}_r)",
-            f"{d} = {d}_s * {d}_r * (2.0 + {x} * ({d}_r - {d}_s))",
-        ),
-        (Derivative(d, f"s (1 - s) (2 + {x} (1 - 2s)), s = sigmoid({x})"),),
+        "{d}_s * (1.0 + {x} * {d}_r)",
+        "{d}_s * {d}_r * (2.0 + {x} * ({d}_r - {d}_s))",
+        "s (1 - s) (2 + {x} (1 - 2s)), s = sigmoid({x})",
+        first="{d}_s, {d}_r = sigmoid({x}), sigmoid(-{x})",
     )
 
 
 def hard_sigmoid(node: Names) -> Rule:
     r"""$\min(1, \max(0, x/6 + 1/2))$; derivative $1/6$ for $-3 < x < 3$, else 0."""
-    x = _one_input(node)
-    slope = Derivative(
-        f"(0.0 if {x} <= -3.0 else 0.0 if {x} >= 3.0 else 1.0 / 6.0)",
-        f"1/6 if -3 < {x} < 3, else 0",
-        finite=True,
+    return _piecewise(
+        node,
+        "hard_sigmoid",
+        "0.0 if {x} <= -3.0 else 1.0 if {x} >= 3.0 else {x} / 6.0 + 0.5",
+        "0.0 if {x} <= -3.0 else 0.0 if {x} >= 3.0 else 1.0 / 6.0",
+        "1/6 if -3 < {x} < 3, else 0",
     )
-    value = f"{node.value} = 0.0 if {x} <= -3.0 else 1.0 if {x} >= 3.0 else {x} / 6.0 + 0.5"
-    return Rule("hard_sigmoid", (value,), (slope,))
 
 
 def step(node: Names) -> Rule:
