@@ -293,7 +293,7 @@ def trained_hinge_model() -> tuple[MLP, list, list]:
     X, y = make_moons(40, noise=0.1, seed=4)
     y = to_signed_labels(y)
     model = MLP(2, [8, 8, 1], seed=2)
-    fit(model, X, y, loss="hinge", epochs=60, lr=0.5, progress=False)
+    fit(model, X, y, loss="hinge", epochs=60, lr=0.5, progress=False, seed=0, compile=True)
     return model, X, y
 
 
