@@ -21,8 +21,8 @@ accumulators carry on from ``p.grad`` across examples in the order the eager
 pass visits the batch's graph (example 0 first). A node whose gradient is 0
 passes nothing on (``if g7:``), as in ``engine.backprop``. There the skip also
 requires every local derivative to be finite (``0 * inf`` is NaN); here one
-check per example (``isfinite`` of the sum of their squares) proves it for all
-of them at once, and where it fails the function returns ``None`` and the step
+check per example (the sum of their squares below 1e300) proves it for all of
+them at once, and where it fails the function returns ``None`` and the step
 runs eagerly.
 
 Every name in the code is made here (``x0``, ``y``, ``p3``, ``v7``, ``g7``);
@@ -233,21 +233,25 @@ def _backward_nodes(graph: Graph, needs: dict[int, bool]) -> list[Node]:
 
 
 def _checked(part: _Part) -> list[str]:
-    """The local derivatives the zero-gradient skip needs finite (parameters: checked per step).
+    """The terms of the finiteness check: ``v3 * v3`` for each local derivative, or ``v8``.
 
     Every derivative of a node that passes a gradient on, as ``engine.backprop``
-    tests all of a node's local derivatives before it skips it.
+    tests all of a node's local derivatives before it skips it; not those that
+    are finite whatever the numbers, nor parameters (checked once per step).
+    A derivative that is a value its rule says is never negative (a relu's
+    output) enters as it is: a sum of such numbers bounds each of them too.
     """
-    checked: list[str] = []
+    nonnegative = {part.names[number] for number, rule in part.rules.items() if rule.nonnegative}
+    terms: list[str] = []
     for n in _backward_nodes(part.graph, part.needs):
         for derivative in part.rules[n.number].derivatives:
-            if derivative.finite or _is_parameter(derivative.code):
+            code = derivative.code
+            if derivative.finite or _is_parameter(code) or _is_finite_number(code):
                 continue
-            if _is_finite_number(derivative.code):
-                continue
-            if derivative.code not in checked:
-                checked.append(derivative.code)
-    return checked
+            term = code if code in nonnegative else f"{code} * {code}"
+            if term not in terms:
+                terms.append(term)
+    return terms
 
 
 def _write_backward(out: _Lines, part: _Part, seed: str, next_example: bool = False) -> None:
@@ -414,29 +418,31 @@ class _Lines:
         for start in range(0, len(names), NAMES_PER_LINE):
             self.add(" = ".join(names[start : start + NAMES_PER_LINE]) + f" = {value}")
 
-    def check(self, names: list[str], why: str) -> None:
-        """``if not isfinite(a * a + b * b + ...): return None``: each finite and below 1e154.
+    def check(self, terms: list[str], why: str) -> None:
+        """``if not a * a + v8 + ... < 1e300: return None``, the test the zero-gradient skip needs.
 
-        A sum of squares is finite only if each square is: one test for all of
-        them. Long sums go in pieces, so that no expression nests too deeply.
+        The terms are squares, or numbers never below 0: their sum is below
+        1e300 only if each one is, so every local derivative is finite and
+        below 1e300, and so is the sum of any node's (a sum of fewer than 1e8
+        of them). A NaN fails the test too. Long sums go in pieces, so that no
+        expression nests too deeply.
         """
-        if not names:
+        if not terms:
             return
-        squares = [f"{name} * {name}" for name in names]
         self.add(f"# {why}? then skipping a zero gradient is not exact")
-        if len(squares) <= TERMS_PER_STATEMENT:
-            rows = _rows(squares, " + ")
+        if len(terms) <= TERMS_PER_STATEMENT:
+            rows = _rows(terms, " + ")
             if len(rows) == 1:
-                self.add(f"if not isfinite({rows[0]}):")
+                self.add(f"if not {rows[0]} < 1e300:")
             else:
-                self.add("if not isfinite(", *(f"    {row}" for row in rows), "):")
+                self.add("if not (", *(f"    {row}" for row in rows), ") < 1e300:")
         else:
-            for start in range(0, len(squares), TERMS_PER_STATEMENT):
-                rows = _rows(squares[start : start + TERMS_PER_STATEMENT], " + ")
-                target = "squares = (" if start == 0 else "squares += ("
+            for start in range(0, len(terms), TERMS_PER_STATEMENT):
+                rows = _rows(terms[start : start + TERMS_PER_STATEMENT], " + ")
+                target = "magnitude = (" if start == 0 else "magnitude += ("
                 self.add(target + rows[0], *(f"    {row}" for row in rows[1:]))
                 self.lines[-1] += ")"
-            self.add("if not isfinite(squares):")
+            self.add("if not magnitude < 1e300:")
         self.indent += 1
         self.add("return None  # the whole step runs eagerly instead")
         self.indent -= 1

@@ -47,7 +47,7 @@ check of a +-1 label) is compiled once per label value, up to
 ``MAX_PROGRAMS`` of them.
 
 **Exactly as eager, even where the fast path is not exact**: a step where a
-parameter or a local derivative is infinite, NaN or above 1e154 runs
+parameter or a local derivative is infinite, NaN or above about 1e150 runs
 eagerly (the zero-gradient skip is exact only for finite derivatives). An
 error inside the generated code (a log of 0, a division by zero) is raised
 by re-running that example eagerly: the eager operation's own exception, its
@@ -63,7 +63,7 @@ import linecache
 import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from operator import mul
+from operator import attrgetter
 from typing import Any
 
 from engine.codegen import Layout, Program, write_step
@@ -73,6 +73,8 @@ from engine.value import Value, _to_float, _total, sum_values
 
 #: At most this many programs, one per label value, for code that reads the label's number.
 MAX_PROGRAMS = 16
+
+_DATA, _GRAD = attrgetter("data"), attrgetter("grad")
 
 _counter = itertools.count(1)
 
@@ -374,10 +376,10 @@ class CompiledStep:
     def _run(self, X: Sequence[Sequence[float]], Y: list[Any], keys: Any) -> Any:
         assert self._function is not None
         seed = _seed(len(X), self.reduce == "mean", self._extra is not None)
-        values = [p.data for p in self._used]
-        if not math.isfinite(sum(map(mul, values, values))):
-            return self._eager(X, Y)  # a parameter is infinite, NaN or above 1e154
-        grads = [p.grad for p in self._used]
+        values = list(map(_DATA, self._used))
+        if not math.hypot(*values) < 1e150:  # sqrt of the sum of squares, without overflow
+            return self._eager(X, Y)  # a parameter is infinite, NaN or above 1e150
+        grads = list(map(_GRAD, self._used))
         try:
             result = self._function(values, grads, X, Y, keys, seed)
         except Exception as error:

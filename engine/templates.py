@@ -91,11 +91,17 @@ class Derivative:
 
 @dataclass(frozen=True)
 class Rule:
-    """One node written out: its operation's name for the comments, forward code, derivatives."""
+    """One node written out: its operation's name for the comments, forward code, derivatives.
+
+    ``nonnegative`` says the value is never below 0 (it may be NaN): where it
+    is also a local derivative, the compiled code's finiteness check adds it
+    as it is instead of its square.
+    """
 
     title: str
     forward: tuple[str, ...]
     derivatives: tuple[Derivative, ...]
+    nonnegative: bool = False
 
 
 ONE = Derivative("1.0", "1", finite=True)
@@ -145,7 +151,13 @@ def _one_input(node: Names) -> str:
 
 
 def _piecewise(
-    node: Names, title: str, value: str, slope: str, math: str, finite: bool = True
+    node: Names,
+    title: str,
+    value: str,
+    slope: str,
+    math: str,
+    finite: bool = True,
+    nonnegative: bool = False,
 ) -> Rule:
     """A one-input operation whose derivative is a number on each piece (relu: 0 or 1).
 
@@ -155,11 +167,17 @@ def _piecewise(
     """
     x = _one_input(node)
     derivative = Derivative(f"({slope.format(x=x)})", math.format(x=x), finite)
-    return Rule(title, (f"{node.value} = {value.format(x=x)}",), (derivative,))
+    return Rule(title, (f"{node.value} = {value.format(x=x)}",), (derivative,), nonnegative)
 
 
 def _computed(
-    node: Names, title: str, value: str, derivative: str, math: str, first: str = ""
+    node: Names,
+    title: str,
+    value: str,
+    derivative: str,
+    math: str,
+    first: str = "",
+    nonnegative: bool = False,
 ) -> Rule:
     """A one-input operation whose forward pass computes its value, then its derivative.
 
@@ -176,6 +194,7 @@ def _computed(
         title,
         tuple(line.format(**names) for line in forward),
         (Derivative(node.local, math.format(**names)),),
+        nonnegative,
     )
 
 
@@ -227,6 +246,7 @@ def absolute(node: Names) -> Rule:
         "abs({x})",
         "1.0 if {x} > 0.0 else -1.0 if {x} < 0.0 else 0.0",
         "1 if {x} > 0, -1 if {x} < 0, else 0",
+        nonnegative=True,
     )
 
 
@@ -283,7 +303,8 @@ def value_power(node: Names) -> Rule:
 def exponential(node: Names) -> Rule:
     r"""$e^x$ (``inf`` past the largest float); $\frac{d}{dx} e^x = e^x$, the value itself."""
     x = _one_input(node)
-    return Rule("exp", (f"{node.value} = safe_exp({x})",), (Derivative(node.value, node.value),))
+    value = f"{node.value} = safe_exp({x})"
+    return Rule("exp", (value,), (Derivative(node.value, node.value),), nonnegative=True)
 
 
 def logarithm(node: Names) -> Rule:
@@ -301,13 +322,14 @@ def tanh(node: Names) -> Rule:
 
 def sigmoid(node: Names) -> Rule:
     r"""$\sigma(x)$; derivative $\sigma(x)\,\sigma(-x)$, which is $\sigma(x)(1 - \sigma(x))$."""
-    return _computed(node, "sigmoid", "sigmoid({x})", "{v} * sigmoid(-{x})", "{v} * (1 - {v})")
+    derivative, math = "{v} * sigmoid(-{x})", "{v} * (1 - {v})"
+    return _computed(node, "sigmoid", "sigmoid({x})", derivative, math, nonnegative=True)
 
 
 def relu(node: Names) -> Rule:
     r"""$\max(0, x)$; derivative 1 for $x > 0$, else 0 (NaN passes through, as in the engine)."""
     value, slope = "0.0 if {x} <= 0.0 else {x}", "0.0 if {x} <= 0.0 else 1.0"
-    return _piecewise(node, "relu", value, slope, "1 if {x} > 0, else 0")
+    return _piecewise(node, "relu", value, slope, "1 if {x} > 0, else 0", nonnegative=True)
 
 
 def leaky_relu(node: Names) -> Rule:
@@ -344,7 +366,7 @@ def elu(node: Names) -> Rule:
 def softplus(node: Names) -> Rule:
     r"""$\ln(1 + e^x)$, as $\max(x, 0) + \ln(1 + e^{-|x|})$; derivative $\sigma(x)$."""
     value = "max({x}, 0.0) + log1p(exp(-abs({x})))"
-    return _computed(node, "softplus", value, "sigmoid({x})", "sigmoid({x})")
+    return _computed(node, "softplus", value, "sigmoid({x})", "sigmoid({x})", nonnegative=True)
 
 
 def silu(node: Names) -> Rule:
@@ -382,15 +404,15 @@ def hard_sigmoid(node: Names) -> Rule:
         "0.0 if {x} <= -3.0 else 1.0 if {x} >= 3.0 else {x} / 6.0 + 0.5",
         "0.0 if {x} <= -3.0 else 0.0 if {x} >= 3.0 else 1.0 / 6.0",
         "1/6 if -3 < {x} < 3, else 0",
+        nonnegative=True,
     )
 
 
 def step(node: Names) -> Rule:
     r"""0 for $x < 0$, else 1 (NaN stays NaN); derivative 0."""
     x = _one_input(node)
-    return Rule(
-        "step", (f"{node.value} = 0.0 if {x} < 0.0 else 1.0 if {x} >= 0.0 else {x}",), (ZERO,)
-    )
+    value = f"{node.value} = 0.0 if {x} < 0.0 else 1.0 if {x} >= 0.0 else {x}"
+    return Rule("step", (value,), (ZERO,), nonnegative=True)
 
 
 def sign(node: Names) -> Rule:
@@ -498,7 +520,6 @@ RULES: dict[Callable[..., object], Callable[[Names], Rule]] = {
 #: The names the generated code uses besides Python's builtins: ``engine.value``'s
 #: own float helpers (under plain names) and ``math``'s functions.
 NAMESPACE: dict[str, object] = {
-    "isfinite": math.isfinite,
     "tanh": math.tanh,
     "log": math.log,
     "exp": math.exp,

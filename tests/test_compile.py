@@ -616,6 +616,20 @@ def test_source_reads_like_the_chain_rule_and_numbers_nodes_as_draw_does() -> No
     assert linecache.getlines(step.filename) == step.source.splitlines(True)
 
 
+def test_no_variable_of_the_generated_code_hides_a_helper_it_calls() -> None:
+    model = MLP(2, [40, 1], seed=3)  # a long finiteness check, in pieces
+    params = model.parameters()
+    step = engine.compile(
+        lambda x, y: mse(model(x), y), params, extra=lambda: sum_values([p * p for p in params])
+    )
+    step(points(3, 2, 1), [0.5, 0.0, 1.0])
+    namespace = dict(NAMESPACE)
+    exec(compile(step.source, step.filename, "exec"), namespace)
+    local_names = set(namespace["compiled_step"].__code__.co_varnames)
+    assert "magnitude" in local_names and "total((" in step.source
+    assert not local_names & set(NAMESPACE)
+
+
 def test_source_is_the_same_text_every_time() -> None:
     assert demo_step()[0].source == demo_step()[0].source
 
