@@ -161,7 +161,7 @@ class _Watched:
             self.record.made_by[node] = _OPERATIONS.get(maker.f_code) if maker else None
         elif writer.f_code is _INIT:  # a new leaf: Value(number), or a node's detach()
             maker = writer.f_back
-            if maker is not None and maker.f_code is _DETACH and self.record.detaching:
+            if maker is not None and maker.f_code is _DETACH and self.record.detaching is not None:
                 self.record.detached[node] = self.record.detaching
             else:
                 self.record.created.add(node)

@@ -119,7 +119,7 @@ class Value:
         backpropagate(self)
 
     def detach(self) -> Value:
-        """A new ``Constant`` with this Value's number: the graph stops there, no gradient flows back.
+        """A ``Constant`` with this Value's number: the graph stops there, no gradient flows back.
 
         As ``torch.Tensor.detach``. Softmax detaches its stability shift
         $m = \\max_j z_j$: a number computed from the scores, but a constant

@@ -11,8 +11,9 @@ as the int itself (the compiled step then reads the label, and writes one
 program per class).
 
 Where ``engine.compile`` refuses the model or the loss (a ``custom_op``
-activation, a softmax, whose stable form reads its scores' numbers), the first
-batch warns once and ``fit`` trains eagerly: the same results, only slower.
+activation; ``rmse`` or ``binary_cross_entropy``, which read their numbers to
+check them), the first batch warns once and ``fit`` trains eagerly: the same
+results, only slower.
 """
 
 from __future__ import annotations

@@ -566,7 +566,8 @@ def fit(
     * ``compile``: run each batch's forward and backward passes as code that
       ``engine.compile`` writes out (``nn.compiled``): the same ``History`` and
       the same weights, bit for bit, several times faster. A model or loss it
-      cannot compile (a ``custom_op``, a softmax) trains eagerly, with a warning.
+      cannot compile (a ``custom_op``, code that reads ``.data``) trains
+      eagerly, with a warning.
 
     Raises ``NonFiniteLossError`` (an ``ArithmeticError``) when the cost, a
     gradient or an updated parameter is ``nan``/``inf``; the model keeps the
