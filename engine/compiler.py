@@ -229,8 +229,25 @@ class CompiledStep:
     # -- tracing and writing ----------------------------------------------------------------
 
     def _prepare(self, X: Sequence[Sequence[float]], Y: list[Any]) -> Iterator[int] | list[int]:
-        """Trace what this batch needs (the first example; each new label); the program keys."""
+        """Trace what this batch needs (the first example; each new label); the program keys.
+
+        All or nothing: where tracing, writing or the check fails, the step is
+        left as it was, so that the next call says the same thing again.
+        """
+        saved = dict(vars(self))
+        saved["_keys"] = dict(self._keys)
         new = len(self._programs)
+        try:
+            return self._prepare_programs(X, Y, new)
+        except BaseException:
+            vars(self).update(saved)
+            del self._programs[new:], self._examples[new:]
+            self._register(self._source)
+            raise
+
+    def _prepare_programs(
+        self, X: Sequence[Sequence[float]], Y: list[Any], new: int
+    ) -> Iterator[int] | list[int]:
         if self._layout is None:
             self._layout = Layout(len(X[0]), _label_size(Y[0]), len(self.params), self.has_aux)
             self._trace_extra()
@@ -275,10 +292,9 @@ class CompiledStep:
         labels = label if isinstance(label, list) else [label]
         try:
             result, record = run_traced(self._per_example, inputs, label)
-        except CompileError:
-            raise
-        except Exception as error:
-            _add_to_message(error, f"(in example {k} of the batch, while tracing it)")
+        except Exception as error:  # per_example's own error, as eager code would meet it
+            if not isinstance(error, CompileError):
+                _add_to_message(error, f"(in example {k} of the batch, while tracing it)")
             raise
         root, outputs = self._split(result)
         return analyse(record, root, outputs, inputs, labels, self._index)
@@ -318,15 +334,18 @@ class CompiledStep:
         code = builtins.compile(source, self.filename, "exec")
         namespace = dict(NAMESPACE)
         exec(code, namespace)  # defines compiled_step, from the engine's own text only
-        linecache.cache[self.filename] = (
-            len(source),
-            None,
-            source.splitlines(True),
-            self.filename,
-        )
+        self._register(source)
         self._function = namespace["compiled_step"]
         self._used = [self.params[i] for i in used]
         self._source = source
+
+    def _register(self, source: str) -> None:
+        """Give ``linecache`` the source, so that tracebacks through the code show its lines."""
+        if source:
+            lines = source.splitlines(True)
+            linecache.cache[self.filename] = (len(source), None, lines, self.filename)
+        else:
+            linecache.cache.pop(self.filename, None)
 
     def _heading(self) -> str:
         name = getattr(self._per_example, "__name__", "")

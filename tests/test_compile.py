@@ -460,11 +460,17 @@ OUTSIDE_NODE = W * 2
 
 
 def refused(per_example) -> str:
-    """The message of the ``CompileError`` the first call raises (and Value's slots restored)."""
-    with pytest.raises(CompileError) as caught:
-        engine.compile(per_example, [W])([[1.0, 2.0], [3.0, -1.0]], [1.0, 0.0])
-    assert type(Value.__dict__["data"]).__name__ == "member_descriptor"
-    return str(caught.value)
+    """The ``CompileError`` the first call raises, and again the next (Value's slots restored)."""
+    step = engine.compile(per_example, [W])
+    messages = []
+    for _ in range(2):  # a refused step is left as it was: it says the same thing again
+        with pytest.raises(CompileError) as caught:
+            step([[1.0, 2.0], [3.0, -1.0]], [1.0, 0.0])
+        messages.append(str(caught.value))
+        assert type(Value.__dict__["data"]).__name__ == "member_descriptor"
+    if "different graphs" not in messages[0]:  # (random numbers differ from call to call)
+        assert messages[0] == messages[1]
+    return messages[0]
 
 
 def test_refused_a_custom_op_naming_it_and_the_node() -> None:
