@@ -191,6 +191,7 @@ def test_a_rule_computes_its_operation_bit_for_bit(function, build, points) -> N
         rule = RULES[function](names)
         for derivative, number in zip(rule.derivatives, derivatives, strict=True):
             assert math.isfinite(number) or not derivative.finite, "finite means finite"
+        assert not (rule.nonnegative and value < 0), "nonnegative means never below 0"
         checked += 1
     assert checked >= len(points) // 3  # most points are numbers the operation accepts
 
@@ -375,6 +376,16 @@ def test_a_label_read_compiles_one_program_per_label_up_to_a_limit() -> None:
     X = [[1.0]] * (engine.compiler.MAX_PROGRAMS + 1)
     with pytest.raises(CompileError, match=r"reads the label's number \(.*test_compile.py"):
         engine.compile(per_example, [w])(X, list(range(len(X))))
+
+
+def test_labels_0_and_minus_0_get_programs_of_their_own() -> None:
+    w = Value(0.5)
+
+    def per_example(x: list[Value], y: Value) -> Value:
+        return w * x[0] * (1.0 if math.copysign(1.0, y.data) > 0 else 2.0)
+
+    step = assert_same_as_eager(per_example, [w], [[1.0], [2.0], [3.0]], [0.0, -0.0, 0.0])
+    assert step.source.count("key ==") == 2  # 0.0 and -0.0 are equal, but not the same label
 
 
 # -- fit(compile=True) ---------------------------------------------------------------------
