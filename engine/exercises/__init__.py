@@ -6,6 +6,8 @@
   activation say, against finite differences (``engine.exercises.gradients``);
 * ``drill(root)`` asks "what is dL/de?" for every node of a graph and grades
   the answers with escalating hints (``engine.exercises.drill``);
+* ``Quiz()`` holds a lesson's "your turn" questions (numbers to find, and
+  drill questions) and grades them with hints (``engine.exercises.quiz``);
 * ``buggy_value(kind)`` is a micrograd-style engine with one classic bug
   planted, ``kinds()`` lists them and ``check_fix(kind, (old, new))`` grades
   a student's repair (``engine.exercises.bugs``).
@@ -28,6 +30,7 @@ from engine.exercises.grade import (
     check_engine,
 )
 from engine.exercises.gradients import GradientReport, GradientRow, KinkWarning, check_gradients
+from engine.exercises.quiz import NumberQuestion, Quiz, QuizReport
 
 __all__ = [
     "ENGINE_CHECKS",
@@ -41,7 +44,10 @@ __all__ = [
     "GradientReport",
     "GradientRow",
     "KinkWarning",
+    "NumberQuestion",
     "Question",
+    "Quiz",
+    "QuizReport",
     "apply_fix",
     "buggy_source",
     "buggy_value",

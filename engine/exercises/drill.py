@@ -351,6 +351,9 @@ class DrillReport:
     for names that are no node of the drill.
     """
 
+    #: How a row names an answer given for no question (a quiz words it its own way).
+    unknown_text = "no node of this drill"
+
     def __init__(
         self,
         root_name: str,
@@ -376,7 +379,7 @@ class DrillReport:
             mark = "✓" if correct else "·" if correct is None else "✗"
             lines.append(f"  {mark} {question.prompt} {message}")
         for name in self.unknown:
-            lines.append(f"  ✗ {name!r} is no node of this drill")
+            lines.append(f"  ✗ {name!r} is {self.unknown_text}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -388,7 +391,7 @@ class DrillReport:
             mark = "✓" if correct else "·" if correct is None else "✗"
             rows.append(f"| {mark} | {question.prompt} | {message.replace('|', '/')} |")
         for name in self.unknown:
-            rows.append(f"| ✗ | `{name}` | no node of this drill |")
+            rows.append(f"| ✗ | `{name}` | {self.unknown_text} |")
         return "\n".join(rows)
 
 
