@@ -133,9 +133,22 @@ class NumberQuestion:
 
 
 class QuizReport(DrillReport):
-    """The grade of a dict of answers: ``passed``, ``summary`` and one row per question."""
+    """The grade of a dict of answers: ``passed``, ``summary`` and one row per question.
+
+    ``names`` are the questions' names in the quiz, in the order of ``rows``.
+    """
 
     unknown_text = "no question of this quiz"
+
+    def __init__(
+        self,
+        title: str,
+        rows: list[tuple[NumberQuestion | Question, object, bool | None, str]],
+        unknown: list[str],
+        names: list[str],
+    ) -> None:
+        super().__init__(title, rows, unknown)
+        self.names = names
 
     @property
     def summary(self) -> str:
@@ -144,6 +157,25 @@ class QuizReport(DrillReport):
         verdict = "passed" if self.passed else "not yet"
         extra = f", {missing} not answered yet" if missing else ""
         return f"{self.root_name}: {right} of {len(self.rows)} right{extra}: {verdict}"
+
+    def __str__(self) -> str:
+        lines = [self.summary]
+        for name, (question, _, correct, message) in zip(self.names, self.rows):
+            mark = "✓" if correct else "·" if correct is None else "✗"
+            lines.append(f"  {mark} {name}: {question.prompt} {message}")
+        for name in self.unknown:
+            lines.append(f"  ✗ {name!r} is {self.unknown_text}")
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        rows = [f"**{self.summary}**", "", "| | name | question | |", "|---|---|---|---|"]
+        for name, (question, _, correct, message) in zip(self.names, self.rows):
+            mark = "✓" if correct else "·" if correct is None else "✗"
+            prompt = question.prompt.replace("|", "/")
+            rows.append(f"| {mark} | `{name}` | {prompt} | {message.replace('|', '/')} |")
+        for name in self.unknown:
+            rows.append(f"| ✗ | `{name}` | | {self.unknown_text} |")
+        return "\n".join(rows)
 
 
 class Quiz:
@@ -250,7 +282,7 @@ class Quiz:
                 )
                 rows.append((question, number, False, f"not {show(number)}. {hint}".rstrip()))
         unknown = [name for name in answers if name not in self._questions]
-        return QuizReport(self.title, rows, unknown)
+        return QuizReport(self.title, rows, unknown, list(self._questions))
 
     def __str__(self) -> str:
         solved = sum(q.solved for q in self)
