@@ -24,6 +24,7 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: a question with ``between=``).
 ANSWERS = {
     "01_value_and_chain_rule.ipynb": {"dg/dp": 4.0, "dy/dx": 12.0, "twice": 8.0},
+    "02_perceptron_and_bias.ipynb": {"y": 2.5, "dy/dw2": 4.0, "b": 0.6},
 }
 
 
