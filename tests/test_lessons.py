@@ -25,6 +25,7 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ANSWERS = {
     "01_value_and_chain_rule.ipynb": {"dg/dp": 4.0, "dy/dx": 12.0, "twice": 8.0},
     "02_perceptron_and_bias.ipynb": {"y": 2.5, "dy/dw2": 4.0, "b": 0.6},
+    "03_activation_functions.ipynb": {"sigmoid": 0.25, "leaky": 0.01, "tanh": 3.0},
 }
 
 
