@@ -245,10 +245,7 @@ def draw(
     if max_nodes is not None and len(picture.drawn) > max_nodes:
         raise GraphTooLargeError(_too_large_message(root, picture, max_nodes, collapse, depth))
 
-    names = _node_names(picture.order)
-    for node, name in parameter_names.items():
-        if name and not node.label and node in names:
-            names[node] = name
+    names = _display_names(picture.order, parameter_names)
     number = picture.number
     target = highlight.node if isinstance(highlight, BackwardStep) else highlight
     if target is not None and target not in picture.number:
@@ -403,6 +400,15 @@ def _value_label(
         f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"'
         f'{style} BGCOLOR="{colour}"><TR>{row}</TR></TABLE>>'
     )
+
+
+def _display_names(order: list[Value], parameter_names: dict[Value, str]) -> dict[Value, str]:
+    """Each node's name in a picture: its label, else its parameter name, else ``v<i>``."""
+    names = _node_names(order)
+    for node, name in parameter_names.items():
+        if name and not node.label and node in names:
+            names[node] = name
+    return names
 
 
 def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:

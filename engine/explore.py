@@ -65,6 +65,7 @@ from engine.draw import (
     GraphTooLargeError,
     _box_colour,
     _checked_options,
+    _display_names,
     _op_attrs,
     _Picture,
     _short,
@@ -72,7 +73,7 @@ from engine.draw import (
 )
 from engine.page import Page, controls, inline_svg, page_script
 from engine.paths import Path, PathSum, count_paths, walk_paths
-from engine.stepper import _node_names, backward_steps
+from engine.stepper import BackwardStep, backward_steps
 from engine.value import Value
 
 #: How many paths the path-sum view lists for one leaf (it always gives the count).
@@ -119,8 +120,8 @@ def explore(
         page = explore(c)     # a notebook cell that ends with it shows the page
         page.save("c.html")   # one file; open it in any browser
     """
-    parameter_set = set(
-        _checked_options("explore", root, rankdir, max_nodes, depth, precision, parameters)
+    parameter_names = _checked_options(
+        "explore", root, rankdir, max_nodes, depth, precision, parameters
     )
     if max_nodes is not None:
         _refuse_if_too_large(root, max_nodes, collapse, depth)
@@ -132,9 +133,9 @@ def explore(
                 f"max_nodes={max_nodes}"
             )
         )
-    names = _node_names(picture.order)
+    names = _display_names(picture.order, parameter_names)  # as draw names them
     frames = _Frames(root, picture, names, precision)
-    svg = _render(root, picture, names, parameter_set, rankdir, show_local_grads, frames)
+    svg = _render(root, picture, names, parameter_names, rankdir, show_local_grads, frames)
     data = frames.data(picture, names)
     heading = title if title is not None else f"Stepping through {names[root]} = {root.data!r}"
     return Page(
@@ -308,6 +309,7 @@ class _Frames:
                 node.grad = 0.0
             count = 0
             for step in backward_steps(root):
+                _use_names(step, names)
                 changes = [(t.input, t.grad) for t in step.inputs if t.input in drawn]
                 shown = picture.absorbed.get(step.node, step.node)
                 if shown not in drawn:
@@ -360,6 +362,16 @@ class _Frames:
             "status": self.status,
             "paths": _path_views(picture, names, self),
         }
+
+
+def _use_names(step: BackwardStep, names: dict[Value, str]) -> None:
+    """Write ``step``'s chain rule with the page's names (a parameter's, as ``draw`` gives it).
+
+    Both name every other Value alike (its label, or ``v<i>`` in topological order).
+    """
+    step.name = names.get(step.node, step.name)
+    for term in step.inputs:
+        term.name = names.get(term.input, term.name)
 
 
 def _number(x: float) -> str:
@@ -460,7 +472,7 @@ def _render(
     root: Value,
     picture: _Picture,
     names: dict[Value, str],
-    parameter_set: set[Value],
+    parameter_names: dict[Value, str],
     rankdir: str,
     show_local_grads: bool,
     frames: _Frames,
@@ -498,10 +510,11 @@ def _render(
             label=_box(
                 node,
                 names[node],
-                _box_colour(node, root, parameter_set),
+                _box_colour(node, root, parameter_names),
                 widest_data,
                 f"grad {frames.widest_grad(node)}",
                 node in picture.cut,
+                named=bool(node.label or parameter_names.get(node)),
             ),
             shape="none",
             margin="0",
@@ -524,9 +537,12 @@ def _render(
     return _centre_texts(inline_svg(svg), final)
 
 
-def _box(node: Value, name: str, colour: str, data_text: str, grad_text: str, cut: bool) -> str:
-    """A Value's box, ``name | data | grad``, with the given texts (see ``draw``'s boxes)."""
-    name_cell = f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{name}</FONT>'
+def _box(
+    node: Value, name: str, colour: str, data_text: str, grad_text: str, cut: bool, named: bool
+) -> str:
+    """A Value's box, ``name | data | grad``, with the given texts (see ``draw``'s boxes);
+    a ``named`` Value (a label, or a parameter's name) has its name in bold."""
+    name_cell = f"<B>{_text(name)}</B>" if named else f'<FONT COLOR="#6b7280">{name}</FONT>'
     style = ' STYLE="DASHED"' if cut else ""
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"{style} '

@@ -249,6 +249,30 @@ def test_collapsed_neurons_get_frames_at_their_activation_and_their_sum() -> Non
     assert len(hot) == 1 + 3 * 2 + 2  # out; each neuron's tanh and w·x+b; x1, x2
 
 
+@needs_dot
+def test_parameters_are_named_as_draw_names_them() -> None:
+    """``parameters=model`` puts the library's names in the boxes, the lines and the paths."""
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    x = Value(1.0, label="x")
+    loss = model([x, 2.0])
+    loss.label = "L"
+    loss.backward()  # the gradients the page shows (it leaves them as it found them)
+    page = explore(loss, parameters=model)
+    boxes = re.findall(r"<text[^>]*>([^<]*)</text>", page.html)
+    lines = "\n".join(page.data["lines"])
+    for name, parameter in model.named_parameters():
+        assert name in boxes
+        assert f"dL/d{name} = {parameter.grad!r} ({name} is a leaf" in lines
+    assert "dL/dlayers.0.neurons.0.w.0 += dL/dv11 * ∂v11/∂layers.0.neurons.0.w.0" in lines
+    assert "L → v7 → v6 → layers.0.neurons.1.b" in json.dumps(
+        page.data["paths"], ensure_ascii=False
+    )
+    unnamed = explore(loss, parameters=model.parameters())  # Values alone: no names to give
+    assert "layers." not in json.dumps(unnamed.data["lines"])
+
+
 # -- the page object -------------------------------------------------------------------
 
 
