@@ -27,6 +27,7 @@ ANSWERS = {
     "02_perceptron_and_bias.ipynb": {"y": 2.5, "dy/dw2": 4.0, "b": 0.6},
     "03_activation_functions.ipynb": {"sigmoid": 0.25, "leaky": 0.01, "tanh": 3.0},
     "04_relu_network.ipynb": {"y": 84.0, "dy/dw": 12.0, "dy/dx1": 28.0},
+    "05_backprop_delta_rule.ipynb": {"delta": -0.125, "dE/dW": -0.1, "W": 0.35},
 }
 
 
