@@ -29,6 +29,7 @@ ANSWERS = {
     "04_relu_network.ipynb": {"y": 84.0, "dy/dw": 12.0, "dy/dx1": 28.0},
     "05_backprop_delta_rule.ipynb": {"delta": -0.125, "dE/dW": -0.1, "W": 0.35},
     "06_gradient_descent_learning_rate.ipynb": {"w": 0.5, "steps": 4, "adam": 0.01},
+    "07_softmax_losses_fruit.ipynb": {"softmax": 0.8808, "loss": 0.6931, "gradient": -0.75},
 }
 
 
