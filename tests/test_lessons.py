@@ -30,6 +30,7 @@ ANSWERS = {
     "05_backprop_delta_rule.ipynb": {"delta": -0.125, "dE/dW": -0.1, "W": 0.35},
     "06_gradient_descent_learning_rate.ipynb": {"w": 0.5, "steps": 4, "adam": 0.01},
     "07_softmax_losses_fruit.ipynb": {"softmax": 0.8808, "loss": 0.6931, "gradient": -0.75},
+    "08_two_moons_mlp.ipynb": {"parameters": 17, "hinge": 0.7, "lr": 0.55},
 }
 
 

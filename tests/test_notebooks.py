@@ -62,6 +62,12 @@ def test_the_readme_lists_the_course_in_order_each_notebook_once() -> None:
         assert (ROOT / picture).is_file(), picture
 
 
+#: Every notebook stays under 400 kB, but one: lesson 8 keeps the time machine of micrograd's
+#: own network (337 parameters) for its first 20 epochs, 0.41 MB of page, of which the network
+#: picture alone is 0.17 MB. The whole run's page (0.87 MB) is left to `chainrule demo`.
+SIZE_CAPS = {"08_two_moons_mlp.ipynb": 600_000}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS + EXERCISES, ids=lambda path: path.name)
 def test_stored_with_outputs_in_order_small_and_clean(path: Path) -> None:
     notebook = json.loads(path.read_text(encoding="utf-8"))
@@ -75,7 +81,7 @@ def test_stored_with_outputs_in_order_small_and_clean(path: Path) -> None:
         for output in outputs
         for kind in ("image/png", "image/svg+xml", "text/markdown")
     )
-    assert path.stat().st_size < 400_000
+    assert path.stat().st_size < SIZE_CAPS.get(path.name, 400_000)
     stored = path.read_text(encoding="utf-8")
     assert not re.search(r"/(work|tmp|home|Users)/", stored), "an absolute path is stored"
 
