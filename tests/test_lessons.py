@@ -31,6 +31,7 @@ ANSWERS = {
     "06_gradient_descent_learning_rate.ipynb": {"w": 0.5, "steps": 4, "adam": 0.01},
     "07_softmax_losses_fruit.ipynb": {"softmax": 0.8808, "loss": 0.6931, "gradient": -0.75},
     "08_two_moons_mlp.ipynb": {"parameters": 17, "hinge": 0.7, "lr": 0.55},
+    "09_networks_that_multiply.ipynb": {"majority": -1.5, "or": -0.5, "ratio": 4.0},
 }
 
 

@@ -97,3 +97,20 @@ def test_redefines_nothing_the_library_provides(path: Path) -> None:
     source = "\n".join(_text(cell["source"]) for cell in cells)
     defined = re.findall(r"^\s*(?:def|class)\s+(\w+)", source, flags=re.MULTILINE)
     assert not [name for name in defined if name in LIBRARY_NAMES]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + EXERCISES, ids=lambda path: path.name)
+def test_every_link_between_notebooks_leads_somewhere(path: Path) -> None:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    prose = "\n".join(
+        _text(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+    )
+    links = re.findall(r"\]\(([^)\s]+)\)", prose)
+    local = [link for link in links if not link.startswith(("http://", "https://", "#"))]
+    for link in local:
+        target, _, anchor = link.partition("#")
+        assert (path.parent / target).resolve().is_file(), link
+        if target.endswith("README.md") and anchor:
+            assert f"\n## {anchor.replace('-', ' ').capitalize()}" in README, link
+    if path in NOTEBOOKS:  # every lesson points back to the course
+        assert "../README.md#notebooks" in local
