@@ -67,7 +67,7 @@ def test_check_grades_a_dict_and_says_what_is_not_done() -> None:
     assert "✗ w: Where is w after one step? not 2.0." in text
     assert "| ✗ | `w` | Where is w after one step? | not 2.0. |" in report._repr_markdown_()
     assert "'typo' is no question of this quiz" in text
-    assert "| ✗ | `typo` | | no question of this quiz |" in report._repr_markdown_()
+    assert "| ✗ | `typo` |  | no question of this quiz |" in report._repr_markdown_()
     assert quiz["w"].attempts == 0  # grading is not practising
     assert quiz.check({"steps": 4, "w": 2.4, "b": -1.5, "slope": 6}).passed
     wrong_drill = quiz.check({"steps": 4, "w": 2.4, "b": -1.5, "slope": 3})

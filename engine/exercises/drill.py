@@ -40,11 +40,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from engine.backprop import topological_order
 from engine.exercises.compare import show
 from engine.stepper import _node_names
 from engine.value import Constant, Value
+
+if TYPE_CHECKING:
+    from engine.exercises.quiz import NumberQuestion
+
+#: One graded answer: (question, answer, correct or None when not answered, message).
+Row = tuple["Question | NumberQuestion", object, "bool | None", str]
 
 #: Default tolerance of an answer: relative (1%), and absolute for answers near 0.
 REL_TOL = 0.01
@@ -233,6 +240,10 @@ class Question:
         numbers = " + ".join(f"{show(use.upstream)} · {show(use.local)}" for use in self._uses)
         return f"d{big_l}/d{e} = {show(self._gradient)} ({terms} = {numbers})"
 
+    def first_hint(self) -> str:
+        """The first hint (the op's rule), as a grading cell shows it under a wrong answer."""
+        return self._hints[0]
+
     def _diagnose(self, x: float) -> str:
         """A named slip, when the answer is one: a partial sum, no upstream, no local, the sign."""
         contributions = [use.contribution for use in self._uses]
@@ -306,19 +317,7 @@ class Drill:
                 "Drill.check expects a dict of answers, e.g. {'a': -3.0, 'b': 2.0}, "
                 f"got {type(answers).__name__}"
             )
-        rows = []
-        for question in self.questions:
-            given = answers.get(question.name)
-            number = _as_number(given)
-            if given is None:
-                rows.append((question, None, None, "not answered yet"))
-            elif number is None:
-                rows.append((question, given, False, f"not a number: {given!r}"))
-            elif question.is_right(number):
-                rows.append((question, number, True, "correct"))
-            else:
-                hint = question._hints[0]
-                rows.append((question, number, False, f"not {show(number)}. {hint}"))
+        rows = [grade(question, answers.get(question.name)) for question in self.questions]
         unknown = [name for name in answers if all(q.name != name for q in self.questions)]
         return DrillReport(self.root_name, rows, unknown)
 
@@ -348,7 +347,9 @@ class DrillReport:
 
     ``rows`` holds ``(question, answer, correct, message)``; ``correct`` is
     ``None`` for a question not answered yet. ``unknown`` lists answers given
-    for names that are no node of the drill.
+    for names that are no node of the drill. ``names``, when given, are the
+    names the answers were given under (a ``Quiz``'s), one per row, and are
+    shown beside the questions.
     """
 
     #: How a row names an answer given for no question (a quiz words it its own way).
@@ -357,13 +358,20 @@ class DrillReport:
     def __init__(
         self,
         root_name: str,
-        rows: list[tuple[Question, object, bool | None, str]],
+        rows: list[Row],
         unknown: list[str],
+        names: list[str] | None = None,
     ) -> None:
         self.root_name = root_name
         self.rows = rows
         self.unknown = unknown
+        self.names = names
         self.passed = all(correct for _, _, correct, _ in rows) and not unknown
+
+    @property
+    def title(self) -> str:
+        """What the summary calls the questions: ``Drill on L``."""
+        return f"Drill on {self.root_name}"
 
     @property
     def summary(self) -> str:
@@ -371,13 +379,20 @@ class DrillReport:
         missing = sum(correct is None for _, _, correct, _ in self.rows)
         verdict = "passed" if self.passed else "not yet"
         extra = f", {missing} not answered yet" if missing else ""
-        return f"Drill on {self.root_name}: {right} of {len(self.rows)} right{extra}: {verdict}"
+        return f"{self.title}: {right} of {len(self.rows)} right{extra}: {verdict}"
+
+    def _marked(self) -> list[tuple[str, str, str, str]]:
+        """``(mark, name, prompt, message)`` per row; ``name`` is "" without ``names``."""
+        names = self.names if self.names is not None else [""] * len(self.rows)
+        return [
+            ("✓" if correct else "·" if correct is None else "✗", name, question.prompt, message)
+            for name, (question, _, correct, message) in zip(names, self.rows)
+        ]
 
     def __str__(self) -> str:
         lines = [self.summary]
-        for question, _, correct, message in self.rows:
-            mark = "✓" if correct else "·" if correct is None else "✗"
-            lines.append(f"  {mark} {question.prompt} {message}")
+        for mark, name, prompt, message in self._marked():
+            lines.append(f"  {mark} {name + ': ' if name else ''}{prompt} {message}")
         for name in self.unknown:
             lines.append(f"  ✗ {name!r} is {self.unknown_text}")
         return "\n".join(lines)
@@ -386,13 +401,42 @@ class DrillReport:
         return str(self)
 
     def _repr_markdown_(self) -> str:
-        rows = [f"**{self.summary}**", "", "| | question | |", "|---|---|---|"]
-        for question, _, correct, message in self.rows:
-            mark = "✓" if correct else "·" if correct is None else "✗"
-            rows.append(f"| {mark} | {question.prompt} | {message.replace('|', '/')} |")
+        named = self.names is not None
+        head = (
+            "| | name | question | |\n|---|---|---|---|"
+            if named
+            else "| | question | |\n|---|---|---|"
+        )
+        rows = [f"**{self.summary}**", "", head]
+        for mark, name, prompt, message in self._marked():
+            cells = [mark, f"`{name}`"] if named else [mark]
+            cells += [prompt.replace("|", "/"), message.replace("|", "/")]
+            rows.append("| " + " | ".join(cells) + " |")
         for name in self.unknown:
-            rows.append(f"| ✗ | `{name}` | {self.unknown_text} |")
+            cells = (
+                ["✗", f"`{name}`", "", self.unknown_text]
+                if named
+                else ["✗", f"`{name}`", self.unknown_text]
+            )
+            rows.append("| " + " | ".join(cells) + " |")
         return "\n".join(rows)
+
+
+def grade(question: Question | NumberQuestion, given: object) -> Row:
+    """One row of a grading cell's report: ``(question, answer, correct, message)``.
+
+    ``None`` is "not answered yet" (``correct`` is ``None``), a number is right
+    or wrong (a wrong one shows the question's first hint), anything else is
+    not a number. No hint is used up and no attempt counted.
+    """
+    number = _as_number(given)
+    if given is None:
+        return (question, None, None, "not answered yet")
+    if number is None:
+        return (question, given, False, f"not a number: {given!r}")
+    if question.is_right(number):
+        return (question, number, True, "correct")
+    return (question, number, False, f"not {show(number)}. {question.first_hint()}".rstrip())
 
 
 def _as_number(x: object) -> float | None:

@@ -32,7 +32,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 
 from engine.exercises.compare import show
-from engine.exercises.drill import REL_TOL, DrillReport, Feedback, Question, _as_number
+from engine.exercises.drill import REL_TOL, DrillReport, Feedback, Question, _as_number, grade
 
 
 class NumberQuestion:
@@ -133,49 +133,14 @@ class NumberQuestion:
 
 
 class QuizReport(DrillReport):
-    """The grade of a dict of answers: ``passed``, ``summary`` and one row per question.
-
-    ``names`` are the questions' names in the quiz, in the order of ``rows``.
-    """
+    """The grade of a dict of answers: ``passed``, ``summary`` and one row per question,
+    each shown with the name its answer is given under (``names``)."""
 
     unknown_text = "no question of this quiz"
 
-    def __init__(
-        self,
-        title: str,
-        rows: list[tuple[NumberQuestion | Question, object, bool | None, str]],
-        unknown: list[str],
-        names: list[str],
-    ) -> None:
-        super().__init__(title, rows, unknown)
-        self.names = names
-
     @property
-    def summary(self) -> str:
-        right = sum(bool(correct) for _, _, correct, _ in self.rows)
-        missing = sum(correct is None for _, _, correct, _ in self.rows)
-        verdict = "passed" if self.passed else "not yet"
-        extra = f", {missing} not answered yet" if missing else ""
-        return f"{self.root_name}: {right} of {len(self.rows)} right{extra}: {verdict}"
-
-    def __str__(self) -> str:
-        lines = [self.summary]
-        for name, (question, _, correct, message) in zip(self.names, self.rows):
-            mark = "✓" if correct else "·" if correct is None else "✗"
-            lines.append(f"  {mark} {name}: {question.prompt} {message}")
-        for name in self.unknown:
-            lines.append(f"  ✗ {name!r} is {self.unknown_text}")
-        return "\n".join(lines)
-
-    def _repr_markdown_(self) -> str:
-        rows = [f"**{self.summary}**", "", "| | name | question | |", "|---|---|---|---|"]
-        for name, (question, _, correct, message) in zip(self.names, self.rows):
-            mark = "✓" if correct else "·" if correct is None else "✗"
-            prompt = question.prompt.replace("|", "/")
-            rows.append(f"| {mark} | `{name}` | {prompt} | {message.replace('|', '/')} |")
-        for name in self.unknown:
-            rows.append(f"| ✗ | `{name}` | | {self.unknown_text} |")
-        return "\n".join(rows)
+    def title(self) -> str:
+        return self.root_name
 
 
 class Quiz:
@@ -264,23 +229,7 @@ class Quiz:
                 "Quiz.check expects a dict of answers, e.g. {'steps': 4}, "
                 f"got {type(answers).__name__}"
             )
-        rows = []
-        for name, question in self._questions.items():
-            given = answers.get(name)
-            number = _as_number(given)
-            if given is None:
-                rows.append((question, None, None, "not answered yet"))
-            elif number is None:
-                rows.append((question, given, False, f"not a number: {given!r}"))
-            elif question.is_right(number):
-                rows.append((question, number, True, "correct"))
-            else:
-                hint = (
-                    question.first_hint()
-                    if isinstance(question, NumberQuestion)
-                    else question._hints[0]
-                )
-                rows.append((question, number, False, f"not {show(number)}. {hint}".rstrip()))
+        rows = [grade(question, answers.get(name)) for name, question in self._questions.items()]
         unknown = [name for name in answers if name not in self._questions]
         return QuizReport(self.title, rows, unknown, list(self._questions))
 
