@@ -32,6 +32,7 @@ ANSWERS = {
     "07_softmax_losses_fruit.ipynb": {"softmax": 0.8808, "loss": 0.6931, "gradient": -0.75},
     "08_two_moons_mlp.ipynb": {"parameters": 17, "hinge": 0.7, "lr": 0.55},
     "09_networks_that_multiply.ipynb": {"majority": -1.5, "or": -0.5, "ratio": 4.0},
+    "10_compiled_chain_rule.ipynb": {"loss": 5.0, "grad": 10.0, "sum": 20.0},
 }
 
 
