@@ -16,6 +16,8 @@ million nodes deep is no harder than a small one.
 
 from __future__ import annotations
 
+import numbers
+import threading
 from math import isfinite
 from typing import TYPE_CHECKING
 
@@ -61,14 +63,20 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backpropagate(root: Value) -> None:
-    r"""Set ``v.grad`` to $\partial\,\text{root} / \partial v$ for every node below ``root``.
+#: One backward pass at a time, in the whole process (see ``backpropagate``).
+_backward_lock = threading.Lock()
 
+
+def backpropagate(root: Value, gradient: float = 1.0) -> None:
+    r"""Set ``v.grad`` to $g \cdot \partial\,\text{root} / \partial v$ for each node below ``root``.
+
+    * The root is seeded with ``gradient`` $g$ (1 by default:
+      $\partial\,\text{root} / \partial\,\text{root} = 1$), as
+      ``torch.Tensor.backward(gradient)``; it must be a finite real number.
     * Interior nodes (results of operations) get their gradient recomputed
       from zero, so calling this twice never corrupts them.
     * Leaves (inputs, parameters) *accumulate*, as in PyTorch: two calls
       add two gradients. Training loops call ``zero_grad()`` between steps.
-    * The root is seeded with $\partial\,\text{root} / \partial\,\text{root} = 1$.
     * A node whose gradient is 0 passes nothing on: each of its terms would
       be $0 \cdot d = 0$ for a finite local derivative $d$. The loop checks
       that all of them are finite at once (a sum of floats is finite only if
@@ -78,15 +86,48 @@ def backpropagate(root: Value) -> None:
       network's gradients zero: in micrograd's demo, the nodes skipped hold
       half of the graph's edges at the first step, and nearly all of them
       once the network is trained.
+    * Threads: one backward pass runs at a time (``_backward_lock``, taken
+      once per call, not per node). Two threads whose graphs share leaves
+      would otherwise interleave their ``grad +=`` on the same leaf and lose
+      one of the two additions; with the lock each leaf gets the sum of both
+      gradients, as ``.grad`` accumulation does in PyTorch.
     """
-    order = topological_order(root)
-    for node in order:
-        if node._inputs:
-            node.grad = 0.0
-    root.grad += 1.0
-    for node in reversed(order):
-        upstream = node.grad
-        if upstream == 0.0 and isfinite(sum(node._local_grads)):
-            continue  # every term would be 0 * (a finite number) = 0: nothing to add
-        for child, local in zip(node._inputs, node._local_grads):
-            child.grad += local * upstream
+    seed = _checked_seed(gradient)
+    with _backward_lock:
+        order = topological_order(root)
+        for node in order:
+            if node._inputs:
+                node.grad = 0.0
+        root.grad += seed
+        for node in reversed(order):
+            upstream = node.grad
+            if upstream == 0.0 and isfinite(sum(node._local_grads)):
+                continue  # every term would be 0 * (a finite number) = 0: nothing to add
+            for child, local in zip(node._inputs, node._local_grads):
+                child.grad += local * upstream
+
+
+def _checked_seed(gradient: object) -> float:
+    """``gradient`` as a finite float, or a ``TypeError``/``ValueError`` that says what to pass."""
+    if type(gradient) is float and isfinite(gradient):
+        return gradient
+    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        hint = ""
+        if hasattr(gradient, "_inputs"):  # a Value (engine.value imports this module)
+            hint = "; pass its number, gradient=value.data"
+        raise TypeError(
+            "backward: gradient (the seed dL/droot) must be a real number, "
+            f"got {type(gradient).__name__}: {gradient!r}{hint}"
+        )
+    try:
+        seed = float(gradient)
+    except OverflowError:  # an int beyond the largest float: never print all its digits
+        raise ValueError(
+            "backward: gradient is too large for a float (above about 1.8e308)"
+        ) from None
+    if not isfinite(seed):
+        raise ValueError(
+            f"backward: gradient must be a finite number, got {gradient!r}; "
+            "a nan or inf seed would make every gradient nan or inf"
+        )
+    return seed

@@ -33,8 +33,9 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import mul
 
-from engine import grad_mode
+from engine import copying, grad_mode
 from engine.backprop import backpropagate
+from engine.grad_mode import _thread_mode
 
 Number = int | float
 
@@ -79,13 +80,20 @@ class Value:
     (4.0, -3.0, 2.0)
     """
 
-    # __weakref__ lets tests (and tools) watch a node being freed.
-    __slots__ = ("data", "grad", "label", "_inputs", "_local_grads", "_op", "__weakref__")
+    # What every node stores, in fixed slots. __weakref__ lets tests (and tools)
+    # watch a node being freed. __dict__ holds any other attribute, created only
+    # when one is set: micrograd code attaches its own (p.m, p.v, _vis_color).
+    __slots__ = ("data", "grad", "_inputs", "_local_grads", "_op", "__dict__", "__weakref__")
+
+    # Most nodes never get a label, so it is not a slot: a node that has one keeps
+    # it in its __dict__, the others read this class default.
+    label: str = ""
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data: float = _to_float(data)
         self.grad: float = 0.0
-        self.label: str = label
+        if label:
+            self.label = label
         self._inputs: tuple[Value, ...] = ()
         self._local_grads: tuple[float, ...] = ()
         self._op: str = ""
@@ -107,16 +115,59 @@ class Value:
         """The name of the operation that made this Value; ``""`` for a leaf."""
         return self._op
 
-    def backward(self) -> None:
+    def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``.grad`` of every Value this one depends on.
 
-        Afterwards ``v.grad`` is $\\partial \\text{self} / \\partial v$ for every such ``v``.
+        Afterwards ``v.grad`` is $g \\cdot \\partial \\text{self} / \\partial v$ for every
+        such ``v``, where $g$ is ``gradient``: the root is seeded with it, as
+        ``torch.Tensor.backward(gradient)`` does. The default $g = 1$ gives the
+        plain derivatives; another $g$ plays the part of
+        $\\partial L / \\partial \\text{self}$ for a later loss $L$ (the chain rule
+        started from the middle).
 
         The chain rule in reverse topological order (``engine.backprop``).
         Leaf gradients accumulate across calls, as in PyTorch: call
         ``zero_grad()`` (or set ``grad = 0``) between training steps.
+
+        Threads: ``backward()`` calls run one at a time (a lock), so threads
+        whose graphs share leaves (parameters) can call it at once, and each
+        leaf ends up with the sum of their gradients, as in PyTorch. Nothing
+        else is locked: changing ``data`` or ``grad`` (``zero_grad()``, an
+        optimizer's ``step()``) while another thread runs ``backward()`` on
+        the same Values is a race; coordinate those yourself.
         """
-        backpropagate(self)
+        backpropagate(self, gradient)
+
+    # -- micrograd's names, for code written for micrograd ------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the inputs: a ``set`` (so an input used twice appears once)."""
+        return set(self._inputs)
+
+    def _backward(self) -> None:
+        r"""micrograd's step of the chain rule at this one node.
+
+        For each input $x$: $x.\text{grad} \mathrel{+}= \frac{\partial\,\text{self}}{\partial x}
+        \cdot \text{self.grad}$. A leaf has no inputs, so nothing happens. Calling it
+        on every node in reverse topological order, after setting the root's
+        ``grad`` to 1, is what ``backward()`` does (micrograd's lecture does it
+        by hand, node by node).
+        """
+        upstream = self.grad
+        for child, local in zip(self._inputs, self._local_grads):
+            child.grad += local * upstream
+
+    # -- copying and pickling whole graphs, at any depth (engine.copying) ----
+
+    def __copy__(self) -> Value:
+        return copying.shallow_copy(self)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Value:
+        return copying.deep_copy(self, memo)
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        return copying.reduce(self)
 
     def detach(self) -> Value:
         """A ``Constant`` with this Value's number: the graph stops there, no gradient flows back.
@@ -272,6 +323,26 @@ class Value:
             )
         return _from_op(math.log(x), (self,), (1.0 / x,), "log")
 
+    def sin(self) -> Value:
+        r"""$\sin x$ ($x$ in radians); $\frac{d}{dx} \sin x = \cos x$.
+
+        ``sin`` of $\pm\infty$ is NaN, as in PyTorch.
+        """
+        x = self.data
+        if math.isinf(x):  # math.sin refuses an infinite angle; torch.sin gives nan
+            return _from_op(math.nan, (self,), (math.nan,), "sin")
+        return _from_op(math.sin(x), (self,), (math.cos(x),), "sin")
+
+    def cos(self) -> Value:
+        r"""$\cos x$ ($x$ in radians); $\frac{d}{dx} \cos x = -\sin x$.
+
+        ``cos`` of $\pm\infty$ is NaN, as in PyTorch.
+        """
+        x = self.data
+        if math.isinf(x):  # math.cos refuses an infinite angle; torch.cos gives nan
+            return _from_op(math.nan, (self,), (math.nan,), "cos")
+        return _from_op(math.cos(x), (self,), (-math.sin(x),), "cos")
+
     # -- activations --------------------------------------------------------
 
     def tanh(self) -> Value:
@@ -314,7 +385,8 @@ class Value:
     def elu(self, alpha: float = 1.0) -> Value:
         r"""ELU: $x$ for $x > 0$, else $\alpha (e^x - 1)$.
 
-        Derivative 1 for $x > 0$, else $\alpha e^x$ ($\alpha$ at the kink, as PyTorch).
+        Derivative 1 for $x > 0$, else $\alpha e^x$ ($\alpha$ at the kink, as PyTorch;
+        NaN stays NaN, with derivative 1, as PyTorch's test $x \le 0$ gives).
         The op name records an alpha other than 1: ``elu(0.5)``.
         """
         if type(alpha) is not float:
@@ -323,9 +395,9 @@ class Value:
         if alpha != 1.0:  # a name that records alpha (see _parameterised)
             op = _ELU_NAMES.get(alpha) or _parameterised(op, alpha, _ELU_NAMES)
         x = self.data
-        if x > 0:
-            return _from_op(x, (self,), (1.0,), op)
-        return _from_op(alpha * math.expm1(x), (self,), (alpha * math.exp(x),), op)
+        if x <= 0:
+            return _from_op(alpha * math.expm1(x), (self,), (alpha * math.exp(x),), op)
+        return _from_op(x, (self,), (1.0,), op)  # x > 0, or NaN
 
     def softplus(self) -> Value:
         r"""$\ln(1 + e^x)$; derivative $\sigma(x)$.
@@ -361,14 +433,17 @@ class Value:
     def hard_sigmoid(self) -> Value:
         r"""PyTorch's hard sigmoid: $\min(1, \max(0, x/6 + 1/2))$.
 
-        Derivative $1/6$ for $-3 < x < 3$, else 0.
+        Derivative $1/6$ for $-3 < x < 3$, else 0 (NaN stays NaN, with derivative 0,
+        as in PyTorch).
         """
         x = self.data
+        if -3.0 < x < 3.0:
+            return _from_op(x / 6.0 + 0.5, (self,), (1.0 / 6.0,), "hard_sigmoid")
         if x <= -3.0:
             return _from_op(0.0, (self,), (0.0,), "hard_sigmoid")
         if x >= 3.0:
             return _from_op(1.0, (self,), (0.0,), "hard_sigmoid")
-        return _from_op(x / 6.0 + 0.5, (self,), (1.0 / 6.0,), "hard_sigmoid")
+        return _from_op(x, (self,), (0.0,), "hard_sigmoid")  # x is NaN
 
     def step(self) -> Value:
         r"""Binary step: 0 for $x < 0$, else 1.
@@ -480,14 +555,14 @@ def _from_op(
 ) -> Value:
     """The result of an operation: a Value that records its inputs and local derivatives.
 
-    Under ``no_grad()`` the result is a plain leaf. This is the fast path
-    every built-in operation takes; ``custom_op`` is the checked public door.
+    Under ``no_grad()`` (in this thread) the result is a plain leaf. This is
+    the fast path every built-in operation takes; ``custom_op`` is the checked
+    public door.
     """
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
-    if grad_mode._recording:
+    if grad_mode.all_threads_recording or _thread_mode.recording:
         out._inputs = inputs
         out._local_grads = local_grads
         out._op = op
@@ -778,8 +853,12 @@ def _safe_exp(x: float) -> float:
 
 
 def _float_power(a: float, n: float) -> float:
-    """$a^n$ for floats with clear errors, and ``inf`` instead of ``OverflowError``."""
-    if a < 0 and not n.is_integer():
+    """$a^n$ for floats with clear errors, and ``inf`` instead of ``OverflowError``.
+
+    A NaN base or exponent gives what float arithmetic gives (NaN, but
+    $\text{NaN}^0 = 1^\text{NaN} = 1$), as in PyTorch.
+    """
+    if a < 0 and not n.is_integer() and not math.isnan(n):
         raise ValueError(
             f"power of a negative base to a non-integer exponent: ({a!r}) ** {n!r} "
             "is not a real number"
@@ -805,14 +884,18 @@ def _power_slope(a: float, n: float) -> float:
 def _value_power(base: Value, exponent: Value) -> Value:
     r"""$a^b$ with both a Value.
 
-    $\partial/\partial a = b a^{b-1}$ and $\partial/\partial b = a^b \ln a$.
+    $\partial/\partial a = b a^{b-1}$ and $\partial/\partial b = a^b \ln a$
+    (taken as 0 at $a = 0$, as in PyTorch). A NaN base or exponent gives NaN
+    (and NaN derivatives), as in PyTorch, not an error.
     """
     a, b = base.data, exponent.data
     power = _float_power(a, b)
     if a > 0:
         slope_b = power * math.log(a)
     elif a == 0:
-        slope_b = 0.0
+        slope_b = 0.0 if b >= 0 else math.nan  # b is NaN (0 ** negative b raised above)
+    elif math.isnan(a) or math.isnan(b):
+        slope_b = math.nan
     else:
         raise ValueError(
             f"power with a Value exponent needs a positive base: ({a!r}) ** Value "

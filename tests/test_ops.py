@@ -133,6 +133,10 @@ OPS: tuple[OpCase, ...] = (
     # -- elementary functions --------------------------------------------------
     OpCase("exp", ONE, math.exp, lambda a: (math.exp(a),), Value.exp, torch.exp),
     OpCase("log", POSITIVE, math.log, lambda a: (1.0 / a,), Value.log, torch.log),
+    OpCase("sin", (*ONE, (math.pi / 2 + 0.25,), (-7.0,)), math.sin, lambda a: (math.cos(a),),
+           Value.sin, torch.sin),
+    OpCase("cos", (*ONE, (math.pi + 0.25,), (7.0,)), math.cos, lambda a: (-math.sin(a),),
+           Value.cos, torch.cos),
     # -- activations -----------------------------------------------------------
     OpCase("tanh", ONE, math.tanh, lambda a: (1.0 - math.tanh(a) ** 2,),
            Value.tanh, torch.tanh),
@@ -229,8 +233,8 @@ def torch_value_and_grads(case: OpCase, point: tuple[float, ...]) -> tuple[float
 def test_table_covers_every_operation() -> None:
     required = {
         "add", "sub", "mul", "div", "neg", "abs", "pow value exponent", "number base 2 ** v",
-        "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus", "silu",
-        "dsilu", "hard_sigmoid", "step", "sign", "maximum", "sum_values", "weighted_sum",
+        "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
+        "silu", "dsilu", "hard_sigmoid", "step", "sign", "maximum", "sum_values", "weighted_sum",
     }  # fmt: skip
     names = {case.name for case in OPS}
     assert required <= names, f"missing rows: {required - names}"
@@ -498,3 +502,63 @@ def test_steps_of_nan_are_nan() -> None:
     for out in (Value(math.nan).step(), Value(math.nan).sign()):
         assert math.isnan(out.data)
         assert out.local_grads == (0.0,)
+
+
+# -- NaN: what PyTorch gives, never an error -------------------------------------------
+
+#: torch.sign(nan) is 0; the engine's steps keep a NaN visible (test_steps_of_nan_are_nan).
+NAN_DIFFERS_FROM_TORCH = {"step", "sign"}
+
+NAN_CASES = [
+    pytest.param(case, position, id=f"{case.name}-nan-at-{position}")
+    for case in OPS
+    if case.name not in NAN_DIFFERS_FROM_TORCH
+    for position in range(len(case.points[0]))
+]
+
+
+def same_float(a: float, b: float) -> bool:
+    """Equal, counting NaN as equal to NaN."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@pytest.mark.parametrize(("case", "position"), NAN_CASES)
+def test_a_nan_input_gives_pytorchs_value_and_gradients(case: OpCase, position: int) -> None:
+    # a diverged number flows on as NaN, with PyTorch's local derivatives: e.g.
+    # Value(nan) ** Value(2) is nan (not "needs a positive base"), the gradient of
+    # hard_sigmoid at nan is 0 and that of elu is 1 (PyTorch's tests x > -3, x <= 0 fail)
+    point = list(case.points[0])
+    point[position] = math.nan
+    value, grads = engine_value_and_grads(case, tuple(point))
+    torch_value, torch_grads = torch_value_and_grads(case, tuple(point))
+    assert same_float(value, torch_value), (value, torch_value)
+    for i, (grad, torch_grad) in enumerate(zip(grads, torch_grads, strict=True)):
+        assert same_float(grad, torch_grad), f"d/dx{i}: {grad!r} vs torch {torch_grad!r}"
+
+
+@pytest.mark.parametrize(("base", "exponent"), [(math.nan, 0.0), (1.0, math.nan), (0.0, math.nan)])
+def test_powers_with_nan_follow_float_arithmetic_like_torch(base: float, exponent: float) -> None:
+    # nan ** 0 = 1 ** nan = 1 in IEEE arithmetic, Python and PyTorch alike
+    a, b = Value(base), Value(exponent)
+    out = a**b
+    out.backward()
+    ta, tb = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (base, exponent))
+    y = ta**tb
+    ga, gb = torch.autograd.grad(y, [ta, tb])
+    assert same_float(out.data, y.item())
+    assert same_float(a.grad, ga.item()) and same_float(b.grad, gb.item())
+    assert same_float((Value(base) ** exponent).data, base**exponent)
+
+
+@pytest.mark.parametrize("name", ["sin", "cos"])
+@pytest.mark.parametrize("x", [math.inf, -math.inf])
+def test_sin_and_cos_of_infinity_are_nan_like_torch(name: str, x: float) -> None:
+    leaf = Value(x)
+    out = getattr(leaf, name)()  # math.sin(inf) would raise ValueError
+    out.backward()
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = getattr(torch, name)(t)
+    (slope,) = torch.autograd.grad(y, t)
+    assert math.isnan(out.data) and math.isnan(y.item())
+    assert math.isnan(leaf.grad) and math.isnan(slope.item())
+    assert out.op == name and out.inputs == (leaf,)
