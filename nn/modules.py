@@ -89,6 +89,25 @@ def _make_rng(rng: random.Random | None, seed: int | None) -> random.Random:
     return rng
 
 
+def _micrograd_nonlin(activation: str | Activation, nonlin: object, who: str) -> str | Activation:
+    """The activation for micrograd's ``nonlin=`` keyword: True is ReLU, False is linear.
+
+    ``nonlin=None`` (not given) keeps ``activation``; giving both is an error.
+    """
+    if nonlin is None:
+        return activation
+    if nonlin is not True and nonlin is not False:
+        raise TypeError(
+            f"{who}: nonlin must be True or False (micrograd's keyword), got {nonlin!r}"
+        )
+    if activation != "relu":
+        raise ValueError(
+            f"{who}: give either activation= or micrograd's nonlin= (True is 'relu', "
+            f"False is 'linear'), not both; got activation={activation!r}, nonlin={nonlin!r}"
+        )
+    return "relu" if nonlin else "linear"
+
+
 def init_limit(init: str, fan_in: int, fan_out: int = 1) -> float:
     r"""The half-width $a$ of the uniform range $[-a, a]$ the initial weights are drawn from.
 
@@ -327,6 +346,8 @@ class Neuron(Module):
     ``w`` is a list of ``nin`` weight Values, drawn from $U(-a, a)$ (see
     ``init_limit``); ``b`` is the bias Value, starting at 0.0; ``activation``
     is a name from ``nn.ACTIVATIONS`` or a function Value -> Value.
+    micrograd's ``Neuron(nin, nonlin=True)`` works too: ``nonlin=True`` is
+    ReLU, ``nonlin=False`` linear.
 
     >>> n = Neuron(2, activation="linear", rng=random.Random(0))
     >>> n.w[0].data, n.w[1].data = 0.5, 0.5
@@ -343,8 +364,10 @@ class Neuron(Module):
         *,
         seed: int | None = None,
         fan_out: int = 1,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "Neuron nin")
+        activation = _micrograd_nonlin(activation, nonlin, "Neuron")
         self.activation = activation  # checked (and looked up) by the setter below
         limit = init_limit(init, nin, fan_out)
         source = _make_rng(rng, seed)
@@ -387,7 +410,8 @@ class Layer(Module):
     r"""``nout`` neurons reading the same ``nin`` inputs: $a_j = f(\sum_i w_{ji} x_i + b_j)$.
 
     ``activation="softmax"`` makes a classifier's output layer: linear
-    neurons, then a softmax over the whole layer (``nn.softmax``).
+    neurons, then a softmax over the whole layer (``nn.softmax``). micrograd's
+    ``Layer(nin, nout, nonlin=False)`` works too (``nonlin=True`` is ReLU).
 
     >>> layer = Layer(3, 2, activation="softmax", rng=random.Random(0))
     >>> probs = layer([1.0, 2.0, 3.0])
@@ -404,9 +428,11 @@ class Layer(Module):
         rng: random.Random | None = None,
         *,
         seed: int | None = None,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "Layer nin")
         self.nout = _check_size(nout, "Layer nout")
+        activation = _micrograd_nonlin(activation, nonlin, "Layer")
         source = _make_rng(rng, seed)
         self.neurons = [Neuron(nin, "linear", init, source, fan_out=nout) for _ in range(nout)]
         self.activation = activation  # the setter gives every neuron its activation
