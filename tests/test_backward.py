@@ -433,3 +433,42 @@ def test_graph_is_freed_by_reference_counting() -> None:
         assert a.grad != 0.0  # the leaf lives on with its gradient
     finally:
         gc.enable()
+
+
+# -- backward(gradient): the seed, as torch.Tensor.backward(gradient) -------------------
+
+
+def test_backward_seeds_the_root_with_gradient_like_torch() -> None:
+    import numpy as np
+
+    for seed in (2.5, -1, np.float32(0.5), np.int64(3)):
+        x = Value(1.5)
+        y = (x * x).tanh()
+        y.backward(seed)
+        t = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+        (t * t).tanh().backward(gradient=torch.tensor(float(seed), dtype=torch.float64))
+        assert y.grad == float(seed)
+        assert x.grad == pytest.approx(t.grad.item(), rel=1e-15)
+    x = Value(2.0)
+    (x * 3).backward(gradient=0.0)  # a zero seed is a valid (if idle) pass
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    ("seed", "error", "message"),
+    [
+        ("1", TypeError, "must be a real number, got str"),
+        (None, TypeError, "got NoneType"),
+        (True, TypeError, "got bool"),
+        (Value(2.0), TypeError, r"gradient=value\.data"),
+        (math.nan, ValueError, "must be a finite number, got nan"),
+        (-math.inf, ValueError, "must be a finite number, got -inf"),
+        (10**400, ValueError, "too large for a float"),
+    ],
+)
+def test_backward_gradient_must_be_a_finite_real_number(seed, error, message) -> None:
+    x = Value(2.0)
+    y = x * 3
+    with pytest.raises(error, match=message):
+        y.backward(seed)
+    assert x.grad == 0.0 and y.grad == 0.0  # refused before anything changed
