@@ -28,6 +28,7 @@ A validation set is split off with ``train_val_split``:
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Sequence
 
@@ -47,12 +48,19 @@ FRUIT_FEATURES: tuple[str, ...] = ("weight_g", "colour_hue", "texture", "size_cm
 
 
 def _check_count(n: object, name: str, minimum: int = 1) -> int:
-    """``n`` as an int >= ``minimum``, or a clear error."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    """``n`` (an int or numpy integer) as an int >= ``minimum``, or a clear error."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
     if n < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {n}")
-    return n
+    return int(n)
+
+
+def random_source(seed: object) -> random.Random:
+    """``random.Random(seed)``, with numpy integers as seeds too (``random`` refuses them)."""
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        seed = int(seed)
+    return random.Random(seed)  # type: ignore[arg-type]
 
 
 def _check_nonnegative(x: object, name: str) -> float:
@@ -122,7 +130,7 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Datase
     """
     n = _check_count(n, "n", minimum=2)
     noise = _check_nonnegative(noise, "noise")
-    rng = random.Random(seed)
+    rng = random_source(seed)
     n_upper = n // 2
     n_lower = n - n_upper
     X: list[list[float]] = []
@@ -156,7 +164,7 @@ def make_circles(
     noise = _check_nonnegative(noise, "noise")
     if not 0 < factor < 1:
         raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
-    rng = random.Random(seed)
+    rng = random_source(seed)
     n_outer = n // 2
     n_inner = n - n_outer
     X: list[list[float]] = []
@@ -187,7 +195,7 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int | None = 0) -> Dataset:
     """
     n = _check_count(n, "n")
     noise = _check_nonnegative(noise, "noise")
-    rng = random.Random(seed)
+    rng = random_source(seed)
     X: list[list[float]] = []
     y: list[int] = []
     for _ in range(n):
@@ -223,8 +231,8 @@ def make_blobs(
     """
     n = _check_count(n, "n")
     cluster_std = _check_nonnegative(cluster_std, "cluster_std")
-    rng = random.Random(seed)
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    rng = random_source(seed)
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         _check_count(centers, "centers")
         _check_count(n_features, "n_features")
         low, high = center_box
@@ -270,7 +278,7 @@ def make_spiral(
     n_per_class = _check_count(n_per_class, "n_per_class")
     classes = _check_count(classes, "classes")
     noise = _check_nonnegative(noise, "noise")
-    rng = random.Random(seed)
+    rng = random_source(seed)
     X: list[list[float]] = []
     y: list[int] = []
     for label in range(classes):
@@ -338,7 +346,7 @@ def make_fruit(n: int = 150, seed: int | None = 0) -> Dataset:
     4
     """
     n = _check_count(n, "n")
-    rng = random.Random(seed)
+    rng = random_source(seed)
     X: list[list[float]] = []
     y: list[int] = []
     for label, count in enumerate(_split_evenly(n, len(FRUIT_CLASSES))):
@@ -434,7 +442,7 @@ def train_val_split(
         raise ValueError(f"val_fraction must be between 0 and 1 (exclusive), got {val_fraction!r}")
     n_val = min(max(round(val_fraction * len(X)), 1), len(X) - 1)
     order = list(range(len(X)))
-    random.Random(seed).shuffle(order)
+    random_source(seed).shuffle(order)
     val_idx, train_idx = order[:n_val], order[n_val:]
     return (
         ([X[i] for i in train_idx], [y[i] for i in train_idx]),

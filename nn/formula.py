@@ -70,6 +70,8 @@ def _maximum(name: str, args: list[Value | float]) -> Value:
 FUNCTIONS: dict[str, Callable[[str, list[Value | float]], Value]] = {
     "exp": _one_argument(Value.exp),
     "log": _one_argument(Value.log),
+    "sin": _one_argument(Value.sin),
+    "cos": _one_argument(Value.cos),
     "tanh": _one_argument(Value.tanh),
     "sigmoid": _one_argument(Value.sigmoid),
     "relu": _one_argument(Value.relu),

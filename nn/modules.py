@@ -45,6 +45,7 @@ from typing import Any
 
 from engine import Constant, Value, maximum, weighted_sums
 from nn.activations import LAYER_ACTIVATIONS, Activation, activation_name, get_activation
+from nn.data import random_source
 from nn.softmax import softmax
 
 Number = int | float
@@ -79,7 +80,7 @@ def _make_rng(rng: random.Random | None, seed: int | None) -> random.Random:
     if rng is not None and seed is not None:
         raise ValueError("give either rng= or seed=, not both")
     if seed is not None:
-        return random.Random(seed)
+        return random_source(seed)
     if rng is None:
         return random  # type: ignore[return-value]  # the module has the same methods
     if not hasattr(rng, "uniform"):
@@ -239,15 +240,27 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, e.g. ``("layers.0.neurons.1.b", b)``.
 
-        A depth-first walk with an explicit stack, in attribute order.
+        A depth-first walk with an explicit stack, in attribute order. Each
+        parameter is listed once, under the first name that reaches it, as in
+        PyTorch: a weight shared by two modules (tied weights) is one
+        parameter, trained once per step. A module or list reached a second
+        time (a layer used twice, a child that refers back to its parent) is
+        not walked again.
         """
         found: list[tuple[str, Value]] = []
+        listed: set[Value] = set()
+        walked: set[int] = set()  # ids of the modules and lists already walked
         stack: list[tuple[str, object]] = [("", self)]
         while stack:
             name, item = stack.pop()
             if isinstance(item, Value):
-                found.append((name, item))
+                if item not in listed:
+                    listed.add(item)
+                    found.append((name, item))
                 continue
+            if id(item) in walked:
+                continue
+            walked.add(id(item))
             if isinstance(item, Module):
                 children = [
                     (key, child) for key, child in vars(item).items() if not key.startswith("_")

@@ -22,13 +22,27 @@ same steps. The loop is the same as PyTorch's too:
 ``lr`` may be a number or a *schedule*: a function of the step index
 (0 for the first ``step()``) returning the learning rate for that step,
 e.g. ``lambda t: 0.1 * 0.99**t``.
+
+``state_dict()`` is a snapshot of what ``step()`` changes (the step count and
+the running averages: SGD's momentum buffers, Adam's moments), and
+``load_state_dict(state)`` puts it back, so a step can be undone or training
+resumed exactly. Unlike PyTorch's, the snapshot holds no hyperparameters:
+``lr``, ``momentum`` and the rest are the optimizer's constructor arguments.
+
+>>> opt = SGD([w], lr=0.1, momentum=0.9)
+>>> snapshot = opt.state_dict()
+>>> opt.step()
+>>> opt.load_state_dict(snapshot)
+>>> opt.state_dict() == snapshot
+True
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from engine import Value
 
@@ -94,6 +108,60 @@ class Optimizer:
         """Move every parameter once, using its current ``grad``."""
         raise NotImplementedError
 
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot of what ``step()`` changes: ``{"step_count": ..., <running averages>}``.
+
+        The lists are copies: later steps do not change the snapshot.
+        """
+        return {"step_count": self.step_count}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Put back a snapshot from ``state_dict()`` (of an optimizer of the same kind and size).
+
+        Raises ``ValueError`` naming what does not fit (a missing or unknown
+        entry, a list of the wrong length, a value that is not a finite
+        number); nothing is changed unless everything fits.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict expects a dict, got {type(state).__name__}")
+        expected = set(self.state_dict())
+        if set(state) != expected:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: expected the entries "
+                f"{sorted(expected)}, got {sorted(state)}"
+            )
+        count = state["step_count"]
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
+            raise ValueError(f"step_count must be an int >= 0, got {count!r}")
+        self._load_running_averages(state)
+        self.step_count = int(count)
+
+    def _load_running_averages(self, state: dict[str, Any]) -> None:
+        """Set the subclass's running averages from ``state`` (already checked for its keys)."""
+
+    def _checked_list(
+        self, values: object, name: str, allow_none: bool = False
+    ) -> list[float | None]:
+        """``values`` as a new list of one finite float (or ``None``) per parameter."""
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise ValueError(f"{name} must be a list, got {type(values).__name__}")
+        if len(values) != len(self.params):
+            raise ValueError(
+                f"{name} has {len(values)} entries but the optimizer has "
+                f"{len(self.params)} parameters"
+            )
+        checked: list[float | None] = []
+        for i, value in enumerate(values):
+            if value is None and allow_none:
+                checked.append(None)
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{name}[{i}] must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name}[{i}] must be a finite number, got {value!r}")
+            checked.append(float(value))
+        return checked
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr!r})"
 
@@ -140,6 +208,14 @@ class SGD(Optimizer):
                 g = buffer
             p.data = p.data - lr * g
         self.step_count += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"step_count": t, "momentum_buffers": [b per parameter, None before the first]}``."""
+        return {**super().state_dict(), "momentum_buffers": list(self.momentum_buffers)}
+
+    def _load_running_averages(self, state: dict[str, Any]) -> None:
+        buffers = self._checked_list(state["momentum_buffers"], "momentum_buffers", True)
+        self.momentum_buffers = buffers
 
 
 class Adam(Optimizer):
@@ -199,3 +275,14 @@ class Adam(Optimizer):
             denominator = math.sqrt(v[i]) / sqrt_c2 + eps
             p.data = p.data - step_size * (m[i] / denominator)
         self.step_count = t
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"step_count": t, "m": [first moments], "v": [second moments]}``."""
+        return {**super().state_dict(), "m": list(self.m), "v": list(self.v)}
+
+    def _load_running_averages(self, state: dict[str, Any]) -> None:
+        m = self._checked_list(state["m"], "m")
+        v = self._checked_list(state["v"], "v")
+        if any(x < 0 for x in v):  # type: ignore[operator]
+            raise ValueError("v (the second moments, running means of squares) must be >= 0")
+        self.m, self.v = m, v  # type: ignore[assignment]

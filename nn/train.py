@@ -30,22 +30,25 @@ per epoch, on the training set and on optional validation data:
 The loss and accuracy reported for an epoch are averaged over its batches,
 each measured *before* that batch's update (as Keras reports them).
 
-**Safety.** If the cost becomes ``nan`` or ``inf`` (usually a learning rate
-that is too high), training stops with a ``NonFiniteLossError`` naming the
-epoch and batch, and the model keeps its last finite parameters: the
-checks run before each update, and an update that would make a parameter
-non-finite is undone.
+**Safety.** If the model's output or the cost becomes ``nan`` or ``inf``
+(usually a learning rate that is too high), training stops with a
+``NonFiniteLossError`` naming the epoch and batch, and the model keeps its
+last finite parameters: the checks run before each update, and an update
+that would make a parameter non-finite is undone, together with the
+optimizer's own state (its step count, momentum and moments, through
+``state_dict()``/``load_state_dict()``), so training can resume from there.
 """
 
 from __future__ import annotations
 
 import math
-import random
+import numbers
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine import Value, no_grad, sum_values
+from nn.data import random_source
 from nn.losses import LOSSES, InfiniteLossError
 from nn.record import TrainingRecord
 
@@ -569,19 +572,17 @@ def fit(
       cannot compile (a ``custom_op``, code that reads ``.data``) trains
       eagerly, with a warning.
 
-    Raises ``NonFiniteLossError`` (an ``ArithmeticError``) when the cost, a
-    gradient or an updated parameter is ``nan``/``inf``; the model keeps the
-    parameters from before that step.
+    Raises ``NonFiniteLossError`` (an ``ArithmeticError``) when the model's
+    output, the cost, a gradient or an updated parameter is ``nan``/``inf``;
+    the model keeps the parameters from before that step, and an optimizer
+    with ``state_dict()``/``load_state_dict()`` (``SGD``, ``Adam``) its state
+    from before it. A validation output that is ``nan``/``inf`` is recorded
+    as a ``nan`` ``val_loss``.
     """
     X, y = _check_dataset(X, y, "fit")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(
-            f"batch_size must be a positive int or None (full batch), got {batch_size!r}"
-        )
+    epochs = _positive_int(epochs, "epochs", "")
+    if batch_size is not None:
+        batch_size = _positive_int(batch_size, "batch_size", " or None (full batch)")
     objective = _Objective(loss, y, regularization, metrics, _n_outputs(model))
     if validation_data is not None:
         if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
@@ -590,7 +591,7 @@ def fit(
     optimizer = _make_optimizer(model, optimizer, lr)
     _warn_about_softmax_with_cross_entropy(model, objective.name)
 
-    named_params = _named_parameters(model)
+    named_params = _named_parameters(model, optimizer)
     compiled = None
     if compile:
         from nn.compiled import CompiledBatches
@@ -599,7 +600,7 @@ def fit(
     size = len(X) if batch_size is None else min(batch_size, len(X))
     n_batches = math.ceil(len(X) / size)
     order = list(range(len(X)))
-    rng = random.Random(seed)
+    rng = random_source(seed)
     history = History()
     if record:
         threshold = objective.threshold if objective.measure_accuracy else None
@@ -625,10 +626,11 @@ def fit(
                         compiled,
                     )
                 except _Diverged as failure:
+                    hint = failure.hint or _lr_hint(optimizer)
                     raise NonFiniteLossError(
                         f"{failure.args[0]} in epoch {epoch}/{epochs}, batch {batch}/{n_batches}; "
                         "training stopped and the model keeps its parameters from before this "
-                        f"step. {_lr_hint(optimizer).capitalize()}.",
+                        f"step. {hint[0].upper()}{hint[1:]}.",
                         epoch,
                         batch,
                         failure.value,
@@ -643,7 +645,10 @@ def fit(
             if validation_data is not None:
                 with no_grad():
                     predictions = [model(x) for x in X_val]
-                    history.val_loss.append(objective.cost(model, predictions, y_val).data)
+                    if _non_finite_output(predictions) is None:
+                        history.val_loss.append(objective.cost(model, predictions, y_val).data)
+                    else:  # a measurement, not a step: recorded as nan (some losses refuse nan)
+                        history.val_loss.append(math.nan)
                     if objective.measure_accuracy:
                         history.val_accuracy.append(
                             objective.correct(predictions, y_val) / len(y_val)
@@ -665,18 +670,59 @@ def fit(
 
 
 class _Diverged(Exception):
-    """Internal: a step met a non-finite number; ``fit`` adds the epoch and batch."""
+    """Internal: a step met a non-finite number; ``fit`` adds the epoch and batch.
 
-    def __init__(self, message: str, value: float) -> None:
+    ``hint`` says what to do, when it is not the usual "lower the learning rate".
+    """
+
+    def __init__(self, message: str, value: float, hint: str = "") -> None:
         super().__init__(message)
         self.value = value
+        self.hint = hint
 
 
-def _named_parameters(model: Any) -> list[tuple[str, Value]]:
-    """``(name, parameter)`` pairs, from ``named_parameters()`` when the model has it."""
+def _positive_int(value: Any, name: str, alternative: str) -> int:
+    """``value`` (an int or a numpy integer) as a positive int, or a ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int{alternative}, got {value!r}")
+    return int(value)
+
+
+def _named_parameters(model: Any, optimizer: Any) -> list[tuple[str, Value]]:
+    """Every Value a step may change, with a name: the model's, then any other the optimizer holds.
+
+    From ``named_parameters()`` when the model has it; each Value once.
+    """
     if hasattr(model, "named_parameters"):
-        return list(model.named_parameters())
-    return [(f"parameter {i}", p) for i, p in enumerate(model.parameters())]
+        named = list(model.named_parameters())
+    else:
+        named = [(f"parameter {i}", p) for i, p in enumerate(model.parameters())]
+    listed = {id(p) for _, p in named}
+    for i, p in enumerate(getattr(optimizer, "params", None) or ()):
+        if isinstance(p, Value) and id(p) not in listed:
+            listed.add(id(p))
+            named.append((f"optimizer parameter {i}", p))
+    return named
+
+
+def _check_outputs(predictions: list[Any], inputs: list[Any]) -> None:
+    """Raise ``_Diverged`` if a model output is ``nan``/``inf`` (saying so if an input is too)."""
+    bad_output = _non_finite_output(predictions)
+    if bad_output is not None:
+        bad_input = _non_finite_output(inputs)
+        hint = "" if bad_input is None else f"an input example contains {bad_input}: check X"
+        raise _Diverged(f"the model's output became {bad_output}", bad_output, hint)
+
+
+def _non_finite_output(predictions: list[Any]) -> float | None:
+    """The first ``nan`` or ``inf`` among the model's outputs (or inputs), or ``None``."""
+    for prediction in predictions:
+        outputs = prediction if isinstance(prediction, (list, tuple)) else (prediction,)
+        for output in outputs:
+            number = output.data if isinstance(output, Value) else output
+            if isinstance(number, float) and not math.isfinite(number):
+                return number
+    return None
 
 
 def _gradient_step(
@@ -701,10 +747,12 @@ def _gradient_step(
         done = compiled(inputs, targets) if compiled is not None else None
         if done is None:
             predictions = [model(x) for x in inputs]
+            _check_outputs(predictions, inputs)  # before the loss, which may refuse them
             graph = objective.cost(model, predictions, targets)
             cost = graph.data
         else:  # forward and backward passes done (gradients untouched if cost is not finite)
             graph, (cost, predictions) = None, done
+            _check_outputs(predictions, inputs)
     except OverflowError as error:
         raise _Diverged(f"the loss overflowed ({error})", math.inf) from error
     except InfiniteLossError as error:  # e.g. a saturated sigmoid under binary cross-entropy
@@ -717,12 +765,15 @@ def _gradient_step(
         if not math.isfinite(p.grad):
             raise _Diverged(f"the gradient of {name} became {p.grad}", p.grad)
     before = [p.data for _, p in named_params]
+    saved = optimizer.state_dict() if hasattr(optimizer, "load_state_dict") else None
     optimizer.step()
     for name, p in named_params:
         if not math.isfinite(p.data):
             value = p.data
             for (_, q), old in zip(named_params, before, strict=True):
-                q.data = old  # undo the whole step
+                q.data = old  # undo the whole step: the parameters,
+            if saved is not None:
+                optimizer.load_state_dict(saved)  # and the step count, momentum, moments
             raise _Diverged(f"the update made {name} {value}", value)
     return cost, predictions
 

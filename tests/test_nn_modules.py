@@ -10,7 +10,7 @@ import pytest
 import nn
 from engine import Value, gradcheck, no_grad, sum_values
 from nn.activations import ACTIVATIONS, get_activation
-from nn.modules import MLP, Layer, Maxout, MaxoutUnit, Neuron, Sequential, init_limit
+from nn.modules import MLP, Layer, Maxout, MaxoutUnit, Module, Neuron, Sequential, init_limit
 
 # -- structure and names -------------------------------------------------------------
 
@@ -519,3 +519,48 @@ def test_micrograds_demo_code_runs_unchanged_and_takes_the_same_steps() -> None:
     for (mine, _), (other, _) in zip(ours, theirs, strict=True):
         assert math.isclose(mine, other, rel_tol=1e-9)
     assert ours[-1][0] < ours[0][0]
+
+
+# -- shared parameters and modules: each listed once, under its first name --------------
+
+
+def test_tied_weights_are_listed_once_under_their_first_name() -> None:
+    encoder, decoder = Layer(3, 2, seed=0), Layer(2, 3, seed=1)
+    for i, neuron in enumerate(decoder.neurons):
+        neuron.w = [encoder.neurons[j].w[i] for j in range(2)]  # the transpose: tied
+    model = Sequential(encoder, decoder)
+    names = [name for name, _ in model.named_parameters()]
+    assert len(names) == len(set(names)) == 2 * (3 + 1) + 3
+    assert "layers.0.neurons.1.w.2" in names and "layers.1.neurons.2.w.1" not in names
+    assert [id(p) for p in model.parameters()] == list(dict.fromkeys(map(id, model.parameters())))
+    assert model.num_parameters() == 11
+    assert set(model.state_dict()) == set(names)
+
+
+def test_a_module_used_twice_is_one_set_of_parameters() -> None:
+    layer = Layer(2, 2, seed=0)
+    model = Sequential(layer, layer)  # the same layer applied twice, as in PyTorch
+    assert model.parameters() == layer.parameters()
+    assert [name for name, _ in model.named_parameters()][0] == "layers.0.neurons.0.w.0"
+
+
+class Child(Module):
+    def __init__(self, parent: Module) -> None:
+        self.parent = parent  # a reference back up the tree
+        self.w = Value(1.0)
+
+
+class Parent(Module):
+    def __init__(self) -> None:
+        self.child = Child(self)
+        self.b = Value(0.0)
+        self.items: list = [self.b]
+        self.items.append(self.items)  # a list that contains itself
+
+
+def test_a_module_that_refers_back_to_its_parent_does_not_loop() -> None:
+    parent = Parent()
+    assert parent.named_parameters() == [("child.w", parent.child.w), ("b", parent.b)]
+    assert parent.child.named_parameters() == [("parent.b", parent.b), ("w", parent.child.w)]
+    parent.zero_grad()
+    assert parent.num_parameters() == 2

@@ -166,3 +166,77 @@ def test_validation_errors() -> None:
     bad_schedule = SGD([w], lr=lambda t: -1.0)
     with pytest.raises(ValueError, match=r"lr\(0\) must be >= 0.0"):
         bad_schedule.step()
+
+
+# -- state_dict / load_state_dict: a snapshot of what step() changes --------------------
+
+
+def run_steps(optimizer, params: list[Value], steps: int) -> None:
+    """``steps`` updates on the loss sum of p^2 (dL/dp = 2p)."""
+    for _ in range(steps):
+        optimizer.zero_grad()
+        sum(p * p for p in params).backward()
+        optimizer.step()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=0.1, weight_decay=0.01),
+    ],
+    ids=["sgd", "adam"],
+)
+def test_state_dict_snapshot_restores_exactly(make) -> None:
+    params = [Value(1.0), Value(-2.0)]
+    optimizer = make(params)
+    run_steps(optimizer, params, 2)
+    snapshot, weights = optimizer.state_dict(), [p.data for p in params]
+    assert snapshot["step_count"] == 2
+    run_steps(optimizer, params, 3)
+    assert optimizer.state_dict() != snapshot  # the snapshot is a copy, not a view
+    after_five = [p.data for p in params]
+    optimizer.load_state_dict(snapshot)
+    for p, w in zip(params, weights, strict=True):
+        p.data = w
+    run_steps(optimizer, params, 3)
+    assert [p.data for p in params] == after_five  # the same three steps again
+
+
+def test_state_dict_contents() -> None:
+    params = [Value(1.0)]
+    sgd = SGD(params, lr=0.1, momentum=0.5)
+    assert sgd.state_dict() == {"step_count": 0, "momentum_buffers": [None]}
+    run_steps(sgd, params, 1)
+    assert sgd.state_dict() == {"step_count": 1, "momentum_buffers": [2.0]}
+    adam = Adam(params, lr=0.1)
+    assert adam.state_dict() == {"step_count": 0, "m": [0.0], "v": [0.0]}
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"step_count": 0}, r"expected the entries \['m', 'step_count', 'v'\]"),
+        ({"step_count": -1, "m": [0.0], "v": [0.0]}, "step_count must be an int >= 0"),
+        ({"step_count": 1.5, "m": [0.0], "v": [0.0]}, "step_count must be an int >= 0"),
+        ({"step_count": 1, "m": [0.0, 1.0], "v": [0.0]}, "m has 2 entries but the optimizer has 1"),
+        ({"step_count": 1, "m": [math.nan], "v": [0.0]}, r"m\[0\] must be a finite number"),
+        ({"step_count": 1, "m": ["0"], "v": [0.0]}, r"m\[0\] must be a number"),
+        ({"step_count": 1, "m": [0.0], "v": [-1.0]}, "v .* must be >= 0"),
+        ({"step_count": 1, "m": 0.0, "v": [0.0]}, "m must be a list"),
+    ],
+)
+def test_load_state_dict_refuses_what_does_not_fit_and_changes_nothing(state, message) -> None:
+    adam = Adam([Value(1.0)], lr=0.1)
+    before = adam.state_dict()
+    with pytest.raises(ValueError, match=message):
+        adam.load_state_dict(state)
+    assert adam.state_dict() == before
+
+
+def test_load_state_dict_takes_numpy_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    sgd = SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9)
+    sgd.load_state_dict({"step_count": np.int64(3), "momentum_buffers": [np.float64(0.5), None]})
+    assert sgd.state_dict() == {"step_count": 3, "momentum_buffers": [0.5, None]}
+    assert type(sgd.step_count) is int

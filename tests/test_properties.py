@@ -189,6 +189,8 @@ OPS: tuple[Op, ...] = (
     Op("c ** v", (1,), lambda a, p: p ** a[0], lambda a, p: p ** a[0], params=(2.0, 0.5)),
     Op("exp", (1,), lambda a, p: a[0].exp(), lambda a, p: torch.exp(a[0])),
     Op("log", (1,), lambda a, p: a[0].log(), lambda a, p: torch.log(a[0]), positive_log_input),
+    Op("sin", (1,), lambda a, p: a[0].sin(), lambda a, p: torch.sin(a[0])),
+    Op("cos", (1,), lambda a, p: a[0].cos(), lambda a, p: torch.cos(a[0])),
     Op("tanh", (1,), lambda a, p: a[0].tanh(), lambda a, p: torch.tanh(a[0]), moderate(6.0)),
     Op("sigmoid", (1,), lambda a, p: a[0].sigmoid(), lambda a, p: torch.sigmoid(a[0]),
        moderate(12.0)),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import sys
 
 import pytest
 
-from engine import Value, custom_op
+from engine import Value, custom_op, sum_values
 from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
-from nn.modules import MLP, Layer, Neuron, Sequential
+from nn.losses import mse
+from nn.modules import MLP, Layer, Module, Neuron, Sequential
 from nn.optim import SGD, Adam
 from nn.train import (
     DEFAULT_LR,
@@ -588,3 +590,140 @@ def test_a_saturated_sigmoid_under_binary_cross_entropy_is_a_non_finite_loss():
         fit(model, X, y, "binary_cross_entropy", optimizer, epochs=50, progress=False)
     assert caught.value.value == math.inf and caught.value.epoch > 1
     assert params_of(model) == optimizer.at_batch_start[-1]  # as before the failing step
+
+
+# -- tied weights, nan outputs, undoing a step with the optimizer's state ---------------
+
+
+class TiedAutoencoder(Module):
+    """3 -> 2 -> 3, the decoder's weights being the encoder's, transposed (tied weights)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.encoder = Layer(3, 2, activation="tanh", seed=seed)
+        self.decoder = Layer(2, 3, activation="linear", seed=seed + 1)
+        for i, neuron in enumerate(self.decoder.neurons):
+            neuron.w = [self.encoder.neurons[j].w[i] for j in range(2)]
+
+    def forward(self, x):
+        return self.decoder.forward(self.encoder.forward(x))
+
+
+def test_fit_trains_tied_weights_once_per_step_with_both_gradients():
+    X = [[0.5, -1.0, 0.25], [1.5, 0.5, -0.5], [-1.0, 0.0, 1.0]]
+    model = TiedAutoencoder()
+    assert len(model.parameters()) == 2 * (3 + 1) + 3  # the decoder's weights are not new
+    twin = copy.deepcopy(model)  # tied in the copy too
+    expected_cost = evaluate(twin, X, X, loss="mse")[0]
+    cost = sum_values([mse(twin(x), x) for x in X]) / len(X)
+    cost.backward()
+    expected = [p.data - 0.1 * p.grad for p in twin.parameters()]
+    history = fit(model, X, X, loss="mse", optimizer="sgd", lr=0.1, epochs=1, shuffle=False,
+                  progress=False)  # fmt: skip
+    assert history.loss == [pytest.approx(expected_cost, rel=1e-15)]
+    assert params_of(model) == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("loss", "outputs", "targets"),
+    [
+        ("mse", 1, [0.5, -0.5]),
+        ("sse", 1, [0.5, -0.5]),
+        ("rmse", 1, [0.5, -0.5]),
+        ("mae", 1, [0.5, -0.5]),
+        ("binary_cross_entropy", 1, [1, 0]),
+        ("binary_cross_entropy_with_logits", 1, [1, 0]),
+        ("cross_entropy", 3, [2, 0]),
+        ("hinge", 1, [1, -1]),
+    ],
+)
+def test_a_nan_output_stops_as_non_finite_under_every_loss(loss, outputs, targets):
+    # a nan in the data makes the model's output nan: binary_cross_entropy once
+    # said "predictions must be probabilities in [0, 1]" instead
+    activation = "sigmoid" if loss == "binary_cross_entropy" else "linear"
+    model = MLP(2, [4, outputs], output_activation=activation, seed=0)
+    before = params_of(model)
+    X = [[0.5, 1.0], [math.nan, 1.0]]
+    expected = "the model's output became nan in epoch 1/3.*An input example contains nan: check X"
+    with pytest.raises(NonFiniteLossError, match=expected):
+        fit(model, X, targets, loss=loss, epochs=3, progress=False)
+    assert params_of(model) == before
+
+
+def test_a_nan_validation_output_is_recorded_as_a_nan_val_loss():
+    X, y = [[0.5, 1.0], [-0.5, 0.25]], [1, 0]
+    model = MLP(2, [4, 1], output_activation="sigmoid", seed=0)
+    history = fit(model, X, y, loss="binary_cross_entropy", epochs=2, progress=False,
+                  validation_data=([[math.nan, 0.0], [1.0, 1.0]], [1, 0]))  # fmt: skip
+    assert len(history.val_loss) == 2 and all(math.isnan(v) for v in history.val_loss)
+    assert len(history.val_accuracy) == 2 and max(history.val_accuracy) <= 0.5  # nan is wrong
+
+
+def spike_at(step: int, lr: float):
+    """A schedule: ``lr`` at every step but ``step``, where it is 1e308 (the update overflows)."""
+    return lambda t: 1e308 if t == step else lr
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda params, lr: Adam(params, lr=lr),
+        lambda params, lr: SGD(params, lr=lr, momentum=0.9, weight_decay=1e-3),
+    ],
+    ids=["adam", "sgd-momentum"],
+)
+def test_an_undone_step_restores_the_optimizer_and_resuming_equals_never_diverging(
+    make_optimizer,
+):
+    def steep(prediction: Value, target: float) -> Value:
+        return 1e3 * (prediction - target) ** 2  # gradients far above 1
+
+    X, y = make_moons(20, seed=0)
+    kwargs = dict(loss=steep, shuffle=False, progress=False)
+    # a run that diverges at its third step: the update overflows and is undone
+    model = MLP(2, [6, 1], seed=3)
+    optimizer = make_optimizer(model.parameters(), spike_at(2, 1e-5))
+    with pytest.raises(NonFiniteLossError, match="the update made") as caught:
+        fit(model, X, y, optimizer=optimizer, epochs=10, **kwargs)
+    assert caught.value.epoch == 3
+    # ... is exactly where a run that never diverged is after two steps
+    clean = MLP(2, [6, 1], seed=3)
+    clean_optimizer = make_optimizer(clean.parameters(), 1e-5)
+    fit(clean, X, y, optimizer=clean_optimizer, epochs=2, **kwargs)
+    assert params_of(model) == params_of(clean)
+    assert optimizer.state_dict() == clean_optimizer.state_dict()
+    assert optimizer.step_count == 2
+    # and resuming takes the very same steps
+    optimizer.lr = 1e-5
+    fit(model, X, y, optimizer=optimizer, epochs=3, **kwargs)
+    fit(clean, X, y, optimizer=clean_optimizer, epochs=3, **kwargs)
+    assert params_of(model) == params_of(clean)
+    assert optimizer.state_dict() == clean_optimizer.state_dict()
+
+
+def test_parameters_the_optimizer_holds_beyond_the_model_are_undone_too():
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    temperature = Value(1.0)
+
+    def scaled(prediction: Value, target: float) -> Value:
+        return 1e6 * (prediction * temperature - target) ** 2
+
+    optimizer = SGD([*model.parameters(), temperature], lr=1e308)
+    with pytest.raises(NonFiniteLossError, match="the update made"):
+        fit(model, X, y, loss=scaled, optimizer=optimizer, epochs=2, progress=False)
+    assert temperature.data == 1.0
+
+
+def test_numpy_integers_for_epochs_batch_size_and_seed():
+    np = pytest.importorskip("numpy")
+    X, y = make_moons(12, seed=0)
+    runs = []
+    for epochs, batch_size, seed in ((2, 5, 3), (np.int64(2), np.int32(5), np.int64(3))):
+        model = MLP(2, [4, 1], seed=0)
+        history = fit(model, X, y, epochs=epochs, batch_size=batch_size, seed=seed,
+                      progress=False)  # fmt: skip
+        runs.append((history.loss, params_of(model)))
+    assert runs[0] == runs[1]
+    for bad in (np.float64(2.0), np.int64(0), True):
+        with pytest.raises(ValueError, match="epochs must be a positive int"):
+            fit(MLP(2, [1], seed=0), X, y, epochs=bad, progress=False)
