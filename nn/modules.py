@@ -39,7 +39,7 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -296,9 +296,16 @@ class Module:
     def load_state_dict(self, state: dict[str, Number]) -> None:
         """Set every parameter from ``{dotted name: number}``; the names must match exactly.
 
-        Raises ``ValueError`` naming missing or unexpected names, or a value
-        that is not a finite real number. Nothing is changed unless everything matches.
+        Each value may be any finite real number: an int, a float, a numpy
+        scalar, a ``Fraction``. Raises ``ValueError`` naming missing or
+        unexpected names, or a value that is not a finite real number (or is
+        too large for a float). Nothing is changed unless everything matches.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict expects a dict of name: number (from state_dict()), "
+                f"got {type(state).__name__}"
+            )
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
         unexpected = [name for name in state if name not in params]
@@ -316,15 +323,7 @@ class Module:
             raise ValueError(
                 f"parameters do not match this {type(self).__name__}: {'; '.join(parts)}"
             )
-        values: dict[str, float] = {}
-        for name, number in state.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                raise ValueError(
-                    f"parameter {name!r} must be a number, got {type(number).__name__}: {number!r}"
-                )
-            if not math.isfinite(number):
-                raise ValueError(f"parameter {name!r} must be a finite number, got {number!r}")
-            values[name] = float(number)
+        values = {name: parameter_value(name, number) for name, number in state.items()}
         for name, p in params.items():
             p.data = values[name]
 
@@ -734,6 +733,37 @@ class MLP(Sequential):
     def from_config(cls, config: dict[str, Any]) -> Module:
         """``MLP(**config)``: an MLP is rebuilt from its sizes, not layer by layer."""
         return _build(cls, config)
+
+
+def parameter_value(name: object, number: object) -> float:
+    """A parameter's value as a float: any finite real number, else a ``ValueError`` naming it."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ValueError(
+            f"parameter {short_repr(name)} must be a number, got {type(number).__name__}: "
+            f"{short_repr(number)}"
+        )
+    try:
+        value = float(number)
+    except OverflowError:  # an int beyond the largest float: never print all its digits
+        raise ValueError(
+            f"parameter {short_repr(name)} is too large for a float (above about 1.8e308)"
+        ) from None
+    if not math.isfinite(value):
+        raise ValueError(f"parameter {short_repr(name)} must be a finite number, got {value!r}")
+    return value
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)`` cut to 60 characters: a file may hold a name a megabyte long."""
+    if isinstance(value, str):
+        text = repr(value[:60])
+    elif isinstance(value, (list, dict)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return "a huge int"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_registered(module: Module, where: str) -> None:

@@ -39,10 +39,8 @@ import tempfile
 from typing import Any
 
 from nn.activations import activation_name, registered_name
-from nn.modules import Module, _check_registered, module_from_spec
-
-FORMAT = "chainrule-model"
-VERSION = 1
+from nn.file_checks import FORMAT, MAX_FILE_BYTES, VERSION, check_model_data
+from nn.modules import Module, _check_registered, module_from_spec, short_repr
 
 
 def _unsaveable(config: object, where: str) -> str | None:
@@ -96,28 +94,16 @@ def to_dict(model: Module) -> dict[str, Any]:
 
 
 def from_dict(data: object, source: str = "model data") -> Module:
-    """Rebuild a model from ``to_dict``'s output; a ``ValueError`` naming ``source`` if wrong."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{source}: not a chainrule model (expected a JSON object)")
-    if data.get("format") != FORMAT:
-        raise ValueError(
-            f"{source}: not a chainrule model: format is {data.get('format')!r}, "
-            f"expected {FORMAT!r}"
-        )
-    version = data.get("version")
-    if version != VERSION:
-        raise ValueError(
-            f"{source}: unsupported {FORMAT} version {version!r}; this chainrule reads "
-            f"version {VERSION}"
-        )
-    for key in ("architecture", "parameters"):
-        if key not in data:
-            raise ValueError(f"{source}: the {key!r} entry is missing")
-    if not isinstance(data["parameters"], dict):
-        raise ValueError(f"{source}: 'parameters' must be an object of name: number")
+    """Rebuild a model from ``to_dict``'s output; a ``ValueError`` naming ``source`` if wrong.
+
+    Everything is checked before anything is built (``nn.file_checks``): a
+    file cannot make ``load`` build a model larger than the parameters it
+    holds, or nest deeper than ``MAX_NESTING``.
+    """
     try:
-        model = module_from_spec(data["architecture"])
-        model.load_state_dict(data["parameters"])
+        check_model_data(data)
+        model = module_from_spec(data["architecture"])  # type: ignore[index]
+        model.load_state_dict(data["parameters"])  # type: ignore[index]
     except ValueError as error:
         raise ValueError(f"{source}: {error}") from error
     return model
@@ -188,16 +174,45 @@ def _fsync_folder(folder: str) -> None:
 def load(path: str | os.PathLike[str]) -> Module:
     """Read a model written by ``save``: same architecture, bit-for-bit the same weights.
 
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError``
-    naming the path for a file that is not valid JSON, not a chainrule
-    model, of another version, or whose parameters do not fit its
-    architecture.
+    The file may come from anywhere: its whole content is checked before a
+    model is built (see ``nn.file_checks``). Raises ``FileNotFoundError``
+    for a missing file and ``ValueError`` naming the path and the problem
+    for anything else: a file larger than ``MAX_FILE_BYTES``, not valid
+    JSON (or nested too deeply to read, or with a key given twice), not a
+    chainrule model, of another version, or whose architecture and
+    parameters do not fit each other or the limits.
     """
     path = os.path.expanduser(os.fspath(path))
     with open(path, "rb") as file:
-        raw = file.read()
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(
+            f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB, which no chainrule model "
+            "file is (nn.load reads at most that)"
+        )
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_object_without_repeats)
+    except _RepeatedKey as error:
+        raise ValueError(f"{path}: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a chainrule model file (JSON nested too deeply)") from None
+    except ValueError as error:  # bad UTF-8, bad JSON, an int of more than 4300 digits
         raise ValueError(f"{path}: not a chainrule model file (invalid JSON: {error})") from None
     return from_dict(data, path)
+
+
+class _RepeatedKey(ValueError):
+    """A JSON object with the same key twice: which value is meant is anyone's guess."""
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``dict(pairs)`` for ``json.loads``, refusing a key given twice (JSON keeps the last)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _RepeatedKey(
+            f"the key {short_repr(repeated)} appears twice in one JSON object; "
+            "a model file gives each name once"
+        )
+    return data

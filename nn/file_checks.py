@@ -1,0 +1,281 @@
+"""Checking a model file's contents before anything is built from them.
+
+``nn.load`` reads files that may come from anywhere: a file of 150 bytes can
+declare ``MLP(100000, [100000, 1])``, ten billion parameters. So the whole
+content is checked first, and a model is built only from a file that passes:
+
+* the structure: exactly the entries ``format``, ``version``,
+  ``architecture`` and ``parameters``, each of the right type;
+* every parameter: a name and a finite real number that fits in a float;
+* the architecture: a known class, and for the library's own classes
+  (``Neuron``, ``Layer``, ``MaxoutUnit``, ``Maxout``, ``MLP``,
+  ``Sequential``) every entry of its config: sizes are ints from 1 to
+  ``MAX_PARAMETERS``, activations and inits are known names, no entry is
+  missing or unknown, consecutive layers fit together;
+* the sizes against the parameters present: the library's classes declare
+  how many parameters they have (a ``Layer(nin, nout)`` has
+  ``nout * (nin + 1)``), and a model declaring more than about twice the
+  parameters the file holds is refused unbuilt. Any other mismatch is
+  found once the model is built, at most about twice the file's size, by
+  ``load_state_dict``, which names each missing or unexpected parameter.
+  A module of your own class is counted once built (its constructor is
+  your code): load files holding such modules only from sources you trust;
+* upper bounds: ``MAX_FILE_BYTES``, ``MAX_PARAMETERS``, ``MAX_NESTING``
+  (modules inside modules) and ``MAX_ITEMS`` (entries of one list).
+
+Any problem is a ``ValueError`` that names it; nothing is built before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nn.activations import ACTIVATIONS, LAYER_ACTIVATIONS
+from nn.modules import INITS, MODULE_CLASSES, parameter_value, short_repr
+
+MAX_FILE_BYTES = 128 * 2**20
+"""The largest model file ``nn.load`` reads (128 MiB: about two million parameters)."""
+
+MAX_PARAMETERS = 1_000_000
+"""The most parameters a model file may hold (a million Values is about 200 MB)."""
+
+MAX_NESTING = 32
+"""How deeply modules may sit inside modules (a ``Sequential`` in a ``Sequential``...)."""
+
+MAX_ITEMS = 10_000
+"""The most entries of one list in an architecture (layers of a ``Sequential``, ``nouts``)."""
+
+FORMAT = "chainrule-model"
+VERSION = 1
+ENTRIES = ("format", "version", "architecture", "parameters")
+
+
+class _Shape:
+    """What checking a module spec found: its parameter count and sizes, where known.
+
+    ``None`` means unknown (a class of your own, built before it is counted).
+    ``known`` is the number of parameters of its library-built parts.
+    """
+
+    def __init__(self, count: int | None, nin: int | None, nout: int | None, known: int) -> None:
+        self.count, self.nin, self.nout, self.known = count, nin, nout, known
+
+
+def check_model_data(data: object) -> None:
+    """Raise a ``ValueError`` naming the first problem with a model file's parsed JSON."""
+    if not isinstance(data, dict):
+        raise ValueError("not a chainrule model (expected a JSON object)")
+    if data.get("format") != FORMAT:
+        shown = data.get("format")
+        shown = shown if isinstance(shown, str) and len(shown) < 80 else type(shown).__name__
+        raise ValueError(f"not a chainrule model: format is {shown!r}, expected {FORMAT!r}")
+    version = data.get("version")
+    if type(version) is not int or version != VERSION:
+        shown = version if type(version) is int and abs(version) < 10**6 else "another"
+        raise ValueError(
+            f"unsupported {FORMAT} version {shown!r}; this chainrule reads version {VERSION}"
+        )
+    for key in ENTRIES:
+        if key not in data:
+            raise ValueError(f"the {key!r} entry is missing")
+    unknown = [key for key in data if key not in ENTRIES]
+    if unknown:
+        raise ValueError(
+            f"unknown entry {short_repr(unknown[0])}; a model file has only {', '.join(ENTRIES)}"
+        )
+    parameters = data["parameters"]
+    if not isinstance(parameters, dict):
+        raise ValueError("'parameters' must be an object of name: number")
+    if len(parameters) > MAX_PARAMETERS:
+        raise ValueError(
+            f"the file holds {len(parameters)} parameters, more than nn.load accepts "
+            f"({MAX_PARAMETERS:,})"
+        )
+    for name, value in parameters.items():
+        parameter_value(name, value)
+    shape = _check_spec(data["architecture"], "the architecture", 1)
+    present = len(parameters)
+    if shape.known > 2 * present + 100:
+        declared = f"{shape.count:,}" if shape.count is not None else f"at least {shape.known:,}"
+        raise ValueError(
+            f"the architecture declares {declared} parameters but the file holds only "
+            f"{present:,}: the weights are not for this architecture"
+        )
+    # A count close to the file's (at most about twice it) is built, so that
+    # load_state_dict can name each missing or unexpected parameter.
+
+
+# -- the architecture ------------------------------------------------------------------
+
+
+def _check_spec(spec: object, where: str, depth: int) -> _Shape:
+    """Check ``{"class": name, "config": {...}}`` and everything inside it."""
+    if depth > MAX_NESTING:
+        raise ValueError(f"{where}: modules are nested more than {MAX_NESTING} deep")
+    if not isinstance(spec, dict) or set(spec) != {"class", "config"}:
+        raise ValueError(f"{where} must be an object with exactly 'class' and 'config' entries")
+    name, config = spec["class"], spec["config"]
+    if not isinstance(name, str) or name not in MODULE_CLASSES:
+        raise ValueError(
+            f"{where}: unknown module class {short_repr(name)}; known: "
+            f"{', '.join(sorted(MODULE_CLASSES))}"
+        )
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: the config of a {name} must be an object")
+    rule = _LIBRARY_CLASSES.get(name)
+    if rule is None or MODULE_CLASSES[name].__module__ != "nn.modules":
+        _check_plain(config, f"{where} ({name}) config", depth)
+        return _Shape(None, None, None, 0)
+    fields, shape_of = rule
+    where = f"{where} ({name})"
+    missing = [key for key, (_, required) in fields.items() if required and key not in config]
+    unknown = [key for key in config if key not in fields]
+    if missing or unknown:
+        parts = [f"missing {', '.join(map(repr, missing))}"] if missing else []
+        parts += [f"unknown {short_repr(unknown[0])}"] if unknown else []
+        raise ValueError(f"cannot build {name} from {where}'s config: {'; '.join(parts)}")
+    for key, value in config.items():
+        check, _ = fields[key]
+        check(value, f"{where} config {key!r}", depth)
+    return shape_of(config, where, depth)
+
+
+def _check_plain(value: object, where: str, depth: int) -> None:
+    """A config of your own class: JSON values, nested at most ``MAX_NESTING`` deep."""
+    stack = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if level > MAX_NESTING:
+            raise ValueError(f"{where} is nested more than {MAX_NESTING} deep")
+        if isinstance(item, dict):
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            if len(item) > MAX_ITEMS:
+                raise ValueError(f"{where} has a list of {len(item)} items (at most {MAX_ITEMS})")
+            stack.extend((child, level + 1) for child in item)
+
+
+def _size(value: object, where: str, depth: int = 0) -> int:
+    """A layer size: an int from 1 to ``MAX_PARAMETERS``."""
+    if type(value) is not int or not 1 <= value <= MAX_PARAMETERS:
+        shown = value if type(value) is int and abs(value) < 10**12 else short_repr(value)
+        raise ValueError(f"{where} must be an int from 1 to {MAX_PARAMETERS:,}, got {shown}")
+    return value
+
+
+def _sizes(value: object, where: str, depth: int = 0) -> list[int]:
+    """A non-empty list of layer sizes (``MLP``'s ``nouts``)."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_ITEMS:
+        raise ValueError(f"{where} must be a list of 1 to {MAX_ITEMS} layer sizes")
+    return [_size(n, f"{where}[{i}]") for i, n in enumerate(value)]
+
+
+def _activation(value: object, where: str, depth: int = 0) -> None:
+    """An element-wise activation's name."""
+    if not isinstance(value, str) or value not in ACTIVATIONS:
+        raise ValueError(
+            f"{where}: unknown activation {short_repr(value)}; valid names: "
+            f"{', '.join(map(repr, ACTIVATIONS))}"
+        )
+
+
+def _layer_activation(value: object, where: str, depth: int = 0) -> None:
+    """A layer's activation: an element-wise one, or ``softmax``."""
+    if not (isinstance(value, str) and value in LAYER_ACTIVATIONS):
+        _activation(value, where)
+
+
+def _init(value: object, where: str, depth: int = 0) -> None:
+    """A weight initialisation's name."""
+    if not isinstance(value, str) or value not in INITS:
+        raise ValueError(
+            f"{where}: unknown init {short_repr(value)}; valid names: {', '.join(map(repr, INITS))}"
+        )
+
+
+def _layers(value: object, where: str, depth: int) -> None:
+    """``Sequential``'s list of layer specs (checked with their shapes in ``_sequential``)."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_ITEMS:
+        raise ValueError(f"{where} must be a list of 1 to {MAX_ITEMS} module specs")
+
+
+def _neuron(config: dict[str, Any], where: str, depth: int) -> _Shape:
+    count = config["nin"] + 1
+    return _Shape(count, config["nin"], 1, count)
+
+
+def _layer(config: dict[str, Any], where: str, depth: int) -> _Shape:
+    count = config["nout"] * (config["nin"] + 1)
+    return _Shape(count, config["nin"], config["nout"], count)
+
+
+def _maxout_unit(config: dict[str, Any], where: str, depth: int) -> _Shape:
+    count = config.get("pieces", 2) * (config["nin"] + 1)
+    return _Shape(count, config["nin"], 1, count)
+
+
+def _maxout(config: dict[str, Any], where: str, depth: int) -> _Shape:
+    count = config["nout"] * config.get("pieces", 2) * (config["nin"] + 1)
+    return _Shape(count, config["nin"], config["nout"], count)
+
+
+def _mlp(config: dict[str, Any], where: str, depth: int) -> _Shape:
+    sizes = [config["nin"], *config["nouts"]]
+    count = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    return _Shape(count, sizes[0], sizes[-1], count)
+
+
+def _sequential(config: dict[str, Any], where: str, depth: int) -> _Shape:
+    shapes = [
+        _check_spec(spec, f"{where} layer {i}", depth + 1)
+        for i, spec in enumerate(config["layers"])
+    ]
+    for i in range(1, len(shapes)):
+        before, after = shapes[i - 1].nout, shapes[i].nin
+        if before is not None and after is not None and before != after:
+            raise ValueError(
+                f"{where}: layer {i - 1} has {before} outputs but layer {i} expects {after} inputs"
+            )
+        known = sum(shape.known for shape in shapes[: i + 1])
+        if known > MAX_PARAMETERS:  # stop early: the sizes alone are too large
+            raise ValueError(f"{where}: more than {MAX_PARAMETERS:,} parameters")
+    counts = [shape.count for shape in shapes]
+    count = None if None in counts else sum(counts)  # type: ignore[arg-type]
+    known = sum(shape.known for shape in shapes)
+    return _Shape(count, shapes[0].nin, shapes[-1].nout, known)
+
+
+Check = Callable[[object, str, int], object]
+Fields = dict[str, tuple[Check, bool]]  # key: (check, required)
+
+_INIT = (_init, False)
+_LIBRARY_CLASSES: dict[str, tuple[Fields, Callable[[dict[str, Any], str, int], _Shape]]] = {
+    "Neuron": ({"nin": (_size, True), "activation": (_activation, False), "init": _INIT}, _neuron),
+    "Layer": (
+        {
+            "nin": (_size, True),
+            "nout": (_size, True),
+            "activation": (_layer_activation, False),
+            "init": _INIT,
+        },
+        _layer,
+    ),
+    "MaxoutUnit": ({"nin": (_size, True), "pieces": (_size, False), "init": _INIT}, _maxout_unit),
+    "Maxout": (
+        {"nin": (_size, True), "nout": (_size, True), "pieces": (_size, False), "init": _INIT},
+        _maxout,
+    ),
+    "MLP": (
+        {
+            "nin": (_size, True),
+            "nouts": (_sizes, True),
+            "activation": (_activation, False),
+            "output_activation": (_layer_activation, False),
+            "init": _INIT,
+        },
+        _mlp,
+    ),
+    "Sequential": ({"layers": (_layers, True)}, _sequential),
+}
+"""The library's classes: their config entries (check, required) and their shape."""

@@ -1,0 +1,262 @@
+"""nn.load on files from anywhere: everything is checked before anything is built.
+
+Every malformed file is a ``ValueError`` naming the problem: never a
+``RecursionError``, ``OverflowError``, ``MemoryError`` or ``KeyError``, and
+never a model built far larger than the parameters the file holds.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nn
+from nn import file_checks, serialize
+from nn.modules import MLP, Layer, Maxout, Sequential
+
+
+@pytest.fixture
+def nothing_is_built(monkeypatch):
+    """Make building any module fail the test: the checks must refuse the file first."""
+
+    def refuse(spec):
+        raise AssertionError(f"a module was built from an unchecked file: {spec!r:.80}")
+
+    monkeypatch.setattr(serialize, "module_from_spec", refuse)
+
+
+def valid_model_data() -> dict:
+    model = Sequential(Maxout(2, 3, pieces=2, seed=0), Layer(3, 2, activation="tanh", seed=1))
+    return serialize.to_dict(model)
+
+
+def load_text(tmp_path: Path, text: str | bytes):
+    path = tmp_path / "m.json"
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    return nn.load(path)
+
+
+def load_data(tmp_path: Path, data: object):
+    return load_text(tmp_path, json.dumps(data))
+
+
+def test_a_150_byte_file_declaring_ten_billion_parameters_is_refused_unbuilt(
+    tmp_path, nothing_is_built
+) -> None:
+    bomb = (
+        '{"format": "chainrule-model", "version": 1, "parameters": {}, "architecture": '
+        '{"class": "MLP", "config": {"nin": 100000, "nouts": [100000, 1]}}}'
+    )
+    assert len(bomb) < 160
+    with pytest.raises(ValueError, match=r"declares 10,000,200,001 parameters .* holds only 0"):
+        load_text(tmp_path, bomb)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "message"),
+    [
+        ({"class": "Layer", "config": {"nin": 10**400, "nout": 1}},
+         r"nin' must be an int from 1 to 1,000,000, got a huge int"),
+        ({"class": "Layer", "config": {"nin": 2.0, "nout": 1}}, "must be an int from 1"),
+        ({"class": "Layer", "config": {"nin": True, "nout": 1}}, "must be an int from 1"),
+        ({"class": "Layer", "config": {"nin": 0, "nout": 1}}, "must be an int from 1"),
+        ({"class": "MLP", "config": {"nin": 2, "nouts": []}}, "a list of 1 to 10000 layer sizes"),
+        ({"class": "MLP", "config": {"nin": 2, "nouts": [1] * 10_001}}, "a list of 1 to 10000"),
+        ({"class": "MLP", "config": {"nin": 2, "nouts": [3, "1"]}}, r"nouts'\[1\] must be an int"),
+        ({"class": "Layer", "config": {"nin": 2, "nout": 1, "activation": ["relu"]}},
+         "unknown activation"),
+        ({"class": "Neuron", "config": {"nin": 2, "activation": "softmax"}},
+         "unknown activation 'softmax'"),
+        ({"class": "Layer", "config": {"nin": 2, "nout": 1, "init": "zeros"}}, "unknown init"),
+        ({"class": "Layer", "config": {"nin": 2}}, r"cannot build Layer .*missing 'nout'"),
+        ({"class": "Layer", "config": {"nin": 2, "nout": 1, "rng": 5}}, "unknown 'rng'"),
+        ({"class": "Layer", "config": [2, 1]}, "the config of a Layer must be an object"),
+        ({"class": "Layer"}, "exactly 'class' and 'config' entries"),
+        ({"class": 7, "config": {}}, "unknown module class 7"),
+        ({"class": "x" * 10**6, "config": {}}, r"unknown module class 'xxxx.*\.\.\.; known"),
+        ({"class": "Sequential", "config": {"layers": []}}, "a list of 1 to 10000 module specs"),
+        ({"class": "Sequential", "config": {"layers": [
+            {"class": "Layer", "config": {"nin": 2, "nout": 3}},
+            {"class": "Layer", "config": {"nin": 4, "nout": 1}}]}},
+         "layer 0 has 3 outputs but layer 1 expects 4 inputs"),
+        ({"class": "Sequential", "config": {"layers": [
+            {"class": "Layer", "config": {"nin": 1000, "nout": 1000}}] * 2000}},
+         "more than 1,000,000 parameters"),
+    ],
+)  # fmt: skip
+def test_every_config_entry_is_checked_before_building(
+    tmp_path, nothing_is_built, architecture, message
+) -> None:
+    data = {**valid_model_data(), "architecture": architecture}
+    with pytest.raises(ValueError, match=message):
+        load_data(tmp_path, data)
+
+
+def nested_sequential(depth: int) -> dict:
+    spec = {"class": "Layer", "config": {"nin": 2, "nout": 2}}
+    for _ in range(depth):
+        spec = {"class": "Sequential", "config": {"layers": [spec]}}
+    return spec
+
+
+def test_nesting_is_limited_and_never_a_recursion_error(tmp_path, nothing_is_built) -> None:
+    data = {**valid_model_data(), "architecture": nested_sequential(40)}
+    with pytest.raises(ValueError, match="nested more than 32 deep"):
+        load_data(tmp_path, data)
+    deep_json = '{"format": "chainrule-model", "version": 1, "parameters": {}, "architecture": '
+    deep_json += "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ValueError, match="JSON nested too deeply|invalid JSON"):
+        load_text(tmp_path, deep_json)
+
+
+def test_nesting_within_the_limit_loads(tmp_path) -> None:
+    model = nn.module_from_spec(nested_sequential(30))
+    model.save(tmp_path / "deep.json")
+    assert nn.load(tmp_path / "deep.json").state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (10**400, "is too large for a float"),
+        ("0.5", "must be a number, got str"),
+        (None, "must be a number, got NoneType"),
+        (True, "must be a number, got bool"),
+        ([0.5], "must be a number, got list"),
+    ],
+)
+def test_every_parameter_is_checked(tmp_path, value, message) -> None:
+    data = valid_model_data()
+    name = next(iter(data["parameters"]))
+    data["parameters"][name] = value
+    with pytest.raises(ValueError, match=message):
+        load_data(tmp_path, data)
+
+
+def test_json_oddities_are_value_errors(tmp_path, nothing_is_built, monkeypatch) -> None:
+    good = json.dumps(valid_model_data())
+    with pytest.raises(ValueError, match="appears twice in one JSON object"):
+        load_text(tmp_path, good.replace('"version": 1', '"version": 1, "version": 1'))
+    with pytest.raises(ValueError, match="invalid JSON"):
+        load_text(tmp_path, good.replace('"version": 1', '"version": 1' + "0" * 5000))
+    with pytest.raises(ValueError, match="invalid JSON"):
+        load_text(tmp_path, b"\xff\xfe" + good.encode("utf-16-le"))
+    with pytest.raises(ValueError, match="unknown entry 'comment'"):
+        load_data(tmp_path, {**valid_model_data(), "comment": "hi"})
+    with pytest.raises(ValueError, match="unsupported chainrule-model version 'another'"):
+        load_data(tmp_path, {**valid_model_data(), "version": 10**100})
+    with pytest.raises(ValueError, match="'parameters' must be an object"):
+        load_data(tmp_path, {**valid_model_data(), "parameters": [1.0]})
+    monkeypatch.setattr(serialize, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match="larger than 0 MiB"):
+        load_text(tmp_path, good)
+
+
+def test_too_many_parameters_is_refused(tmp_path, nothing_is_built, monkeypatch) -> None:
+    monkeypatch.setattr(file_checks, "MAX_PARAMETERS", 10)
+    with pytest.raises(ValueError, match=r"holds 26 parameters, more than nn\.load accepts"):
+        load_data(tmp_path, valid_model_data())
+
+
+def test_a_close_count_is_built_and_each_missing_name_reported(tmp_path) -> None:
+    data = valid_model_data()
+    removed = sorted(data["parameters"])[3]
+    del data["parameters"][removed]
+    with pytest.raises(ValueError, match=rf"missing 1 \({removed}\)"):
+        load_data(tmp_path, data)
+
+
+# -- fuzzing: mutated valid files ----------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(["MLP", "Layer", "Sequential", "relu", "softmax", "chainrule-model"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["class", "config", "nin", "nout", "layers"]), children)
+    ),
+    max_leaves=12,
+)
+
+
+def paths(data: object, prefix: tuple = ()) -> list[tuple]:
+    """Every path (a tuple of keys and indices) to a value inside ``data``."""
+    found = [prefix]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found += paths(value, (*prefix, i))
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fuzz_mutated_files_load_or_give_a_value_error(tmp_path_factory, data) -> None:
+    original = valid_model_data()
+    mutated = copy.deepcopy(original)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths(mutated)[1:]))
+        action = data.draw(st.sampled_from(["replace", "delete", "insert"]))
+        parent = mutated
+        for key in path[:-1]:
+            parent = parent[key]
+        last = path[-1]
+        if action == "delete":
+            del parent[last]
+        elif action == "insert" and isinstance(parent, dict):
+            parent[data.draw(st.text(max_size=8))] = data.draw(JSON_VALUES)
+        else:
+            parent[last] = data.draw(JSON_VALUES)
+        if not paths(mutated)[1:]:
+            break
+    tmp_path = tmp_path_factory.mktemp("fuzz")
+    text = json.dumps(mutated, allow_nan=True)
+    cut = data.draw(st.sampled_from([None, len(text) // 2, 7]))
+    try:
+        model = load_text(tmp_path, text if cut is None else text[:cut])
+    except ValueError as error:
+        assert str(error).startswith(str(tmp_path)), error  # every message names the file
+        return
+    # it loaded: then it is a whole, finite model no larger than the file's parameters
+    assert model.num_parameters() == len(mutated["parameters"])
+    assert all(math.isfinite(value) for value in model.state_dict().values())
+
+
+# -- load_state_dict takes any finite real number ------------------------------------
+
+
+def test_load_state_dict_takes_numpy_scalars_and_fractions() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(1, [1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    model.load_state_dict({names[0]: np.float32(0.5), names[1]: np.int64(-2)})
+    assert [p.data for p in model.parameters()] == [0.5, -2.0]
+    model.load_state_dict({names[0]: Fraction(1, 4), names[1]: np.float16(1.5)})
+    assert [p.data for p in model.parameters()] == [0.25, 1.5]
+    for bad, message in [
+        (np.float64("nan"), "must be a finite number"),
+        (10**400, "too large for a float"),
+        (np.bool_(True), "must be a number"),
+        ("1", "must be a number"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            model.load_state_dict({names[0]: bad, names[1]: 0.0})
+    assert [p.data for p in model.parameters()] == [0.25, 1.5]  # nothing changed
+    with pytest.raises(TypeError, match="expects a dict of name: number"):
+        model.load_state_dict([0.1, 0.2])  # type: ignore[arg-type]
