@@ -18,7 +18,13 @@ The file is JSON, readable in any text editor::
 
 Saving is atomic: the JSON goes to a temporary file in the same folder,
 which is flushed to disk and then renamed over the target in one step
-(``os.replace``). A crash half-way leaves the old file untouched.
+(``os.replace``). A crash half-way leaves the old file untouched. Saving
+through a symbolic link updates the file the link points to (the link
+stays); a new file gets the usual permissions (the umask applies), a file
+saved over keeps its own.
+
+Loading reads files from anywhere: ``nn.file_checks`` checks a file's whole
+content before anything is built.
 
 >>> import os, tempfile
 >>> from nn.modules import MLP
@@ -35,7 +41,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
 from typing import Any
 
 from nn.activations import activation_name, registered_name
@@ -112,15 +118,24 @@ def from_dict(data: object, source: str = "model data") -> Module:
 def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` as JSON, atomically (temp file, fsync, ``os.replace``).
 
+    * A new file gets the permissions any new file gets (``0o666`` less the
+      umask, as ``open(path, "w")`` gives); a file saved over keeps its own.
+    * A symbolic link is followed: the file it points to is replaced, and the
+      link stays a link to it (as ``open(path, "w")`` writes through a link).
+    * The temporary file has a short name of its own in the target's folder,
+      so a target name of any length the system allows works.
+
     Raises ``ValueError`` (before touching any file) for a model that cannot
     be described in a file, e.g. one built with a function as activation or
-    with a ``nan`` weight, and ``FileNotFoundError``/``IsADirectoryError``
-    when ``path`` is in a folder that does not exist or is itself a folder.
+    with a ``nan`` weight; ``FileNotFoundError``/``IsADirectoryError`` when
+    ``path`` is in a folder that does not exist or is itself a folder; and
+    ``PermissionError`` for a read-only file or folder, which is left as it is.
     """
     data = to_dict(model)
     path = os.path.expanduser(os.fspath(path))  # "~/model.json" means the home folder
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
+    target = os.path.realpath(path)  # through symbolic links: the file actually written
+    folder = os.path.dirname(target)
+    if os.path.isdir(target):
         raise IsADirectoryError(
             f"cannot save to {path}: it is a folder; give a file name inside it, "
             f"e.g. {os.path.join(path, 'model.json')}"
@@ -130,18 +145,19 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
             f"cannot save to {path}: the folder {folder} does not exist; "
             f"create it first with os.makedirs({folder!r}, exist_ok=True)"
         )
-    handle, temp_path = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder
-    )
+    existing_mode = _mode_of(target)
+    if existing_mode is not None and not os.access(target, os.W_OK):
+        raise PermissionError(f"cannot save to {path}: the file is read-only, and is left as it is")
+    handle, temp_path = _new_temp_file(folder, path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            # mkstemp makes the file private (0o600); give it the usual permissions instead
-            os.chmod(temp_path, _mode_of(path))
+            if existing_mode is not None:
+                os.chmod(temp_path, existing_mode)
             json.dump(data, file, indent=1, allow_nan=False)
             file.write("\n")
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp_path, path)
+        os.replace(temp_path, target)
     except BaseException:
         if os.path.exists(temp_path):
             os.remove(temp_path)
@@ -149,12 +165,32 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     _fsync_folder(folder)
 
 
-def _mode_of(path: str) -> int:
-    """The permission bits of the existing file at ``path``, or ``0o644`` for a new file."""
+def _new_temp_file(folder: str, path: str) -> tuple[int, str]:
+    """A new, empty file ``.chainrule-<random>.tmp`` in ``folder``: its descriptor and path.
+
+    Created with mode ``0o666``, from which the system takes the umask away,
+    as for any new file; ``O_EXCL`` makes sure it is a new file of our own.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp_path = os.path.join(folder, f".chainrule-{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temp_path, flags, 0o666), temp_path
+        except FileExistsError:
+            continue
+        except PermissionError:
+            raise PermissionError(
+                f"cannot save to {path}: the folder {folder} is not writable"
+            ) from None
+    raise FileExistsError(f"cannot save to {path}: no free temporary name in {folder}")
+
+
+def _mode_of(path: str) -> int | None:
+    """The permission bits of the existing file at ``path``, or ``None`` if there is none."""
     try:
-        return os.stat(path).st_mode & 0o777
+        return os.stat(path).st_mode & 0o7777
     except OSError:
-        return 0o644
+        return None
 
 
 def _fsync_folder(folder: str) -> None:

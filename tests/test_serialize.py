@@ -292,3 +292,75 @@ def test_a_user_class_named_like_a_library_class_does_not_hijack_loading(tmp_pat
     with pytest.raises(ValueError, match=r"cannot describe layer 1"):
         Sequential(Maxout(2, 2, seed=0), Layer(2, 2)).save(tmp_path / "mine.json")
     assert sorted(os.listdir(tmp_path)) == ["library.json"]
+
+
+# -- permissions, long names, symbolic links -------------------------------------------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o077, 0o600), (0o022, 0o644), (0o002, 0o664)])
+def test_a_new_file_gets_the_permissions_the_umask_allows(tmp_path: Path, umask, mode) -> None:
+    previous = os.umask(umask)
+    try:
+        MLP(2, [3, 1], seed=0).save(tmp_path / "private.json")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "private.json").st_mode) == mode
+
+
+def test_a_file_saved_over_keeps_its_own_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    os.chmod(path, 0o640)
+    previous = os.umask(0o000)
+    try:
+        MLP(2, [3, 1], seed=1).save(path)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert nn.load(path).state_dict() == MLP(2, [3, 1], seed=1).state_dict()
+
+
+def test_a_255_character_file_name_works(tmp_path: Path) -> None:
+    path = tmp_path / ("m" * 250 + ".json")  # the longest name most file systems allow
+    model = MLP(2, [3, 1], seed=0)
+    model.save(path)
+    model.save(path)  # and saving over it
+    assert nn.load(path).state_dict() == model.state_dict()
+    assert os.listdir(tmp_path) == [path.name]
+
+
+def test_saving_through_a_symbolic_link_updates_the_file_it_points_to(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "v1.json"
+    MLP(2, [3, 1], seed=0).save(target)
+    link = tmp_path / "current.json"
+    link.symlink_to(os.path.join("models", "v1.json"))  # a relative link
+    newer = MLP(2, [3, 1], seed=1)
+    newer.save(link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("models", "v1.json")
+    assert nn.load(target).state_dict() == newer.state_dict()
+    assert sorted(os.listdir(tmp_path / "models")) == ["v1.json"]  # no temp file left
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to(tmp_path / "models" / "v2.json")  # points to a file not made yet
+    newer.save(dangling)
+    assert dangling.is_symlink() and nn.load(tmp_path / "models" / "v2.json").num_parameters() == 13
+
+
+def test_a_read_only_file_or_folder_is_a_clear_error_and_left_alone(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    before = path.read_bytes()
+    # (as if not root: root may write anything, and so does save, like open(path, "w"))
+    monkeypatch.setattr(serialize.os, "access", lambda p, mode: os.path.realpath(p) != str(path))
+    with pytest.raises(PermissionError, match=r"m\.json: the file is read-only"):
+        MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == before
+    monkeypatch.undo()
+
+    def no_writing(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(serialize.os, "open", no_writing)
+    with pytest.raises(PermissionError, match=r"the folder .* is not writable"):
+        MLP(2, [3, 1], seed=1).save(tmp_path / "new.json")
+    assert os.listdir(tmp_path) == ["m.json"]
