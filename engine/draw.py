@@ -56,6 +56,10 @@ NEURON_COLOUR = "#e9d5ff"
 HIGHLIGHT_COLOUR = "#d62728"
 
 
+# A picture is refused above max_nodes after counting at most this many times
+# max_nodes Values (a walk that stops there): the count is exact up to it.
+COUNT_FACTOR = 100
+
 # Above this total length of the drawn edges (in ranks, see _Picture.edge_span),
 # edge labels become Graphviz "xlabels", placed after the layout: as ordinary
 # labels they would make dot's layout take minutes (a Value reused by every
@@ -71,13 +75,16 @@ Edge = tuple[Value, float]
 
 
 def _text(value: object) -> str:
-    """``value`` as text safe inside a Graphviz HTML-like label.
+    """``value`` as text safe inside a Graphviz HTML-like label, drawn as written.
 
     ``&``, ``<`` and ``>`` become entities; characters that are not
-    printable (newlines, control characters) are shown as Python escapes.
+    printable (newlines, control characters) are shown as Python escapes;
+    a backslash is doubled, since Graphviz reads ``\\N``, ``\\G``, ``\\E`` in a
+    label as the node's, graph's or edge's name (``C:\\Net`` would be drawn
+    ``C:v1et``) and ``\\\\`` as one backslash.
     """
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
-    return html.escape(text, quote=False)
+    return html.escape(text.replace("\\", "\\\\"), quote=False)
 
 
 def _short(x: float, precision: int) -> str:
@@ -107,7 +114,9 @@ class _Picture:
     ``absorbed`` maps a hidden ``w·x+b`` node to the neuron that shows it.
     """
 
-    def __init__(self, root: Value, collapse: bool, depth: int | None) -> None:
+    def __init__(
+        self, root: Value, collapse: bool, depth: int | None, limit: int | None = None
+    ) -> None:
         self.order = topological_order(root)
         self.number = {node: i for i, node in enumerate(self.order)}
         self.absorbed: dict[Value, Value] = {}
@@ -136,6 +145,11 @@ class _Picture:
                 if child not in distance:
                     distance[child] = distance[node] + 1
                     queue.append(child)
+            if limit is not None and len(distance) > limit:
+                self.drawn = list(self.edges)  # too many already: no need to lay it out
+                self.too_many = True
+                return
+        self.too_many = False
         self.drawn = sorted(self.edges, key=self.number.__getitem__)
         # An estimate of dot's layout: the longest-path rank of every drawn
         # result (its op node one rank before it), each input without drawn
@@ -241,9 +255,15 @@ def draw(
             "(apt-get install graphviz, brew install graphviz, or conda install graphviz)"
         ) from None
 
-    picture = _Picture(root, collapse, depth)
-    if max_nodes is not None and len(picture.drawn) > max_nodes:
-        raise GraphTooLargeError(_too_large_message(root, picture, max_nodes, collapse, depth))
+    if max_nodes is not None and not collapse:  # count first, building nothing
+        count = _count_values(root, depth, COUNT_FACTOR * max_nodes)
+        if count > max_nodes:
+            raise GraphTooLargeError(_too_large_message(root, count, max_nodes, collapse, depth))
+    picture = _Picture(root, collapse, depth, max_nodes)
+    if picture.too_many:  # (only with collapse: the count of drawn neurons needs the picture)
+        raise GraphTooLargeError(
+            _too_large_message(root, len(picture.drawn), max_nodes, collapse, depth)
+        )
 
     names = _display_names(picture.order, parameter_names)
     number = picture.number
@@ -437,25 +457,55 @@ def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:
     return named
 
 
+def _count_values(root: Value, depth: int | None, stop_after: int) -> int:
+    """How many Values a picture of ``root`` holds (within ``depth`` operations).
+
+    A breadth-first walk over the inputs that stops as soon as it has seen
+    more than ``stop_after`` Values: a huge graph costs no more than that.
+    """
+    seen = {root}
+    frontier = [root]
+    level = 0
+    while frontier and (depth is None or level < depth):
+        reached = []
+        for node in frontier:
+            for child in node._inputs:
+                if child not in seen:
+                    seen.add(child)
+                    reached.append(child)
+                    if len(seen) > stop_after:
+                        return len(seen)
+        frontier = reached
+        level += 1
+    return len(seen)
+
+
 def _too_large_message(
-    root: Value, picture: _Picture, max_nodes: int, collapse: bool, depth: int | None
+    root: Value, count: int, max_nodes: int, collapse: bool, depth: int | None
 ) -> str:
     """The ``GraphTooLargeError`` text: the size, and every way out."""
-    count = len(picture.drawn)
+    exact = count <= COUNT_FACTOR * max_nodes
     ways = []
     if not collapse:
-        collapsed = len(_Picture(root, True, depth).drawn)
-        ways.append(
-            f"draw(root, collapse=True) draws each neuron (w·x+b and its activation) "
-            f"as one node ({collapsed} nodes here)"
-        )
+        way = "draw(root, collapse=True) draws each neuron (w·x+b and its activation) as one node"
+        if exact:  # small enough to find out how many nodes that would be
+            collapsed = _Picture(root, True, depth, max_nodes)
+            size = f"more than {max_nodes}" if collapsed.too_many else str(len(collapsed.drawn))
+            way += f" ({size} nodes here)"
+        ways.append(way)
     ways += [
         "draw(some_inner_value) draws the graph below one intermediate Value",
         "draw(root, depth=3) draws only the Values within 3 operations of root",
         "draw(root, max_nodes=None) draws everything anyway (dot may take a long time)",
     ]
+    if not exact:  # the count stopped there
+        size = f"more than {COUNT_FACTOR * max_nodes:,}"
+    elif collapse:  # the collapsed picture stopped counting past max_nodes
+        size = f"more than {max_nodes}"
+    else:
+        size = str(count)
     return (
-        f"the graph has {count} Value nodes to draw, more than max_nodes={max_nodes}; "
+        f"the graph has {size} Value nodes to draw, more than max_nodes={max_nodes}; "
         "a picture that large is slow to lay out and hard to read. Ways out:\n"
         + "\n".join(f"  - {way}" for way in ways)
     )

@@ -113,6 +113,17 @@ def _layers_of(model: Module) -> list[tuple[str, list[_Unit]]]:
     return described
 
 
+def _as_written(text: str) -> str:
+    """``text`` for a Graphviz label, drawn as written: a backslash doubled.
+
+    In a label Graphviz reads ``\\n`` as a line break and ``\\N``, ``\\G`` as the
+    node's and graph's names; the labels here break lines with ``\\n`` on
+    purpose, so only the text that comes from the user is escaped (and the
+    whole label is marked as not HTML, so a name like ``<b>`` stays text).
+    """
+    return text.replace("\\", "\\\\")
+
+
 def _number(x: float, precision: int) -> str:
     """``x`` to ``precision`` significant digits."""
     return f"{x:.{precision}g}"
@@ -225,10 +236,11 @@ def draw_network(
         column.attr(rank="same")
         column.node("inputs", label="inputs", **_TITLE_ATTRS)
         for i, name in enumerate(input_names):
-            lines = [str(name)]
+            lines = [_as_written(str(name))]
             if activations is not None:
                 lines.append(_number(activations[0][i], precision))
-            column.node(f"x{i}", label="\\n".join(lines), shape="circle", fillcolor=INPUT_COLOUR)
+            label = graphviz.nohtml("\\n".join(lines))
+            column.node(f"x{i}", label=label, shape="circle", fillcolor=INPUT_COLOUR)
         _keep_in_order(column, ["inputs", *(f"x{i}" for i in range(nin))])
 
     previous = [f"x{i}" for i in range(nin)]
@@ -238,7 +250,8 @@ def draw_network(
         title = "output" if index == last else f"hidden {index + 1}"
         with graph.subgraph(name=f"layer{index}") as column:
             column.attr(rank="same")
-            column.node(f"L{index}", label=f"{title}\\n{description}", **_TITLE_ATTRS)
+            title_label = graphviz.nohtml(f"{title}\\n{_as_written(description)}")
+            column.node(f"L{index}", label=title_label, **_TITLE_ATTRS)
             for j, unit in enumerate(units):
                 x = activations[index] if activations is not None else None
                 out = activations[index + 1][j] if activations is not None else None
@@ -246,7 +259,7 @@ def draw_network(
                 column.node(
                     names[j],
                     id=names[j],
-                    label=label,
+                    label=graphviz.nohtml(label),
                     tooltip=tooltip,
                     shape="box",
                     style="rounded,filled",
@@ -294,7 +307,7 @@ def _unit_label(
 ) -> tuple[str, str]:
     """The text inside a neuron's box, and its tooltip (the exact numbers)."""
     biases = [p.b.data for p in unit.pieces]
-    lines = [f"{index + 1}: {unit.activation}"]
+    lines = [f"{index + 1}: {_as_written(unit.activation)}"]
     lines.append("b = " + " | ".join(_number(b, precision) for b in biases))
     tooltip = ["b = " + ", ".join(repr(b) for b in biases)]
     if inputs is not None and output is not None:

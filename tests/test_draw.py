@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import importlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -287,3 +290,74 @@ def test_highlight_outside_the_graph_and_bad_max_nodes_are_errors() -> None:
 def test_image_format_sets_the_digraph_format() -> None:
     assert draw(example()).format == "svg"
     assert draw(example(), image_format="png").format == "png"
+
+
+# -- backslashes are drawn as written; huge graphs are counted, not built -----------------
+
+BACKSLASHES = ["C:\\Net", "\\G", "\\N", "\\E", "\\T\\H", "a\\lb", "a\\nb", "a\\\\b", "end\\"]
+
+
+def svg_texts(svg: str) -> list[str]:
+    """The text of every <text> element of an SVG, entities decoded."""
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+@needs_dot
+@pytest.mark.parametrize("text", BACKSLASHES)
+def test_backslashes_in_labels_and_ops_are_drawn_as_written(text: str) -> None:
+    from engine import custom_op
+
+    x = Value(1.5, label=text)
+    y = custom_op(3.0, [x], [2.0], op=f"op{text}")
+    y.label = f"out{text}"
+    steps = list(backward_steps(y))
+    svg = draw(y, highlight=steps[0]).pipe(format="svg").decode()
+    texts = svg_texts(svg)
+    assert text in texts and f"out{text}" in texts and f"op{text}" in texts
+    assert "chainrule" not in "".join(texts)  # \G was never replaced by the graph's name
+    assert any(f"out{text}" in t for t in texts if t.startswith("step"))  # the caption
+
+
+@needs_dot
+def test_network_diagram_names_are_drawn_as_written() -> None:
+    from nn import MLP, draw_network
+
+    def squash(z: Value) -> Value:
+        return z.tanh()
+
+    squash.__name__ = "sq\\Nash"
+    model = MLP(2, [2, 1], activation=squash, seed=0)
+    names = ["C:\\Net", "<b>"]
+    svg = draw_network(model, [0.5, -1.0], input_names=names).pipe(format="svg").decode()
+    texts = svg_texts(svg)
+    assert "C:\\Net" in texts and "<b>" in texts
+    assert any("sq\\Nash" in t for t in texts)
+    assert not any(re.search(r"x\d|L\dN\d", t) for t in texts)  # no \N -> node names
+    # without inputs the label is the name alone: "<b>" must stay text, not HTML
+    texts = svg_texts(draw_network(model, input_names=names).pipe(format="svg").decode())
+    assert "<b>" in texts and "C:\\Net" in texts
+
+
+def test_a_huge_graph_is_refused_after_counting_without_building(monkeypatch) -> None:
+    draw_module = importlib.import_module("engine.draw")  # (engine.draw is the function)
+
+    x = Value(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001
+
+    def built(*args, **kwargs):
+        raise AssertionError("the picture was built (or the graph sorted) before refusing")
+
+    monkeypatch.setattr(draw_module, "_Picture", built)
+    monkeypatch.setattr(draw_module, "topological_order", built)
+    for kwargs in ({}, {"depth": 50_000}):
+        with pytest.raises(GraphTooLargeError, match="more than 30,000 Value nodes") as info:
+            draw(y, **kwargs)
+        assert "collapse=True" in str(info.value)
+    monkeypatch.undo()
+    with pytest.raises(GraphTooLargeError, match="has 601 Value nodes"):
+        draw(y, depth=300, max_nodes=500)  # counted exactly up to 100 * max_nodes
+    assert draw(y, depth=100).source.count(" -> op") == 200  # within depth: drawn
+    with pytest.raises(GraphTooLargeError, match="more than 300 Value nodes"):
+        draw(y, collapse=True)  # collapsing needs the graph; it stops at max_nodes
