@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from engine import Constant, Value, maximum
@@ -146,27 +147,108 @@ def _describe(node: ast.AST) -> str:
     return _CONSTRUCT_NAMES.get(type(node), type(node).__name__)
 
 
+MAX_NESTING = 100
+"""How deeply a formula may nest: a call's arguments, an operand in parentheses.
+
+A chain of one kind of operator does not nest, however long it is:
+``a+b-c+...``, ``a*b/c*...``, ``a**b**c**...`` and ``---a`` are evaluated one
+link after another, without recursion. (Python's own parser reads chains of
+up to about 2,500 operations, and parentheses up to 200 deep.)
+"""
+
+#: Operators that chain: an operand on this side continues the chain (no new nesting).
+_CHAINS: dict[type[ast.operator], tuple[str, str]] = {
+    ast.Add: ("sum", "left"),
+    ast.Sub: ("sum", "left"),
+    ast.Mult: ("product", "left"),
+    ast.Div: ("product", "left"),
+    ast.Pow: ("power", "right"),  # a ** b ** c is a ** (b ** c)
+}
+
+
 class _Evaluator:
-    """Evaluate a parsed formula, node by node, allowing only the whitelist."""
+    """Evaluate a parsed formula, node by node, allowing only the whitelist.
 
-    def __init__(self, variables: dict[str, Value]) -> None:
+    The tree is walked with an explicit stack, operands before the node that
+    uses them (as ``backward()`` walks a graph), so a long flat chain such
+    as ``a+a+...+a`` costs no recursion; real nesting is limited to
+    ``MAX_NESTING``.
+    """
+
+    def __init__(self, variables: dict[str, Value], source: str) -> None:
         self.variables = variables
+        self.source = source
 
-    def evaluate(self, node: ast.AST) -> Value | float:
-        if isinstance(node, ast.Expression):
-            return self.evaluate(node.body)
+    def evaluate(self, tree: ast.Expression) -> Value | float:
+        results: list[Value | float] = []
+        # (node, nesting depth, whether its operands are evaluated already)
+        stack: list[tuple[ast.AST, int, bool]] = [(tree.body, 1, False)]
+        while stack:
+            node, depth, operands_ready = stack.pop()
+            if operands_ready:
+                results.append(self._apply(node, results))
+                continue
+            if depth > MAX_NESTING:
+                raise FormulaError(
+                    f"the formula nests more than {MAX_NESTING} levels deep (calls inside "
+                    "calls, or parentheses); a flat chain such as a+b+c+... is fine at any length"
+                )
+            operands = self._operands(node, depth)
+            if not operands:
+                results.append(self._leaf(node))
+                continue
+            stack.append((node, depth, True))
+            stack.extend((operand, level, False) for operand, level in reversed(operands))
+        (result,) = results
+        return result
+
+    def _operands(self, node: ast.AST, depth: int) -> list[tuple[ast.AST, int]]:
+        """The operands to evaluate before ``node``, each with its nesting depth.
+
+        Raises ``FormulaError`` for anything outside the whitelist, before
+        anything below it is evaluated.
+        """
+        if isinstance(node, (ast.Constant, ast.Name)):
+            return []
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            chained = isinstance(node.operand, ast.UnaryOp)  # ---a is a chain
+            return [(node.operand, depth if chained else depth + 1)]
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPERATORS:
+            chain, side = _CHAINS[type(node.op)]
+            levels = []
+            for operand, operand_side in ((node.left, "left"), (node.right, "right")):
+                continues = (
+                    operand_side == side
+                    and isinstance(operand, ast.BinOp)
+                    and _CHAINS.get(type(operand.op), ("",))[0] == chain
+                )
+                levels.append((operand, depth if continues else depth + 1))
+            return levels
+        if isinstance(node, ast.Call):
+            self._check_call(node)
+            return [(argument, depth + 1) for argument in node.args]
+        raise FormulaError(f"a formula cannot contain {_describe(node)}")
+
+    def _leaf(self, node: ast.AST) -> Value | float:
         if isinstance(node, ast.Constant):
             return self._number(node)
         if isinstance(node, ast.Name):
             return self._name(node)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            operand = self.evaluate(node.operand)
+        return self._apply(node, [])  # a call without arguments
+
+    def _apply(self, node: ast.AST, results: list[Value | float]) -> Value | float:
+        """``node`` on its operands' values, taken off the end of ``results``."""
+        if isinstance(node, ast.UnaryOp):
+            operand = results.pop()
             return -operand if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPERATORS:
-            return self._binary(node)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        raise FormulaError(f"a formula cannot contain {_describe(node)}")
+        if isinstance(node, ast.BinOp):
+            right, left = results.pop(), results.pop()
+            return self._binary(node, left, right)
+        assert isinstance(node, ast.Call)
+        args = results[len(results) - len(node.args) :]
+        del results[len(results) - len(node.args) :]
+        name = node.func.id  # type: ignore[attr-defined]  # checked in _check_call
+        return FUNCTIONS[name](name, args)
 
     def _number(self, node: ast.Constant) -> float:
         value = node.value
@@ -191,9 +273,7 @@ class _Evaluator:
             f"unbound variable {node.id!r}: give it a value on the command line, e.g. {node.id}=1.5"
         )
 
-    def _binary(self, node: ast.BinOp) -> Value | float:
-        left = self.evaluate(node.left)
-        right = self.evaluate(node.right)
+    def _binary(self, node: ast.BinOp, left: Value | float, right: Value | float) -> Value | float:
         operation = _BINARY_OPERATORS[type(node.op)]
         if not isinstance(left, Value) and not isinstance(right, Value):
             # number (op) number: let the engine compute it, so that 1/0 and
@@ -202,11 +282,13 @@ class _Evaluator:
             return operation(Value(left), right).data
         return operation(left, right)
 
-    def _call(self, node: ast.Call) -> Value:
+    def _check_call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name):
+            called = ast.get_source_segment(self.source, node.func) or "an expression"
+            if len(called) > 40:
+                called = called[:37] + "..."
             raise FormulaError(
-                f"only calls of the functions {', '.join(FUNCTIONS)} are allowed, "
-                f"not {ast.unparse(node.func)}(...)"
+                f"only calls of the functions {', '.join(FUNCTIONS)} are allowed, not {called}(...)"
             )
         name = node.func.id
         if name not in FUNCTIONS:
@@ -215,20 +297,23 @@ class _Evaluator:
             )
         if node.keywords:
             raise FormulaError(f"keyword arguments are not allowed: write {name}(x, 0.1)")
-        args = [self.evaluate(arg) for arg in node.args]
-        return FUNCTIONS[name](name, args)
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
     """``["a=2", "b=-3"]`` -> ``{"a": 2.0, "b": -3.0}``, or a ``FormulaError`` naming the bad one.
 
-    >>> parse_assignments(["a=2", "b=-3.5"])
-    {'a': 2.0, 'b': -3.5}
+    Names are normalized as Python normalizes identifiers (NFKC), so a name
+    matches the formula's however it is typed: in ``"ℌ*2"`` Python reads the
+    variable ``H``, and ``ℌ=3`` sets ``H``.
+
+    >>> parse_assignments(["a=2", "b=-3.5", "ℌ=1"])
+    {'a': 2.0, 'b': -3.5, 'H': 1.0}
     """
     values: dict[str, float] = {}
+    spelled: dict[str, str] = {}  # each name as first typed
     for text in assignments:
         name, equals, number = text.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())
         if not equals:
             raise FormulaError(f"bad assignment {text!r}: write name=number, e.g. a=2")
         if not name.isidentifier():
@@ -240,7 +325,9 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
             what = "a function name" if name in FUNCTIONS else "a Python keyword"
             raise FormulaError(f"bad assignment {text!r}: {name} is {what}; choose another name")
         if name in values:
-            raise FormulaError(f"bad assignment {text!r}: {name} is given twice")
+            same = "" if spelled[name] == name else f" (Python reads {spelled[name]} as {name})"
+            raise FormulaError(f"bad assignment {text!r}: {name} is given twice{same}")
+        spelled[name] = text.partition("=")[0].strip()
         try:
             values[name] = float(number)
         except ValueError:
@@ -267,18 +354,19 @@ def evaluate_formula(formula: str, values: dict[str, float]) -> tuple[Value, dic
     ...
     nn.formula.FormulaError: unknown function __import__(): the functions allowed are ...
     """
+    source = formula.strip()
     try:
-        tree = ast.parse(formula.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         shown = formula if len(formula) <= 60 else formula[:57] + "..."
         raise FormulaError(f"syntax error in the formula {shown!r}: {error.msg}") from None
     except (RecursionError, MemoryError):
-        raise FormulaError("the formula is too deeply nested") from None
+        raise FormulaError(
+            "the formula is too long or too deeply nested for Python's parser (it reads "
+            "chains of up to about 2,500 operations, and parentheses up to 200 deep)"
+        ) from None
     except ValueError as error:  # e.g. a null character
         raise FormulaError(f"cannot read the formula: {error}") from None
     variables = {name: Value(number, label=name) for name, number in values.items()}
-    try:
-        result = _Evaluator(variables).evaluate(tree)
-    except RecursionError:
-        raise FormulaError("the formula is too deeply nested") from None
+    result = _Evaluator(variables, source).evaluate(tree)
     return _as_value(result), variables

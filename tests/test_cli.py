@@ -269,3 +269,62 @@ def test_graph_reports_an_unwritable_output_path(tmp_path):
     )
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "Graphviz" not in result.stderr
+
+
+# -- the formula language: flat chains, real nesting, names as Python reads them ----------
+
+
+@pytest.mark.parametrize("terms", [500, 2000])
+def test_a_long_flat_chain_evaluates_without_recursion(terms: int) -> None:
+    result, variables = formula.evaluate_formula("+".join(["a"] * terms), {"a": 1.5})
+    result.backward()
+    assert result.data == 1.5 * terms and variables["a"].grad == terms
+    result, variables = formula.evaluate_formula("*".join(["a"] * 500), {"a": 1.001})
+    result.backward()
+    assert result.data == pytest.approx(1.001**500) and variables["a"].grad == pytest.approx(
+        500 * 1.001**499
+    )
+    mixed = "-".join(["a*b/b"] * 500)  # a sum of products: two levels, however long
+    result, _ = formula.evaluate_formula(mixed, {"a": 2.0, "b": 3.0})
+    assert result.data == pytest.approx(2.0 - 499 * 2.0)
+    result, _ = formula.evaluate_formula("-" * 600 + "a", {"a": 2.0})  # a chain of minus signs
+    assert result.data == 2.0
+    result, _ = formula.evaluate_formula("**".join(["a"] * 300), {"a": 1.0})  # right to left
+    assert result.data == 1.0
+
+
+def test_real_nesting_keeps_its_limit() -> None:
+    assert formula.evaluate_formula("((((a))))", {"a": 2.0})[0].data == 2.0
+    nested = "exp(" * 100 + "a" + ")" * 100
+    with pytest.raises(formula.FormulaError, match="nests more than 100 levels deep"):
+        formula.evaluate_formula(nested, {"a": -50.0})
+    fine = "exp(" * 5 + "a" + ")" * 5
+    assert formula.evaluate_formula(fine, {"a": -50.0})[0].data > 0
+    with pytest.raises(formula.FormulaError, match="nests more than 100 levels deep"):
+        formula.evaluate_formula("(a*" * 120 + "a" + ")" * 120, {"a": 1.0})
+    with pytest.raises(formula.FormulaError, match="too long or too deeply nested for Python's"):
+        formula.evaluate_formula("+".join(["a"] * 20_000), {"a": 1.0})
+    with pytest.raises(formula.FormulaError, match="too many nested parentheses"):
+        formula.evaluate_formula("(" * 300 + "a" + ")" * 300, {"a": 1.0})
+
+
+def test_names_are_normalized_as_python_normalizes_identifiers() -> None:
+    values = formula.parse_assignments(["ℌ=3", "ｂ=2"])
+    assert values == {"H": 3.0, "b": 2.0}
+    result, variables = formula.evaluate_formula("ℌ*2 + b", values)
+    assert result.data == 8.0 and set(variables) == {"H", "b"}
+    with pytest.raises(formula.FormulaError, match=r"H is given twice \(Python reads ℌ as H\)"):
+        formula.parse_assignments(["ℌ=3", "H=2"])
+    with pytest.raises(formula.FormulaError, match="exp is a function name"):
+        formula.parse_assignments(["ｅｘｐ=1"])
+    result = run("graph", "ℌ*2", "ℌ=3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ℌ*2 = 6.0", "d/dH = 2.0"]
+
+
+def test_sin_and_cos_in_formulas() -> None:
+    result, variables = formula.evaluate_formula("sin(a) * cos(a)", {"a": 0.5})
+    result.backward()
+    assert result.data == pytest.approx(math.sin(0.5) * math.cos(0.5))
+    assert variables["a"].grad == pytest.approx(math.cos(1.0))  # d/da sin(2a)/2 = cos(2a)
+    assert {"sin", "cos"} <= set(formula.FUNCTIONS)
