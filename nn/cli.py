@@ -2,13 +2,15 @@ r"""The ``chainrule`` command line: argument parsing and dispatch.
 
 Three subcommands, each a short tour of the library::
 
+    chainrule --version
     chainrule demo [--out DIR] [--epochs N] [--no-progress]
     chainrule examples
     chainrule graph "tanh(a*b + c)" a=2 b=-3 c=10 -o graph.svg [--rankdir LR]
     chainrule check student.py:Value [--json] [--checks a,b] [--time-limit S]
 
 * ``demo`` trains micrograd's two-moons network and saves the training time
-  machine (``training.html``, to open in a browser) and two pictures.
+  machine (``training.html``, to open in a browser) and two pictures (without
+  matplotlib, one picture, and a line saying how to get the other).
 * ``examples`` recomputes every worked example of the texts the project was
   specified from and prints the texts' number beside the engine's
   (``nn.worked_examples``).
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,13 +49,22 @@ if TYPE_CHECKING:
 
 def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
     """Train micrograd's two-moons MLP; save its time machine, one neuron's graph and the
-    decision boundary."""
+    decision boundary.
+
+    Without matplotlib (the light install) the decision boundary is skipped, in
+    one line that says how to get it; the page and the graph are still written.
+    A folder that cannot be made is an error before training.
+    """
     import random
 
     import nn
     from engine.draw import draw
     from nn.visualize import plot_decision_boundary
 
+    problem = _unusable_folder(out_dir)
+    if problem is not None:  # said before training, not after
+        print(f"chainrule demo: error: --out {out_dir}: {problem}", file=sys.stderr)
+        return 2
     X, labels = nn.make_moons(100, noise=0.1, seed=1)
     y = nn.to_signed_labels(labels)
     model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))
@@ -83,16 +95,43 @@ def run_demo(out_dir: Path, epochs: int, progress: bool) -> int:
 
     neuron, output, parameters = _one_neuron(model, X[0])
     graph_path = out_dir / "neuron_graph.svg"
-    picture = draw(output, parameters=parameters)
+    try:
+        picture = draw(output, parameters=parameters)
+    except ImportError as error:  # the graphviz package itself is missing
+        print(f"chainrule demo: cannot draw {graph_path.name}: {error}", file=sys.stderr)
+        return 1
     if not _write_picture(picture, graph_path, "svg", "demo"):
         return 1
     print(f"  (neuron {neuron + 1} of hidden layer 1 on the first example, after backward())")
 
     boundary = out_dir / "decision_boundary.png"
-    figure = plot_decision_boundary(model, X, labels, resolution=60, title="two moons")
+    try:
+        figure = plot_decision_boundary(model, X, labels, resolution=60, title="two moons")
+    except ImportError:  # the light install: no matplotlib
+        print(
+            f"skipped {boundary.name} (the decision boundary needs matplotlib): "
+            'pip install "chainrule[plots]"'
+        )
+        return 0
     figure.savefig(boundary, dpi=100)
     print(f"wrote {boundary}")
     return 0
+
+
+def _unusable_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold the demo's files (a file, a file on its path), or ``None``."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "it is a file; give a folder for the pictures (it is made if missing)"
+        return None if os.access(folder, os.W_OK) else "the folder is not writable"
+    for parent in folder.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, so no folder can be made inside it"
+            if not os.access(parent, os.W_OK):
+                return f"cannot make the folder: {parent} is not writable"
+            return None
+    return None
 
 
 def _one_neuron(model: Any, x: Sequence[float]) -> tuple[int, Value, list[Value]]:
@@ -228,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="chainrule",
         description="chainrule: a scalar autograd engine and a small neural-network library.",
     )
+    parser.add_argument("--version", action="version", version=f"chainrule {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
@@ -265,6 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--checks", help="comma-separated check names (default: all)")
     check.add_argument("--time-limit", type=float, default=2.0, help="seconds per check (2)")
     return parser
+
+
+def _version() -> str:
+    """The installed package's version, from its metadata (pyproject.toml's ``version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chainrule")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(version unknown: not installed; pip install . records it)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

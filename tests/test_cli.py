@@ -328,3 +328,72 @@ def test_sin_and_cos_in_formulas() -> None:
     assert result.data == pytest.approx(math.sin(0.5) * math.cos(0.5))
     assert variables["a"].grad == pytest.approx(math.cos(1.0))  # d/da sin(2a)/2 = cos(2a)
     assert {"sin", "cos"} <= set(formula.FUNCTIONS)
+
+
+# -- demo: a folder that cannot be, the light install, the version ---------------------
+
+#: Runs the command line with these packages made impossible to import (the light install).
+WITHOUT = """
+import importlib.abc, sys
+class Without(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, Without())
+from nn.cli import main
+raise SystemExit(main({argv!r}))
+"""
+
+
+def run_without(blocked: set[str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = WITHOUT.format(blocked=blocked, argv=list(args))
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+@needs_dot
+def test_demo_without_matplotlib_writes_the_graph_and_says_what_it_skipped(tmp_path) -> None:
+    result = run_without(
+        {"matplotlib", "tqdm"}, "demo", "--epochs", "3", "--out", "p", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    skipped = [line for line in result.stdout.splitlines() if "skipped" in line]
+    assert skipped == [
+        "skipped decision_boundary.png (the decision boundary needs matplotlib): "
+        'pip install "chainrule[plots]"'
+    ]
+    assert os.listdir(tmp_path / "p") == ["output_neuron_graph.svg"]
+    assert "epoch 3/3" in result.stdout  # without tqdm: plain progress lines
+
+
+def test_demo_without_any_picture_tool_leaves_no_empty_folder(tmp_path) -> None:
+    result = run_without({"matplotlib", "graphviz"}, "demo", "--epochs", "2", "--out", "p",
+                         cwd=tmp_path)  # fmt: skip
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1 and "cannot draw output_neuron_graph.svg" in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("a_file", "--out a_file: it is a file; give a folder"),
+        ("a_file/sub", "a_file is a file, so no folder can be made inside it"),
+    ],
+)
+def test_demo_out_that_cannot_be_a_folder_is_an_error_before_training(tmp_path, out, message):
+    (tmp_path / "a_file").write_text("keep me")
+    result = run("demo", "--out", out, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "training" not in result.stdout
+    assert (tmp_path / "a_file").read_text() == "keep me"
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"chainrule {version('chainrule')}"
