@@ -92,10 +92,12 @@ def test_engine_and_nn_import_and_train(light_venv: Path, tmp_path: Path) -> Non
     assert "site-packages" in where.stdout  # the installed copy, not the source tree
 
 
-def test_version(light_venv: Path, tmp_path: Path) -> None:
+def test_version_and_licence(light_venv: Path, tmp_path: Path) -> None:
     result = run(light_venv / "chainrule", "--version", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "chainrule 0.1.0"
+    files = "from importlib.metadata import files; print([f.name for f in files('chainrule')])"
+    assert "'LICENSE'" in run(light_venv / "python", "-c", files, cwd=tmp_path).stdout
 
 
 def test_demo_writes_the_graph_and_says_in_one_line_what_it_skipped(
