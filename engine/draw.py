@@ -33,6 +33,7 @@ source is the same in every run and every process.
 from __future__ import annotations
 
 import html
+import numbers
 from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -85,6 +86,13 @@ def _text(value: object) -> str:
     """
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
     return html.escape(text.replace("\\", "\\\\"), quote=False)
+
+
+def _plain_int(x: object) -> object:
+    """A numpy integer as an int (so it passes the checks as one); anything else as it is."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x) is not int:
+        return int(x)
+    return x
 
 
 def _short(x: float, precision: int) -> str:
@@ -236,6 +244,7 @@ def draw(
     >>> print(draw(a * 3).source.splitlines()[0])
     digraph chainrule {
     """
+    max_nodes, depth, precision = map(_plain_int, (max_nodes, depth, precision))
     parameter_names = _checked_options(
         "draw", root, rankdir, max_nodes, depth, precision, parameters
     )

@@ -13,6 +13,7 @@ what ``backward()`` computes.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 
 from engine.grad_mode import enable_grad, no_grad
@@ -47,10 +48,15 @@ def central_difference(
     up = [_to_float(x, "central_difference point") for x in point]
     if not eps > 0:
         raise ValueError(f"central_difference: eps must be a positive number, got {eps!r}")
-    if not isinstance(index, int) or not 0 <= index < len(up):
+    if (
+        isinstance(index, bool)
+        or not isinstance(index, numbers.Integral)
+        or not 0 <= index < len(up)
+    ):
         raise ValueError(
             f"central_difference: index must be an int from 0 to {len(up) - 1}, got {index!r}"
         )
+    index = int(index)  # (a numpy integer too)
     down = list(up)
     up[index] += eps
     down[index] -= eps

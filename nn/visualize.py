@@ -39,6 +39,7 @@ $\partial L / \partial w_{ji} = \delta_j\, x_i$ is in the edge's tooltip.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -195,7 +196,7 @@ def draw_network(
         )
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_network: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+    if isinstance(precision, bool) or not isinstance(precision, numbers.Integral) or precision < 1:
         raise ValueError(f"draw_network: precision must be an int >= 1, got {precision!r}")
 
     layers = _layers_of(model)
@@ -447,7 +448,11 @@ def plot_decision_boundary(
         )
     if any(len(p) != 2 for p in points):
         raise ValueError("plot_decision_boundary needs 2-D points (two features per example)")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, numbers.Integral)
+        or resolution < 2
+    ):
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     classes = sorted(set(labels))
     if threshold is None:

@@ -251,3 +251,33 @@ def test_custom_op_name_must_be_a_string() -> None:
 
     with pytest.raises(TypeError, match=r"custom_op: op must be a name \(a str\), got int"):
         custom_op(1.0, [Value(1.0)], [1.0], op=5)  # type: ignore[arg-type]
+
+
+# -- numpy integers wherever an int count, size or seed is taken -----------------------
+
+
+def test_numpy_integers_are_ints_everywhere() -> None:
+    import nn
+    from engine import central_difference, draw
+
+    i32, i64 = np.int32, np.int64
+    X, y = nn.make_moons(i64(12), seed=i64(3))
+    assert (X, y) == nn.make_moons(12, seed=3)
+    for make in (nn.make_circles, nn.make_xor, nn.make_fruit):
+        assert make(i32(6), seed=i64(1)) == make(6, seed=1)
+    assert nn.make_spiral(i64(3), classes=i64(2), seed=i64(0)) == nn.make_spiral(3, 2, seed=0)
+    assert nn.make_blobs(i64(6), centers=i64(2), seed=i64(0)) == nn.make_blobs(6, 2, seed=0)
+    split = nn.train_val_split(X, y, seed=i64(0))
+    assert split == nn.train_val_split(X, y, seed=0)
+    assert nn.MLP(2, [3, 1], seed=i64(5)).state_dict() == nn.MLP(2, [3, 1], seed=5).state_dict()
+    out = Value(2.0) * Value(3.0)
+    assert (
+        draw(out, max_nodes=i64(10), depth=i32(1), precision=i64(3)).source
+        == draw(out, max_nodes=10, depth=1, precision=3).source
+    )
+    assert central_difference(lambda a, b: a * b, [2.0, 3.0], i64(1)) == pytest.approx(2.0)
+    model = nn.MLP(2, [2, 1], seed=0)
+    assert (
+        nn.draw_network(model, precision=i64(2)).source
+        == nn.draw_network(model, precision=2).source
+    )
