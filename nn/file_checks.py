@@ -13,13 +13,12 @@ content is checked first, and a model is built only from a file that passes:
   ``MAX_PARAMETERS``, activations and inits are known names, no entry is
   missing or unknown, consecutive layers fit together;
 * the sizes against the parameters present: the library's classes declare
-  how many parameters they have (a ``Layer(nin, nout)`` has
-  ``nout * (nin + 1)``), and a model declaring more than about twice the
-  parameters the file holds is refused unbuilt. Any other mismatch is
-  found once the model is built, at most about twice the file's size, by
-  ``load_state_dict``, which names each missing or unexpected parameter.
-  A module of your own class is counted once built (its constructor is
-  your code): load files holding such modules only from sources you trust;
+  their parameters (a ``Layer(nin, nout)`` has ``nout * (nin + 1)``, named
+  ``neurons.<j>.w.<i>`` and ``neurons.<j>.b``), and the file must hold
+  exactly those, each missing or unexpected one named in the error. A
+  module of your own class is checked once built (its constructor is your
+  code, run only when the library's parts fit the file): load files
+  holding such modules only from sources you trust;
 * upper bounds: ``MAX_FILE_BYTES``, ``MAX_PARAMETERS``, ``MAX_NESTING``
   (modules inside modules) and ``MAX_ITEMS`` (entries of one list).
 
@@ -28,11 +27,11 @@ Any problem is a ``ValueError`` that names it; nothing is built before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from nn.activations import ACTIVATIONS, LAYER_ACTIVATIONS
-from nn.modules import INITS, MODULE_CLASSES, parameter_value, short_repr
+from nn.modules import INITS, MODULE_CLASSES, names_mismatch, parameter_value, short_repr
 
 MAX_FILE_BYTES = 128 * 2**20
 """The largest model file ``nn.load`` reads (128 MiB: about two million parameters)."""
@@ -94,16 +93,25 @@ def check_model_data(data: object) -> None:
         )
     for name, value in parameters.items():
         parameter_value(name, value)
-    shape = _check_spec(data["architecture"], "the architecture", 1)
+    architecture = data["architecture"]
+    shape = _check_spec(architecture, "the architecture", 1)
     present = len(parameters)
-    if shape.known > 2 * present + 100:
+    if shape.known > present + 1000:  # too many to name: the count says it all
         declared = f"{shape.count:,}" if shape.count is not None else f"at least {shape.known:,}"
         raise ValueError(
             f"the architecture declares {declared} parameters but the file holds only "
             f"{present:,}: the weights are not for this architecture"
         )
-    # A count close to the file's (at most about twice it) is built, so that
-    # load_state_dict can name each missing or unexpected parameter.
+    if shape.count is not None:  # the library's classes only: every name is known
+        names = list(_parameter_names(architecture, ""))
+        problem = names_mismatch(architecture["class"], names, parameters)
+        if problem is not None:
+            raise ValueError(problem)
+    elif shape.known > present:
+        raise ValueError(
+            f"the architecture declares at least {shape.known:,} parameters but the file "
+            f"holds {present:,}: the weights are not for this architecture"
+        )
 
 
 # -- the architecture ------------------------------------------------------------------
@@ -244,6 +252,36 @@ def _sequential(config: dict[str, Any], where: str, depth: int) -> _Shape:
     count = None if None in counts else sum(counts)  # type: ignore[arg-type]
     known = sum(shape.known for shape in shapes)
     return _Shape(count, shapes[0].nin, shapes[-1].nout, known)
+
+
+def _parameter_names(spec: dict[str, Any], prefix: str) -> Iterator[str]:
+    """The dotted names ``named_parameters()`` gives a library module built from ``spec``.
+
+    (A test checks them against ``named_parameters()`` for every library class.)
+    """
+    name, config = spec["class"], spec["config"]
+    if name == "Sequential":
+        for i, layer in enumerate(config["layers"]):
+            yield from _parameter_names(layer, f"{prefix}layers.{i}.")
+        return
+    nin = config["nin"]
+    if name == "MLP":
+        sizes = [nin, *config["nouts"]]
+        for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+            layer = {"class": "Layer", "config": {"nin": fan_in, "nout": fan_out}}
+            yield from _parameter_names(layer, f"{prefix}layers.{i}.")
+    elif name == "Neuron":
+        yield from (f"{prefix}w.{i}" for i in range(nin))
+        yield f"{prefix}b"
+    elif name in ("Layer", "MaxoutUnit"):
+        count = config["nout"] if name == "Layer" else config.get("pieces", 2)
+        for j in range(count):
+            neuron = {"class": "Neuron", "config": {"nin": nin}}
+            yield from _parameter_names(neuron, f"{prefix}neurons.{j}.")
+    else:  # Maxout
+        unit = {"class": "MaxoutUnit", "config": {"nin": nin, "pieces": config.get("pieces", 2)}}
+        for j in range(config["nout"]):
+            yield from _parameter_names(unit, f"{prefix}units.{j}.")
 
 
 Check = Callable[[object, str, int], object]

@@ -39,7 +39,7 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -307,22 +307,9 @@ class Module:
                 f"got {type(state).__name__}"
             )
         params = dict(self.named_parameters())
-        missing = [name for name in params if name not in state]
-        unexpected = [name for name in state if name not in params]
-        if missing or unexpected:
-            parts = []
-            if missing:
-                parts.append(
-                    f"missing {len(missing)} ({', '.join(missing[:5])}{'...' * (len(missing) > 5)})"
-                )
-            if unexpected:
-                parts.append(
-                    f"unexpected {len(unexpected)} ({', '.join(unexpected[:5])}"
-                    f"{'...' * (len(unexpected) > 5)})"
-                )
-            raise ValueError(
-                f"parameters do not match this {type(self).__name__}: {'; '.join(parts)}"
-            )
+        problem = names_mismatch(type(self).__name__, params, state)
+        if problem is not None:
+            raise ValueError(problem)
         values = {name: parameter_value(name, number) for name, number in state.items()}
         for name, p in params.items():
             p.data = values[name]
@@ -733,6 +720,22 @@ class MLP(Sequential):
     def from_config(cls, config: dict[str, Any]) -> Module:
         """``MLP(**config)``: an MLP is rebuilt from its sizes, not layer by layer."""
         return _build(cls, config)
+
+
+def names_mismatch(what: str, expected: Iterable[str], given: Iterable[object]) -> str | None:
+    """What is missing from ``given`` and unexpected in it, for a ``what``; ``None`` if nothing."""
+    wanted, present = set(expected), set(given)
+    missing = [name for name in expected if name not in present]
+    unexpected = [name for name in given if name not in wanted]
+    if not missing and not unexpected:
+        return None
+    parts = []
+    for kind, names in (("missing", missing), ("unexpected", unexpected)):
+        if names:
+            shown = ", ".join(short_repr(name)[1:-1] if isinstance(name, str) else short_repr(name)
+                              for name in names[:5])  # fmt: skip
+            parts.append(f"{kind} {len(names)} ({shown}{'...' * (len(names) > 5)})")
+    return f"parameters do not match this {what}: {'; '.join(parts)}"
 
 
 def parameter_value(name: object, number: object) -> float:

@@ -168,12 +168,54 @@ def test_too_many_parameters_is_refused(tmp_path, nothing_is_built, monkeypatch)
         load_data(tmp_path, valid_model_data())
 
 
-def test_a_close_count_is_built_and_each_missing_name_reported(tmp_path) -> None:
+def test_each_missing_or_unexpected_name_is_reported_unbuilt(tmp_path, nothing_is_built) -> None:
     data = valid_model_data()
     removed = sorted(data["parameters"])[3]
-    del data["parameters"][removed]
-    with pytest.raises(ValueError, match=rf"missing 1 \({removed}\)"):
+    value = data["parameters"].pop(removed)
+    with pytest.raises(ValueError, match=rf"Sequential: missing 1 \({removed}\)$"):
         load_data(tmp_path, data)
+    data["parameters"]["layers.0.units.9.neurons.0.b"] = value  # the same count, a wrong name
+    with pytest.raises(ValueError, match=r"missing 1 .*; unexpected 1 \(layers\.0\.units\.9\."):
+        load_data(tmp_path, data)
+
+
+ARCHITECTURES = st.recursive(
+    st.builds(
+        lambda cls, nin, nout, pieces: {
+            "class": cls,
+            "config": {
+                "Neuron": {"nin": nin},
+                "MaxoutUnit": {"nin": nin, "pieces": pieces},
+                "Maxout": {"nin": nin, "nout": nout, "pieces": pieces},
+                "Layer": {"nin": nin, "nout": nout},
+                "MLP": {"nin": nin, "nouts": [nout, pieces]},
+            }[cls],
+        },  # fmt: skip
+        st.sampled_from(["Neuron", "Layer", "MaxoutUnit", "Maxout", "MLP"]),
+        st.integers(1, 3),
+        st.integers(1, 3),
+        st.integers(1, 3),
+    ),
+    lambda children: st.lists(children, min_size=1, max_size=3).map(
+        lambda layers: {"class": "Sequential", "config": {"layers": layers}}
+    ),
+    max_leaves=4,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ARCHITECTURES)
+def test_the_names_checked_before_building_are_the_names_a_built_model_has(spec) -> None:
+    try:
+        shape = file_checks._check_spec(spec, "the architecture", 1)
+    except ValueError:  # consecutive sizes that do not fit: the constructors refuse it too
+        with pytest.raises(ValueError, match="outputs but layer"):
+            nn.module_from_spec(spec)
+        return
+    names = list(file_checks._parameter_names(spec, ""))
+    model = nn.module_from_spec(spec)
+    assert names == [name for name, _ in model.named_parameters()]
+    assert shape.count == len(names) == model.num_parameters()
 
 
 # -- fuzzing: mutated valid files ----------------------------------------------------
