@@ -75,17 +75,24 @@ class GraphTooLargeError(ValueError):
 Edge = tuple[Value, float]
 
 
+def _html_text(value: object) -> str:
+    """``value`` as text safe in HTML or SVG written directly (not laid out by Graphviz).
+
+    ``&``, ``<`` and ``>`` become entities; characters that are not
+    printable (newlines, control characters) are shown as Python escapes.
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return html.escape(text, quote=False)
+
+
 def _text(value: object) -> str:
     """``value`` as text safe inside a Graphviz HTML-like label, drawn as written.
 
-    ``&``, ``<`` and ``>`` become entities; characters that are not
-    printable (newlines, control characters) are shown as Python escapes;
-    a backslash is doubled, since Graphviz reads ``\\N``, ``\\G``, ``\\E`` in a
-    label as the node's, graph's or edge's name (``C:\\Net`` would be drawn
-    ``C:v1et``) and ``\\\\`` as one backslash.
+    As ``_html_text``, and a backslash is doubled: in a label Graphviz reads
+    ``\\N``, ``\\G``, ``\\E`` as the node's, graph's or edge's name
+    (``C:\\Net`` would be drawn ``C:v1et``) and ``\\\\`` as one backslash.
     """
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
-    return html.escape(text.replace("\\", "\\\\"), quote=False)
+    return _html_text(value).replace("\\", "\\\\")
 
 
 def _plain_int(x: object) -> object:
@@ -265,7 +272,7 @@ def draw(
         ) from None
 
     if max_nodes is not None and not collapse:  # count first, building nothing
-        count = _count_values(root, depth, COUNT_FACTOR * max_nodes)
+        count = _count_within(root, COUNT_FACTOR * max_nodes, depth)
         if count > max_nodes:
             raise GraphTooLargeError(_too_large_message(root, count, max_nodes, collapse, depth))
     picture = _Picture(root, collapse, depth, max_nodes)
@@ -466,11 +473,12 @@ def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:
     return named
 
 
-def _count_values(root: Value, depth: int | None, stop_after: int) -> int:
+def _count_within(root: Value, limit: int, depth: int | None) -> int:
     """How many Values a picture of ``root`` holds (within ``depth`` operations).
 
     A breadth-first walk over the inputs that stops as soon as it has seen
-    more than ``stop_after`` Values: a huge graph costs no more than that.
+    more than ``limit`` Values: a huge graph costs no more than that
+    (``draw`` and ``engine.explore`` count this way before building anything).
     """
     seen = {root}
     frontier = [root]
@@ -482,7 +490,7 @@ def _count_values(root: Value, depth: int | None, stop_after: int) -> int:
                 if child not in seen:
                     seen.add(child)
                     reached.append(child)
-                    if len(seen) > stop_after:
+                    if len(seen) > limit:
                         return len(seen)
         frontier = reached
         level += 1

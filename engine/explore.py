@@ -47,7 +47,6 @@ needs only a browser.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable
 from itertools import islice
 from typing import Any
@@ -65,7 +64,9 @@ from engine.draw import (
     GraphTooLargeError,
     _box_colour,
     _checked_options,
+    _count_within,
     _display_names,
+    _html_text,
     _op_attrs,
     _Picture,
     _short,
@@ -188,22 +189,6 @@ def step_through(root: Value, **draw_options: Any) -> Any:
 
 
 # -- the size check, before anything is built ------------------------------------------
-
-
-def _count_within(root: Value, limit: int, depth: int | None) -> int:
-    """The number of Values within ``depth`` operations of ``root``, counting no further than
-    ``limit + 1``: a breadth-first walk that stops as soon as there are too many."""
-    seen = {root}
-    queue = deque([(root, 0)])
-    while queue and len(seen) <= limit:
-        node, distance = queue.popleft()
-        if depth is not None and distance >= depth:
-            continue
-        for child in node._inputs:
-            if child not in seen:
-                seen.add(child)
-                queue.append((child, distance + 1))
-    return len(seen)
 
 
 def _refuse_if_too_large(root: Value, max_nodes: int, collapse: bool, depth: int | None) -> None:
@@ -576,7 +561,7 @@ def _centre_texts(svg: str, final: dict[str, tuple[str, str]]) -> str:
             pieces.append(inside[last : part.start()])
             pieces.append(
                 f'<text id="{node_id}{suffix}" text-anchor="middle" x="{centre:.2f}" {attrs}>'
-                f"{_text(text)}</text>"
+                f"{_html_text(text)}</text>"  # (written after the layout: not Graphviz's)
             )
             last = part.end()
         pieces.append(inside[last:])
@@ -627,7 +612,7 @@ def _body(heading: str, svg: str, clickable: bool, root_name: str) -> str:
         "<span>edge label: the local derivative ∂u/∂x</span>"
     )
     return f"""<main>
-<h1>{_text(heading)}</h1>
+<h1>{_html_text(heading)}</h1>
 {controls("frame", '<span id="counter" class="counter"></span>')}
 <div id="status" class="status"></div>
 <div class="figure">{svg}</div>
@@ -636,7 +621,7 @@ def _body(heading: str, svg: str, clickable: bool, root_name: str) -> str:
 <pre id="paths-total"></pre><button id="paths-close">Close (Esc)</button></div>
 <div class="legend">{legend}</div>
 <p class="hint">Keys: ← → one step, Home / End the first and last frame. {leaves}
-d{_text(root_name)}/dx is the gradient of the output {_text(root_name)} with respect to x,
+d{_html_text(root_name)}/dx is the gradient of the output {_html_text(root_name)} with respect to x,
 built up by +=; ∂u/∂x is the local derivative of an operation's result u with respect to its
 input x.</p>
 </main>"""

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nn.activations import ACTIVATIONS, LAYER_ACTIVATIONS
+from nn.activations import LAYER_ACTIVATIONS, get_activation
 from nn.modules import INITS, MODULE_CLASSES, names_mismatch, parameter_value, short_repr
 
 MAX_FILE_BYTES = 128 * 2**20
@@ -180,12 +180,13 @@ def _sizes(value: object, where: str, depth: int = 0) -> list[int]:
 
 
 def _activation(value: object, where: str, depth: int = 0) -> None:
-    """An element-wise activation's name."""
-    if not isinstance(value, str) or value not in ACTIVATIONS:
-        raise ValueError(
-            f"{where}: unknown activation {short_repr(value)}; valid names: "
-            f"{', '.join(map(repr, ACTIVATIONS))}"
-        )
+    """An element-wise activation's name: a built-in one or one registered in this process."""
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: an activation is a name, got {short_repr(value)}")
+    try:
+        get_activation(value)  # (only looks the name up: the names of nn.register_activation too)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 def _layer_activation(value: object, where: str, depth: int = 0) -> None:

@@ -364,16 +364,21 @@ def test_demo_without_matplotlib_writes_the_graph_and_says_what_it_skipped(tmp_p
         "skipped decision_boundary.png (the decision boundary needs matplotlib): "
         'pip install "chainrule[plots]"'
     ]
-    assert os.listdir(tmp_path / "p") == ["output_neuron_graph.svg"]
+    assert sorted(os.listdir(tmp_path / "p")) == ["neuron_graph.svg", "training.html"]
     assert "epoch 3/3" in result.stdout  # without tqdm: plain progress lines
 
 
-def test_demo_without_any_picture_tool_leaves_no_empty_folder(tmp_path) -> None:
-    result = run_without({"matplotlib", "graphviz"}, "demo", "--epochs", "2", "--out", "p",
-                         cwd=tmp_path)  # fmt: skip
-    assert "Traceback" not in result.stderr
-    assert result.returncode == 1 and "cannot draw output_neuron_graph.svg" in result.stderr
-    assert not (tmp_path / "p").exists()
+def test_demo_without_dot_writes_what_it_can_and_says_why_not_the_rest(tmp_path) -> None:
+    code = WITHOUT.format(blocked={"matplotlib"}, argv=["demo", "--epochs", "2", "--out", "p"])
+    no_dot = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # python, but no dot
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=no_dot,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "install Graphviz" in result.stderr
+    assert 'pip install "chainrule[plots]"' in result.stdout
+    assert "training.html" in os.listdir(tmp_path / "p")
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,6 @@ def test_demo_writes_the_graph_and_says_in_one_line_what_it_skipped(
     skipped = [line for line in result.stdout.splitlines() if "skipped" in line]
     assert len(skipped) == 1 and 'pip install "chainrule[plots]"' in skipped[0]
     pictures = tmp_path / "chainrule-demo"
-    assert os.listdir(pictures) == ["output_neuron_graph.svg"]
-    assert "<svg" in (pictures / "output_neuron_graph.svg").read_text(encoding="utf-8")
+    assert sorted(os.listdir(pictures)) == ["neuron_graph.svg", "training.html"]
+    assert "<svg" in (pictures / "neuron_graph.svg").read_text(encoding="utf-8")
     assert "epoch 3/3" in result.stdout  # no tqdm: the plain progress lines
