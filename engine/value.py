@@ -71,7 +71,10 @@ class Value:
 
     ``data`` is the number (always a float), ``grad`` is
     $\\partial L / \\partial \\text{self}$ after ``L.backward()`` (0.0 before),
-    and ``label`` is an optional name shown in graph pictures.
+    and ``label`` is an optional name shown in graph pictures. Any other
+    attribute may be set too (code written for micrograd keeps an
+    optimizer's ``p.m`` and ``p.v`` on its parameters), and micrograd's
+    names ``_prev``, ``_op`` and ``_backward()`` work.
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + 10
