@@ -263,6 +263,17 @@ def test_the_rules_of_every_common_op_are_written_out() -> None:
     assert "w = t * 2.0, so the local derivative ∂w/∂t = 2.0 (the other factor)" in hints["t"]
 
 
+def test_the_rules_of_sin_and_cos_are_written_out() -> None:
+    x = Value(0.5, label="x")
+    s = x.sin()
+    s.label = "s"
+    c = s.cos()
+    c.label = "c"
+    hints = {q.name: q._hints[0] for q in drill(c)}
+    assert "∂c/∂s = −sin(s)" in hints["s"]
+    assert "∂s/∂x = cos(x)" in hints["x"]
+
+
 # -- the sandbox -----------------------------------------------------------------------------
 
 

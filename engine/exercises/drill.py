@@ -546,6 +546,10 @@ def _rule(user: Value, position: int, e: str, names: dict[Value, str]) -> str:
         return f"exp({e}) = {u}"
     if op == "log":
         return f"1/{e}"
+    if op == "sin":
+        return f"cos({e})"
+    if op == "cos":
+        return f"−sin({e})"
     if op == "tanh":
         return f"1 − tanh²({e}) = 1 − {u}²"
     if op == "sigmoid":
