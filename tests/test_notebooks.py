@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,56 @@ def test_every_link_between_notebooks_leads_somewhere(path: Path) -> None:
             assert f"\n## {anchor.replace('-', ' ').capitalize()}" in README, link
     if path in NOTEBOOKS:  # every lesson points back to the course
         assert "../README.md#notebooks" in local
+
+
+# -- a notebook that draws no matplotlib plot does not import matplotlib ---------------
+
+
+def _draws_plots(path: Path) -> bool:
+    """Whether a stored notebook shows a matplotlib picture (a PNG output)."""
+    return any(
+        "image/png" in output.get("data", {})
+        for cell in _code_cells(path)
+        for output in cell["outputs"]
+    )
+
+
+PLOT_FREE = [path for path in NOTEBOOKS + EXERCISES if not _draws_plots(path)]
+
+#: Runs code with matplotlib impossible to import, as in the light install.
+WITHOUT_MATPLOTLIB = """
+import importlib.abc, sys
+class Without(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("matplotlib", "matplotlib_inline"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Without())
+"""
+
+
+def test_every_notebook_without_plots_is_checked() -> None:
+    lessons = [path.name[:2] for path in PLOT_FREE if path in NOTEBOOKS]
+    assert lessons == ["01", "04", "05", "10"]
+    assert set(EXERCISES) <= set(PLOT_FREE)
+
+
+@pytest.mark.parametrize("path", PLOT_FREE, ids=lambda path: path.name)
+def test_a_notebook_that_draws_no_plot_never_imports_matplotlib(path: Path) -> None:
+    source = "\n".join(_text(cell["source"]) for cell in _code_cells(path))
+    for word in ("matplotlib", "plt.", "InlineBackend"):  # (%config InlineBackend imports it)
+        assert word not in source, f"{path.name} mentions {word} but draws no plot"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in PLOT_FREE if p in NOTEBOOKS], ids=lambda path: path.name
+)
+def test_a_lesson_that_draws_no_plot_runs_without_matplotlib(path: Path, tmp_path: Path) -> None:
+    source = "\n".join(_text(cell["source"]) for cell in _code_cells(path))
+    lines = [line for line in source.splitlines() if not line.startswith(("%", "!"))]
+    script = tmp_path / "notebook.py"
+    script.write_text(WITHOUT_MATPLOTLIB + "\n".join(lines), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT / "notebooks",
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
