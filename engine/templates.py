@@ -43,11 +43,14 @@ from dataclasses import dataclass
 
 from engine.value import (
     Value,
+    _cosine,
+    _exponent_slope,
     _float_power,
     _largest,
     _power_slope,
     _safe_exp,
     _sigmoid,
+    _sine,
     _total,
     _value_power,
     maximum,
@@ -264,21 +267,6 @@ def power(node: Names) -> Rule:
     )
 
 
-def exponent_slope(a: float, power: float) -> float:
-    r"""$\partial a^b / \partial b = a^b \ln a$; 0 for $a = 0$; ``ValueError`` otherwise.
-
-    The rule of ``engine.value._value_power``, which writes it inline.
-    """
-    if a > 0:
-        return power * math.log(a)
-    if a == 0:
-        return 0.0
-    raise ValueError(
-        f"power with a Value exponent needs a positive base: ({a!r}) ** Value "
-        "has no derivative toward the exponent (a^b ln a); use a number exponent"
-    )
-
-
 def value_power(node: Names) -> Rule:
     r"""$a^b$ with both a Value.
 
@@ -305,6 +293,16 @@ def exponential(node: Names) -> Rule:
     x = _one_input(node)
     value = f"{node.value} = safe_exp({x})"
     return Rule("exp", (value,), (Derivative(node.value, node.value),), nonnegative=True)
+
+
+def sine(node: Names) -> Rule:
+    r"""$\sin x$; derivative $\cos x$ (NaN for an infinite $x$, as the engine's helpers give)."""
+    return _computed(node, "sin", "sine({x})", "cosine({x})", "cos({x})")
+
+
+def cosine(node: Names) -> Rule:
+    r"""$\cos x$; derivative $-\sin x$ (NaN for an infinite $x$, as the engine's helpers give)."""
+    return _computed(node, "cos", "cosine({x})", "-sine({x})", "-sin({x})")
 
 
 def logarithm(node: Names) -> Rule:
@@ -348,7 +346,7 @@ def leaky_relu(node: Names) -> Rule:
 def elu(node: Names) -> Rule:
     r"""$x$ for $x > 0$, else $\alpha(e^x - 1)$, with $\alpha$ from the op name.
 
-    Derivative 1 for $x > 0$, else $\alpha e^x$.
+    Derivative 1 for $x > 0$, else $\alpha e^x$ (NaN takes the $x > 0$ piece, as in the engine).
     """
     x, d = _one_input(node), node.local
     alpha = parameter(node.op, "elu", 1.0)
@@ -356,8 +354,8 @@ def elu(node: Names) -> Rule:
     return Rule(
         "elu" if alpha == 1.0 else f"elu({alpha!r})",
         (
-            f"{node.value} = {x} if {x} > 0.0 else {a} * expm1({x})",
-            f"{d} = 1.0 if {x} > 0.0 else {a} * exp({x})",
+            f"{node.value} = {a} * expm1({x}) if {x} <= 0.0 else {x}",
+            f"{d} = {a} * exp({x}) if {x} <= 0.0 else 1.0",
         ),
         (Derivative(d, f"1 if {x} > 0, else {alpha!r} * e^{x}"),),
     )
@@ -401,8 +399,9 @@ def hard_sigmoid(node: Names) -> Rule:
     return _piecewise(
         node,
         "hard_sigmoid",
-        "0.0 if {x} <= -3.0 else 1.0 if {x} >= 3.0 else {x} / 6.0 + 0.5",
-        "0.0 if {x} <= -3.0 else 0.0 if {x} >= 3.0 else 1.0 / 6.0",
+        "{x} / 6.0 + 0.5 if -3.0 < {x} < 3.0"
+        " else 0.0 if {x} <= -3.0 else 1.0 if {x} >= 3.0 else {x}",  # (the last: NaN)
+        "1.0 / 6.0 if -3.0 < {x} < 3.0 else 0.0",
         "1/6 if -3 < {x} < 3, else 0",
         nonnegative=True,
     )
@@ -501,6 +500,8 @@ RULES: dict[Callable[..., object], Callable[[Names], Rule]] = {
     _value_power: value_power,
     Value.exp: exponential,
     Value.log: logarithm,
+    Value.sin: sine,
+    Value.cos: cosine,
     Value.tanh: tanh,
     Value.sigmoid: sigmoid,
     Value.relu: relu,
@@ -531,7 +532,9 @@ NAMESPACE: dict[str, object] = {
     "safe_exp": _safe_exp,
     "float_power": _float_power,
     "power_slope": _power_slope,
-    "exponent_slope": exponent_slope,
+    "exponent_slope": _exponent_slope,
+    "sine": _sine,
+    "cosine": _cosine,
     "total": _total,
     "largest": _largest,
 }

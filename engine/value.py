@@ -332,9 +332,7 @@ class Value:
         ``sin`` of $\pm\infty$ is NaN, as in PyTorch.
         """
         x = self.data
-        if math.isinf(x):  # math.sin refuses an infinite angle; torch.sin gives nan
-            return _from_op(math.nan, (self,), (math.nan,), "sin")
-        return _from_op(math.sin(x), (self,), (math.cos(x),), "sin")
+        return _from_op(_sine(x), (self,), (_cosine(x),), "sin")
 
     def cos(self) -> Value:
         r"""$\cos x$ ($x$ in radians); $\frac{d}{dx} \cos x = -\sin x$.
@@ -342,9 +340,7 @@ class Value:
         ``cos`` of $\pm\infty$ is NaN, as in PyTorch.
         """
         x = self.data
-        if math.isinf(x):  # math.cos refuses an infinite angle; torch.cos gives nan
-            return _from_op(math.nan, (self,), (math.nan,), "cos")
-        return _from_op(math.cos(x), (self,), (-math.sin(x),), "cos")
+        return _from_op(_cosine(x), (self,), (-_sine(x),), "cos")
 
     # -- activations --------------------------------------------------------
 
@@ -847,6 +843,16 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _sine(x: float) -> float:
+    """$\\sin x$, and NaN for $\\pm\\infty$ (where ``math.sin`` raises; ``torch.sin`` gives NaN)."""
+    return math.nan if math.isinf(x) else math.sin(x)
+
+
+def _cosine(x: float) -> float:
+    """$\\cos x$, and NaN for $\\pm\\infty$ (where ``math.cos`` raises; ``torch.cos`` gives NaN)."""
+    return math.nan if math.isinf(x) else math.cos(x)
+
+
 def _safe_exp(x: float) -> float:
     """$e^x$, or ``inf`` where it exceeds the largest float."""
     try:
@@ -893,15 +899,24 @@ def _value_power(base: Value, exponent: Value) -> Value:
     """
     a, b = base.data, exponent.data
     power = _float_power(a, b)
-    if a > 0:
-        slope_b = power * math.log(a)
-    elif a == 0:
-        slope_b = 0.0 if b >= 0 else math.nan  # b is NaN (0 ** negative b raised above)
-    elif math.isnan(a) or math.isnan(b):
-        slope_b = math.nan
-    else:
-        raise ValueError(
-            f"power with a Value exponent needs a positive base: ({a!r}) ** Value "
-            "has no derivative toward the exponent (a^b ln a); use a number exponent"
-        )
+    slope_b = _exponent_slope(a, power)
     return _from_op(power, (base, exponent), (_power_slope(a, b), slope_b), "**")
+
+
+def _exponent_slope(a: float, power: float) -> float:
+    r"""$\partial a^b / \partial b = a^b \ln a$, given the base $a$ and the power $a^b$.
+
+    0 at $a = 0$, as in PyTorch (NaN when the exponent is NaN, which makes the
+    power NaN); NaN for a NaN base or exponent; a ``ValueError`` for a negative
+    base, where $\ln a$ is not a real number.
+    """
+    if a > 0:
+        return power * math.log(a)
+    if a == 0:
+        return 0.0 if power == power else power  # (power is NaN: the exponent is)
+    if math.isnan(a) or math.isnan(power):
+        return math.nan
+    raise ValueError(
+        f"power with a Value exponent needs a positive base: ({a!r}) ** Value "
+        "has no derivative toward the exponent (a^b ln a); use a number exponent"
+    )

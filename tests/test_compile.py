@@ -110,6 +110,8 @@ RULE_CASES: list[tuple[Callable[..., object], str, Callable[..., Value], tuple]]
     (_value_power, "a ** b", lambda a, b: a**b, PAIRS),
     (Value.exp, "exp", Value.exp, ONES),
     (Value.log, "log", Value.log, ONES),
+    (Value.sin, "sin", Value.sin, ONES),
+    (Value.cos, "cos", Value.cos, ONES),
     (Value.tanh, "tanh", Value.tanh, ONES),
     (Value.sigmoid, "sigmoid", Value.sigmoid, ONES),
     (Value.relu, "relu", Value.relu, ONES),
