@@ -355,7 +355,7 @@ def _edge_attrs(w: Value, largest: float, precision: int, show_weights: bool) ->
 # -- matplotlib plots ----------------------------------------------------------
 
 
-def _new_figure(**options: Any) -> Figure:
+def _new_figure(**options: Any) -> Figure:  # pragma: no mutate block (presentation: a plot)
     """A matplotlib ``Figure`` that a notebook shows once, at the end of the cell.
 
     pyplot makes it, which loads the notebook's inline backend and with it the
@@ -372,7 +372,7 @@ def _new_figure(**options: Any) -> Figure:
     return figure
 
 
-def plot_history(history: Any) -> Figure:
+def plot_history(history: Any) -> Figure:  # pragma: no mutate block (presentation: a plot)
     """Loss and accuracy per epoch, training and validation: a ``Figure`` with two axes.
 
     ``history`` is the ``History`` returned by ``nn.fit`` (or anything with
@@ -428,7 +428,7 @@ def plot_decision_boundary(
     threshold: float | None = None,
     margin: float = 0.5,
     title: str | None = None,
-) -> Figure:
+) -> Figure:  # pragma: no mutate block (presentation: a plot)
     """The class the model predicts at every point of the plane, with the data on top.
 
     ``X`` holds 2-D points and ``y`` their labels. The model is evaluated on

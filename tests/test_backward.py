@@ -254,6 +254,7 @@ def test_backpropagate_is_backward() -> None:
 # -- depth -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_million_nodes_deep() -> None:
     depth = 1_000_000
     limit = sys.getrecursionlimit()

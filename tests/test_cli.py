@@ -168,6 +168,7 @@ def test_examples_report_a_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @needs_dot
+@pytest.mark.slow
 def test_demo_writes_the_training_page_and_both_pictures(tmp_path: Path) -> None:
     result = run("demo", "--epochs", "5", "--no-progress", "--out", "pictures", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -14,12 +14,19 @@ def test_readme_has_examples():
     assert len(EXAMPLES) >= 3
 
 
-@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+@pytest.mark.parametrize(
+    "index",
+    [
+        pytest.param(i, marks=[pytest.mark.slow] if "fit(" in code else [])
+        for i, code in enumerate(EXAMPLES)
+    ],
+)
 def test_readme_example_runs(index, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     exec(compile(EXAMPLES[index], f"README example {index}", "exec"), {})
 
 
+@pytest.mark.slow
 def test_training_example_reaches_full_accuracy(tmp_path, monkeypatch, capsys):
     training = next(code for code in EXAMPLES if "fit(" in code)
     monkeypatch.chdir(tmp_path)

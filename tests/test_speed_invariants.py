@@ -129,6 +129,7 @@ def test_engine_only_forward_builds_the_same_graph_as_nn(problem) -> None:
     assert ops == [v.op for v in topological_order(engine_only.loss())]
 
 
+@pytest.mark.slow
 def test_workload_matches_micrograd(problem) -> None:
     X, y = problem
     ours = workload.ChainruleStep(X, y)
@@ -149,6 +150,7 @@ def test_hand_written_float_backward_equals_the_engine(problem) -> None:
     assert_close(grads, hand_grads)
 
 
+@pytest.mark.slow
 def test_every_version_agrees_on_the_trained_model_too(problem) -> None:
     """The benchmark's second state: the weights after the demo's training run."""
     X, y = problem
@@ -167,6 +169,7 @@ def test_every_version_agrees_on_the_trained_model_too(problem) -> None:
         assert_close(grads, other_grads)
 
 
+@pytest.mark.slow
 def test_a_timed_step_starts_from_the_weights_it_is_given(problem) -> None:
     X, y = problem
     ours = workload.ChainruleStep(X, y)
@@ -179,6 +182,7 @@ def test_a_timed_step_starts_from_the_weights_it_is_given(problem) -> None:
     assert again == first  # each version repeats its own step exactly
 
 
+@pytest.mark.slow
 def test_three_training_steps_stay_together(problem) -> None:
     """The timed step (forward, zero_grad, backward, update) moves every version alike."""
     X, y = problem[0][:30], problem[1][:30]  # 30 points keep micrograd's steps short

@@ -41,6 +41,7 @@ def micrograd_schedule(k: int) -> float:
 # -- micrograd's demo -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_micrograd_demo_recipe_reaches_full_training_accuracy():
     """100 two-moons points, MLP(2, [16, 16, 1]), hinge + 1e-4 L2, SGD 1.0 -> 0.1, 100 steps."""
     X, y = make_moons(100, noise=0.1, seed=1)
@@ -63,6 +64,7 @@ def test_micrograd_demo_recipe_reaches_full_training_accuracy():
     assert history.loss[-1] < 0.1 * history.loss[0]
 
 
+@pytest.mark.slow
 def test_fit_takes_the_same_steps_as_micrograds_own_loop():
     """micrograd's demo loop, run by micrograd itself, and fit: the same losses, step by step."""
     from micrograd import engine as mg_engine
