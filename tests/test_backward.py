@@ -408,6 +408,40 @@ def test_gradcheck_marks_only_the_bad_input() -> None:
     assert "mismatch" in lines[-1]
 
 
+def test_gradcheck_fails_when_only_the_first_input_is_wrong() -> None:
+    """The verdict covers every input, not just the last one checked."""
+
+    def first_wrong(a: Value, b: Value) -> Value:
+        return custom_op(a.data * b.data, [a, b], [0.0, a.data], op="first wrong")
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(first_wrong, [2.0, 3.0])
+    lines = str(info.value).splitlines()
+    assert "mismatch" in lines[-2]  # input 0: analytic 0, numeric 3
+    assert "mismatch" not in lines[-1]
+
+
+def test_gradcheck_default_tolerances_are_tight() -> None:
+    """A derivative off by one part in a thousand, or by 1e-3 where it should be 0, fails.
+
+    The defaults are ``rtol=1e-4`` and ``atol=1e-5``: a grader must not pass a
+    derivative that is almost right.
+    """
+
+    def slightly_wrong(x: Value) -> Value:
+        return custom_op(x.data**2, [x], [2 * x.data * 1.001], op="slightly wrong")
+
+    def off_at_zero(x: Value) -> Value:  # d/dx x^2 at 0 is 0, not 1e-3
+        return custom_op(x.data**2, [x], [2 * x.data + 1e-3], op="off at zero")
+
+    with pytest.raises(GradcheckError):
+        gradcheck(slightly_wrong, [10.0])
+    with pytest.raises(GradcheckError):
+        gradcheck(off_at_zero, [0.0])
+    assert gradcheck(slightly_wrong, [10.0], rtol=1e-2)  # looser on request
+    assert gradcheck(off_at_zero, [0.0], atol=1e-2)
+
+
 def test_gradcheck_needs_a_value_result() -> None:
     with pytest.raises(TypeError, match=r"f must return a Value, got float"):
         gradcheck(lambda a: 1.0, [1.0])

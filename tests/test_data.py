@@ -76,6 +76,18 @@ def test_xor_labels_follow_the_quadrants_without_noise():
     assert 60 < sum(y) < 140  # both classes well represented
 
 
+def test_xor_labels_are_computed_before_the_noise():
+    """As the docstring says: noise moves the points, not their labels (a few cross the axes)."""
+    clean_X, clean_y = make_xor(200, noise=0.0, seed=3)
+    noisy_X, noisy_y = make_xor(200, noise=0.3, seed=3)
+    assert noisy_y == clean_y  # the same points before the noise, so the same labels
+    assert noisy_X != clean_X
+    crossed = [
+        (x1, x2) for (x1, x2), label in zip(noisy_X, noisy_y) if label != int((x1 > 0) != (x2 > 0))
+    ]
+    assert 5 < len(crossed) < 100
+
+
 def test_blobs_with_given_centres_cluster_around_them():
     centres = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]
     X, y = make_blobs(300, centers=centres, cluster_std=0.5, seed=0)

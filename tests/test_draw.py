@@ -188,6 +188,23 @@ def test_collapse_draws_one_node_per_neuron() -> None:
     assert 'fillcolor="#fde68a"' not in source
 
 
+def test_collapsed_highlight_of_a_hidden_weighted_sum_lights_up_its_neuron() -> None:
+    """With ``collapse=True`` a ``w·x+b`` node is folded into its neuron: highlighting it
+    (or the backward step at it) highlights that neuron, the node a learner sees."""
+    x, w, b = Value(1.0, label="x"), Value(2.0, label="w"), Value(0.5, label="b")
+    z = weighted_sum([w], [x], b)
+    out = z.tanh()
+    out.label = "out"
+    (step_at_z,) = [step for step in backward_steps(out) if step.node is z]
+    for highlight in (z, step_at_z):
+        source = draw(out, collapse=True, highlight=highlight).source
+        boxes = [line for line in source.splitlines() if "BORDER=" in line]
+        hot = [line for line in boxes if 'BORDER="2" COLOR="#d62728"' in line]
+        assert len(boxes) == 2 and len(hot) == 1  # x and the neuron; the neuron is red
+        assert "<B>out</B>" in hot[0]
+        assert 'op4 [label=<w·x+b → tanh> color="#d62728"' in source
+
+
 @needs_dot
 def test_collapsed_picture_renders() -> None:
     out, _ = mlp_output()

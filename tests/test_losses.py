@@ -231,6 +231,22 @@ def test_loss_errors_are_clear() -> None:
         binary_cross_entropy([0.0], [1.0])
 
 
+@pytest.mark.parametrize(
+    "probability, target",
+    [(1.0, 0.0), (1.0, 0.5), (1.0, 0.999), (0.0, 1.0), (0.0, 0.5), (0.0, 0.001)],
+)
+def test_bce_probability_saturated_on_the_wrong_side_is_an_infinite_loss_error(
+    probability, target
+) -> None:
+    """p = 1 with a target below 1 (or p = 0 with a target above 0) costs ln 0 = -inf: the
+    error says so and points to the logits version, never a bare math error or an inf."""
+    from nn.losses import InfiniteLossError
+
+    with pytest.raises(InfiniteLossError, match=r"infinite loss; use binary_cross_entropy_with"):
+        binary_cross_entropy([probability], [target])
+    assert math.isfinite(binary_cross_entropy([probability], [1.0 if probability else 0.0]).data)
+
+
 def test_numpy_inputs_are_accepted() -> None:
     import numpy as np
 

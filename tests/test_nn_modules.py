@@ -97,6 +97,16 @@ def test_zero_grad_clears_every_parameter() -> None:
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
+def test_zero_grad_clears_nan_and_inf_gradients() -> None:
+    """A diverged step leaves nan or inf gradients; zero_grad must reset them (0 * nan is nan)."""
+    model = MLP(2, [2, 1], seed=0)
+    params = model.parameters()
+    for p, bad in zip(params, [math.nan, math.inf, -math.inf] * len(params)):
+        p.grad = bad
+    model.zero_grad()
+    assert [p.grad for p in params] == [0.0] * len(params)
+
+
 def test_no_grad_forward_records_nothing() -> None:
     model = MLP(2, [3, 1], seed=0)
     with no_grad():

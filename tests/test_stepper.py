@@ -49,6 +49,18 @@ def grads(root: Value) -> list[float]:
     return [node.grad for node in topological_order(root)]
 
 
+def test_a_leaf_root_accumulates_like_backward() -> None:
+    """A leaf's gradient accumulates across passes; ``backward_steps`` seeds with ``+= 1`` too."""
+    x, twin = Value(2.0, label="x"), Value(2.0, label="x")
+    x.backward()
+    x.backward()
+    twin.backward()
+    (step,) = backward_steps(twin)
+    assert twin.grad == x.grad == 2.0
+    assert step.upstream == 2.0
+    assert str(step) == "dx/dx = 2.0 (x is a leaf: nothing to pass back)"
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_final_grads_equal_backward_exactly(seed: int) -> None:
     root, leaves = random_graph(seed)

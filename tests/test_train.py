@@ -314,6 +314,33 @@ def test_without_shuffle_the_seed_does_not_matter():
     assert train_run(5, shuffle=False) == train_run(6, shuffle=False)
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_epoch_loss_and_accuracy_are_means_over_examples_when_the_last_batch_is_smaller(
+    shuffle,
+):
+    """5 examples in batches of 2, 2 and 1: the epoch's numbers are means over the 5 examples
+    (each batch weighted by its size), not the plain mean of the 3 batch means."""
+    X = [[0.0], [1.0], [2.0], [3.0], [10.0]]
+    y = [0, 1, 1, 1, 1]  # the model below gets [1.0] wrong
+    model = Neuron(1, activation="sigmoid", seed=0)
+    model.w[0].data, model.b.data = 0.8, -1.5
+    expected_loss, expected_accuracy = evaluate(model, X, y, loss="binary_cross_entropy")
+    history = fit(
+        model,
+        X,
+        y,
+        loss="binary_cross_entropy",
+        optimizer=SGD(model.parameters(), lr=0.0),  # the model stays put: every batch agrees
+        epochs=1,
+        batch_size=2,
+        shuffle=shuffle,
+        seed=0,
+        progress=False,
+    )
+    assert history.loss[0] == pytest.approx(expected_loss, rel=1e-12)
+    assert history.accuracy == [expected_accuracy] == [0.8]
+
+
 # -- progress ---------------------------------------------------------------------
 
 
