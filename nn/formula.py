@@ -21,6 +21,7 @@ import keyword
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from engine import Constant, Value, maximum
 
@@ -29,36 +30,28 @@ class FormulaError(ValueError):
     """A formula that ``chainrule graph`` cannot evaluate: bad syntax, an unknown name, ..."""
 
 
-def _one_argument(method: Callable[[Value], Value]) -> Callable[..., Value]:
-    """A formula function of exactly one argument that calls ``method`` on it."""
-
-    def apply(name: str, args: list[Value | float]) -> Value:
-        if len(args) != 1:
-            raise FormulaError(f"{name}() takes exactly 1 argument, got {len(args)}")
-        return method(_as_value(args[0]))
-
-    return apply
+def _one_argument(method: Callable[[Value], Value], name: str, args: list[Value | float]) -> Value:
+    """A formula function of exactly one argument: ``method`` called on it."""
+    if len(args) != 1:
+        raise FormulaError(f"{name}() takes exactly 1 argument, got {len(args)}")
+    return method(_as_value(args[0]))
 
 
 def _one_argument_and_constant(
-    method: Callable[[Value, float], Value], parameter: str
-) -> Callable[..., Value]:
+    method: Callable[[Value, float], Value], parameter: str, name: str, args: list[Value | float]
+) -> Value:
     """A formula function of one argument and an optional number (``leaky_relu(x, 0.1)``)."""
-
-    def apply(name: str, args: list[Value | float]) -> Value:
-        if len(args) == 1:
-            return method(_as_value(args[0]))  # the engine's default parameter
-        if len(args) == 2:
-            constant = args[1]
-            if isinstance(constant, Value):
-                raise FormulaError(
-                    f"the {parameter} of {name}() must be a number, not an expression "
-                    f"with variables: write e.g. {name}(x, 0.1)"
-                )
-            return method(_as_value(args[0]), constant)
-        raise FormulaError(f"{name}() takes 1 or 2 arguments, got {len(args)}")
-
-    return apply
+    if len(args) == 1:
+        return method(_as_value(args[0]))  # the engine's default parameter
+    if len(args) == 2:
+        constant = args[1]
+        if isinstance(constant, Value):
+            raise FormulaError(
+                f"the {parameter} of {name}() must be a number, not an expression "
+                f"with variables: write e.g. {name}(x, 0.1)"
+            )
+        return method(_as_value(args[0]), constant)
+    raise FormulaError(f"{name}() takes 1 or 2 arguments, got {len(args)}")
 
 
 def _maximum(name: str, args: list[Value | float]) -> Value:
@@ -69,22 +62,22 @@ def _maximum(name: str, args: list[Value | float]) -> Value:
 
 
 FUNCTIONS: dict[str, Callable[[str, list[Value | float]], Value]] = {
-    "exp": _one_argument(Value.exp),
-    "log": _one_argument(Value.log),
-    "sin": _one_argument(Value.sin),
-    "cos": _one_argument(Value.cos),
-    "tanh": _one_argument(Value.tanh),
-    "sigmoid": _one_argument(Value.sigmoid),
-    "relu": _one_argument(Value.relu),
-    "leaky_relu": _one_argument_and_constant(Value.leaky_relu, "slope"),
-    "elu": _one_argument_and_constant(Value.elu, "alpha"),
-    "softplus": _one_argument(Value.softplus),
-    "silu": _one_argument(Value.silu),
-    "dsilu": _one_argument(Value.dsilu),
-    "hard_sigmoid": _one_argument(Value.hard_sigmoid),
-    "step": _one_argument(Value.step),
-    "sign": _one_argument(Value.sign),
-    "abs": _one_argument(abs),
+    "exp": partial(_one_argument, Value.exp),
+    "log": partial(_one_argument, Value.log),
+    "sin": partial(_one_argument, Value.sin),
+    "cos": partial(_one_argument, Value.cos),
+    "tanh": partial(_one_argument, Value.tanh),
+    "sigmoid": partial(_one_argument, Value.sigmoid),
+    "relu": partial(_one_argument, Value.relu),
+    "leaky_relu": partial(_one_argument_and_constant, Value.leaky_relu, "slope"),
+    "elu": partial(_one_argument_and_constant, Value.elu, "alpha"),
+    "softplus": partial(_one_argument, Value.softplus),
+    "silu": partial(_one_argument, Value.silu),
+    "dsilu": partial(_one_argument, Value.dsilu),
+    "hard_sigmoid": partial(_one_argument, Value.hard_sigmoid),
+    "step": partial(_one_argument, Value.step),
+    "sign": partial(_one_argument, Value.sign),
+    "abs": partial(_one_argument, abs),
     "max": _maximum,
 }
 """The functions a formula may call, by name (``max`` is ``engine.maximum``)."""

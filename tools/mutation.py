@@ -1,0 +1,150 @@
+"""Mutation testing helpers around mutmut (configured in pyproject.toml, [tool.mutmut]).
+
+    python tools/mutation.py score              per-module scores of the last run
+    python tools/mutation.py changed [BASE]     mutate only the modules changed since BASE
+                                                (default main), committed or not
+    python tools/mutation.py retest [GLOB ...]  rerun only the survivors (after new tests)
+
+``changed`` and ``retest`` run ``mutmut run`` at the lowest CPU priority (``nice 19``,
+the machine is shared) with one OpenMP thread (torch in a forked test process). A
+full run is plain ``mutmut run``; see the README, "Correctness, three ways".
+
+A module's score is the share of its mutants that the tests kill: killed (a
+timeout counts as killed) over all mutants, so a mutant no test reaches counts
+against the score. Mutants on lines marked ``# pragma: no mutate`` are not made at
+all; tests/MUTATION.md lists them and why each is equivalent.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+
+#: mutmut's exit codes that mean the tests caught the mutant (as in mutmut's own stats).
+CAUGHT = {"killed": (1, 3), "timeout": (36, -24, 24, 152, 255), "type check": (37,)}
+SURVIVED = 0
+
+
+def _config() -> dict:
+    """The [tool.mutmut] table of pyproject.toml."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]
+
+
+def _results() -> dict[str, dict[str, int | None]]:
+    """``{module path: {mutant name: exit code}}`` from mutmut's files in mutants/."""
+    results = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        path = meta.relative_to(MUTANTS).as_posix()[: -len(".meta")]
+        results[path] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    return results
+
+
+def score() -> int:
+    """Print each measured module's mutants, survivors and score; the total last."""
+    results = {path: codes for path, codes in _results().items() if codes}
+    if not results:
+        print("no results: run `mutmut run` first")
+        return 1
+    caught_codes = {code for codes in CAUGHT.values() for code in codes}
+    print(f"{'module':<26} {'mutants':>8} {'killed':>7} {'survived':>9} {'other':>6} {'score':>7}")
+    total = Counter()
+    for path, codes in results.items():
+        counts = Counter(
+            "killed" if code in caught_codes else "survived" if code == SURVIVED else "other"
+            for code in codes.values()
+        )
+        counts["mutants"] = len(codes)
+        total.update(counts)
+        print(_row(path, counts))
+    print(_row("total", total))
+    return 0
+
+
+def _row(name: str, counts: Counter) -> str:
+    share = counts["killed"] / counts["mutants"] if counts["mutants"] else 0.0
+    return (
+        f"{name:<26} {counts['mutants']:>8} {counts['killed']:>7} {counts['survived']:>9} "
+        f"{counts['other']:>6} {share:>7.1%}"
+    )
+
+
+def changed_modules(base: str) -> list[str]:
+    """The measured source files changed since ``base`` (committed, uncommitted or new)."""
+    config = _config()
+    git = ["git", "-C", str(ROOT)]
+    diff = subprocess.run([*git, "diff", "--name-only", base, "--"], capture_output=True, text=True)
+    if diff.returncode != 0:
+        sys.exit(f"git diff {base} failed: {diff.stderr.strip()}")
+    new = subprocess.run(
+        [*git, "ls-files", "--others", "--exclude-standard"], capture_output=True, text=True
+    ).stdout
+    sources = tuple(path.rstrip("/") + "/" for path in config["source_paths"])
+    excluded = config.get("do_not_mutate", [])
+    return sorted(
+        path
+        for path in set(diff.stdout.split()) | set(new.split())
+        if path.endswith(".py")
+        and path.startswith(sources)
+        and not any(fnmatch.fnmatch(path, pattern) for pattern in excluded)
+        and (ROOT / path).is_file()
+    )
+
+
+def glob_of(path: str) -> str:
+    """The mutant-name glob of a module: ``engine/value.py`` -> ``engine.value.*``."""
+    return path[: -len(".py")].replace("/", ".") + ".*"
+
+
+def _mutmut_run(names: list[str]) -> int:
+    """``mutmut run NAMES`` at the lowest CPU priority, one OpenMP thread."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = ["nice", "-n", "19", "mutmut", "run", *names]
+    shown = " ".join(names) if len(names) <= 5 else f"<{len(names)} mutant names>"
+    print("$", " ".join(command[:5]), shown)
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    command, args = argv[0], argv[1:]
+    if command == "score":
+        return score()
+    if command == "changed":
+        modules = changed_modules(args[0] if args else "main")
+        if not modules:
+            print("no measured module changed")
+            return 0
+        print("changed:", ", ".join(modules))
+        return _mutmut_run([glob_of(path) for path in modules])
+    if command == "retest":
+        patterns = args or ["*"]
+        survivors = [
+            name
+            for codes in _results().values()
+            for name, code in codes.items()
+            if code == SURVIVED and any(fnmatch.fnmatch(name, p) for p in patterns)
+        ]
+        if not survivors:
+            print("no survivors to retest")
+            return 0
+        return _mutmut_run(survivors)
+    print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
