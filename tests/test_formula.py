@@ -101,8 +101,8 @@ def test_every_function_computes_its_op_and_gradient() -> None:
         - math.tanh(x) ** 2
         + sigmoid * (1 - sigmoid)
         + 1.0
-        + 0.01
-        + 0.5 * math.exp(-x)
+        - 0.01  # leaky_relu(-a): its slope times d(-a)/da = -1
+        - 0.5 * math.exp(-x)  # elu(-a, 0.5)
         + sigmoid
         + sigmoid * (1 + x * (1 - sigmoid))
         + sigmoid * (1 - sigmoid) * (2 + x * (1 - 2 * sigmoid))
