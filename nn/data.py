@@ -391,21 +391,21 @@ def standardize(
     width = len(rows[0])
     if any(len(row) != width for row in rows):
         raise ValueError("standardize: every example needs the same number of features")
-    columns = list(zip(*rows, strict=True))
+    columns = list(zip(*rows))  # every row has `width` features (checked above)
     if mean is None:
         mean = [math.fsum(column) / len(column) for column in columns]
+    mean = [float(m) for m in mean]
+    if len(mean) != width:
+        raise ValueError(f"standardize: {width} features but {len(mean)} means")
     if std is None:
         std = [
             math.sqrt(math.fsum((v - m) ** 2 for v in column) / len(column))
-            for column, m in zip(columns, mean, strict=True)
+            for column, m in zip(columns, mean)
         ]
-    mean, std = [float(m) for m in mean], [float(s) for s in std]
-    if len(mean) != width or len(std) != width:
-        raise ValueError(f"standardize: {width} features but {len(mean)} means and {len(std)} stds")
-    scaled = [
-        [(v - m) / s if s > 0 else v - m for v, m, s in zip(row, mean, std, strict=True)]
-        for row in rows
-    ]
+    std = [float(s) for s in std]
+    if len(std) != width:
+        raise ValueError(f"standardize: {width} features but {len(std)} stds")
+    scaled = [[(v - m) / s if s > 0 else v - m for v, m, s in zip(row, mean, std)] for row in rows]
     return scaled, mean, std
 
 

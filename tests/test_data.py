@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +194,181 @@ def test_bad_arguments_raise_value_error(call):
 def test_non_integer_count_raises_type_error():
     with pytest.raises(TypeError, match="int"):
         make_moons(10.5)
+
+
+# -- exact data, defaults and errors ----------------------------------------------------
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "datasets.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("moons", lambda: make_moons(4, noise=0.1, seed=0)),
+        ("circles", lambda: make_circles(4, noise=0.1, seed=0)),
+        ("xor", lambda: make_xor(3, noise=0.1, seed=0)),
+        ("blobs", lambda: make_blobs(3, centers=2, seed=0)),
+        ("spiral", lambda: make_spiral(2, classes=2, noise=0.1, seed=0)),
+        ("fruit", lambda: make_fruit(3, seed=0)),
+    ],
+)
+def test_a_seed_gives_the_same_data_in_every_version(name, make):
+    """The notebooks' stored pictures and numbers, and the README's, were made from these
+    datasets: a seed must keep giving the same points (tests/golden/datasets.json)."""
+    X, y = make()
+    golden_X, golden_y = GOLDEN[name]
+    assert y == golden_y
+    assert X == [pytest.approx(row, rel=1e-12, abs=1e-15) for row in golden_X]
+
+
+def test_defaults_are_the_documented_ones():
+    assert make_moons() == make_moons(100, noise=0.1, seed=0)
+    assert make_circles() == make_circles(100, noise=0.05, factor=0.5, seed=0)
+    assert make_xor() == make_xor(100, noise=0.0, seed=0)
+    assert make_blobs() == make_blobs(
+        100, centers=3, cluster_std=1.0, n_features=2, center_box=(-10.0, 10.0), seed=0
+    )
+    assert make_spiral() == make_spiral(100, classes=3, noise=0.2, seed=0)
+    assert make_fruit() == make_fruit(150, seed=0)
+    X, y = [[float(i)] for i in range(10)], list(range(10))
+    assert train_val_split(X, y) == train_val_split(X, y, val_fraction=0.2, seed=0)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: make_moons(1), ValueError, "n must be at least 2, got 1"),
+        (lambda: make_circles(1), ValueError, "n must be at least 2, got 1"),
+        (lambda: make_xor(0), ValueError, "n must be at least 1, got 0"),
+        (lambda: make_xor(2.5), TypeError, "n must be an int, got float: 2.5"),
+        (lambda: make_xor(True), TypeError, "n must be an int, got bool: True"),
+        (lambda: make_moons(10, noise=-0.1), ValueError, "noise must be >= 0, got -0.1"),
+        (lambda: make_circles(10, noise=-1), ValueError, "noise must be >= 0, got -1"),
+        (lambda: make_xor(10, noise=-1.0), ValueError, "noise must be >= 0, got -1.0"),
+        (lambda: make_xor(10, noise="a"), TypeError, "noise must be a number, got str: 'a'"),
+        (lambda: make_xor(10, noise=math.nan), ValueError, "noise must be >= 0, got nan"),
+        (lambda: make_spiral(0), ValueError, "n_per_class must be at least 1, got 0"),
+        (lambda: make_spiral(5, classes=0), ValueError, "classes must be at least 1, got 0"),
+        (lambda: make_spiral(5, noise=-1.0), ValueError, "noise must be >= 0, got -1.0"),
+        (lambda: make_blobs(0), ValueError, "n must be at least 1, got 0"),
+        (lambda: make_blobs(9, cluster_std=-1.0), ValueError, "cluster_std must be >= 0, got -1.0"),
+        (lambda: make_blobs(9, centers=0), ValueError, "centers must be at least 1, got 0"),
+        (lambda: make_blobs(9, n_features=0), ValueError, "n_features must be at least 1, got 0"),
+        (
+            lambda: make_blobs(9, centers=[]),
+            ValueError,
+            "centers must be a positive int or a non-empty list of points",
+        ),
+        (
+            lambda: make_blobs(9, centers=[[0.0], [1.0, 2.0]]),
+            ValueError,
+            "every centre needs the same (non-zero) number of features, got sizes [1, 2]",
+        ),
+        (
+            lambda: make_blobs(9, centers=[[], []]),
+            ValueError,
+            "every centre needs the same (non-zero) number of features, got sizes [0]",
+        ),
+        (lambda: make_fruit(0), ValueError, "n must be at least 1, got 0"),
+        *[
+            (
+                lambda factor=factor: make_circles(10, factor=factor),
+                ValueError,
+                f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}",
+            )
+            for factor in (0, 0.0, 1, 1.0, 1.5)
+        ],
+        (lambda: standardize([]), ValueError, "standardize needs at least one example"),
+        (
+            lambda: standardize([[1.0], [1.0, 2.0]]),
+            ValueError,
+            "standardize: every example needs the same number of features",
+        ),
+        (
+            lambda: standardize([[1.0, 2.0]], mean=[0.0]),
+            ValueError,
+            "standardize: 2 features but 1 means",
+        ),
+        (
+            lambda: standardize([[1.0, 2.0]], std=[1.0, 1.0, 1.0]),
+            ValueError,
+            "standardize: 2 features but 3 stds",
+        ),
+        (
+            lambda: to_signed_labels([0, 2]),
+            ValueError,
+            "to_signed_labels expects labels 0 or 1, got 2; it maps a two-class problem to -1/+1",
+        ),
+        (
+            lambda: train_val_split([[0.0]], [0]),
+            ValueError,
+            "train_val_split needs at least two examples (one to train, one to validate)",
+        ),
+        (
+            lambda: train_val_split([[0.0], [1.0]], [0]),
+            ValueError,
+            "train_val_split: 2 examples in X but 1 labels in y",
+        ),
+        (
+            lambda: train_val_split([[0.0], [1.0]], [0, 1], val_fraction="0.5"),
+            TypeError,
+            "val_fraction must be a number, got str",
+        ),
+        (
+            lambda: train_val_split([[0.0], [1.0]], [0, 1], val_fraction=True),
+            TypeError,
+            "val_fraction must be a number, got bool",
+        ),
+        (
+            lambda: train_val_split([[0.0], [1.0]], [0, 1], val_fraction=1),
+            ValueError,
+            "val_fraction must be between 0 and 1 (exclusive), got 1",
+        ),
+    ],
+)
+def test_errors_name_the_argument_the_bound_and_the_value(call, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()
+
+
+# -- shapes without noise -------------------------------------------------------------------
+
+
+def test_circles_points_are_evenly_spaced_on_both_circles():
+    X, y = make_circles(11, noise=0.0, factor=0.25, seed=0)
+    assert y.count(0) == 5 and y.count(1) == 6  # n // 2 outer, the rest inner
+    for label, radius, count in ((0, 1.0, 5), (1, 0.25, 6)):
+        points = [x for x, t in zip(X, y) if t == label]
+        angles = sorted(math.atan2(x2, x1) % (2 * math.pi) for x1, x2 in points)
+        assert angles == pytest.approx([2 * math.pi * k / count for k in range(count)], abs=1e-9)
+        assert [math.hypot(*x) for x in points] == pytest.approx([radius] * count)
+
+
+def test_spiral_arms_follow_their_formula_without_noise():
+    """Arm k: radius r evenly spaced in [0, 1], angle 4k + 4r, at (r sin t, r cos t)."""
+    X, y = make_spiral(5, classes=3, noise=0.0, seed=0)
+    for k in range(3):
+        arm = [x for x, label in zip(X, y) if label == k]
+        radii = sorted(math.hypot(*x) for x in arm)
+        assert radii == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
+        for x1, x2 in arm:
+            r = math.hypot(x1, x2)
+            if r > 0:
+                theta = 4.0 * k + 4.0 * r
+                assert x1 == pytest.approx(r * math.sin(theta)) and x2 == pytest.approx(
+                    r * math.cos(theta)
+                )
+
+
+def test_xor_points_fill_the_square():
+    X, _ = make_xor(400, seed=2)
+    for column in zip(*X):
+        assert all(-1.0 <= v <= 1.0 for v in column)
+        assert min(column) < -0.95 and max(column) > 0.95
+
+
+def test_standardize_centres_a_constant_feature_and_divides_the_others():
+    scaled, mean, std = standardize([[1.0, 10.0], [3.0, 10.0]])
+    assert (scaled, mean, std) == ([[-1.0, 0.0], [1.0, 0.0]], [2.0, 10.0], [1.0, 0.0])
+    assert standardize([[5.0, 12.0]], mean, std)[0] == [[3.0, 2.0]]
+    assert standardize([[4.0]], mean=[1], std=[2])[0] == [[1.5]]
