@@ -290,3 +290,13 @@ def test_concurrent_backward_calls_on_shared_nodes_add_every_gradient() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert [w.grad for w in weights] == [calls * 2.0 * (1 + 2 + 3)] * len(weights)
+
+
+def test_is_grad_enabled_is_a_bool_that_follows_the_blocks():
+    assert is_grad_enabled() is True
+    with no_grad():
+        assert is_grad_enabled() is False
+        with enable_grad():
+            assert is_grad_enabled() is True
+        assert is_grad_enabled() is False
+    assert is_grad_enabled() is True

@@ -182,3 +182,23 @@ def test_step_through_with_ipywidgets_builds_a_slider(monkeypatch: pytest.Monkey
     assert slider == {"value": 0, "min": 0, "max": 1, "description": "step"}
     show(1)
     assert "step 1:" in shown[0].source
+
+
+def test_step_through_passes_draw_options_and_prints_each_steps_chain_rule(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = types.ModuleType("ipywidgets")
+    fake.IntSlider = lambda **kwargs: kwargs  # type: ignore[attr-defined]
+    fake.interactive = lambda show, step: (show, step)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ipywidgets", fake)
+    shown: list[object] = []
+    display_module = types.ModuleType("IPython.display")
+    display_module.display = shown.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    x = Value(0.0, label="x")
+    y = x.tanh()
+    y.label = "y"
+    show, _ = step_through(y, rankdir="TB", show_grad=False)
+    show(0)
+    assert "rankdir=TB" in shown[0].source and "grad " not in shown[0].source
+    assert capsys.readouterr().out == "dy/dx += dy/dy * dy/dx = 1.0 * 1.0 = 1.0\n"
