@@ -40,6 +40,7 @@ def neuron_graph() -> tuple[Value, list[Value]]:
 def engine_pictures() -> dict[str, str]:
     out, params = neuron_graph()
     steps = list(backward_steps(out))
+    inner_step = next(step for step in steps if step.node.op == "w·x+b")  # folded away
     a = Value(2.0, label="a & <b>")
     chain = a
     for _ in range(40):
@@ -51,7 +52,7 @@ def engine_pictures() -> dict[str, str]:
         "draw_collapsed": draw(out, collapse=True, parameters=params).source,
         "draw_depth": draw(out, depth=2).source,
         "draw_highlight_step": draw(out, highlight=steps[3]).source,
-        "draw_highlight_collapsed": draw(out, collapse=True, highlight=steps[5]).source,
+        "draw_highlight_collapsed": draw(out, collapse=True, highlight=inner_step).source,
         "draw_highlight_value": draw(out, highlight=out.inputs[0]).source,
         "draw_long_chain": draw(chain, max_nodes=None).source,
     }
