@@ -338,3 +338,22 @@ def test_cross_entropy_needs_a_list_of_logits() -> None:
         cross_entropy(Value(0.5), 0)  # a one-output model's prediction
     with pytest.raises(ValueError, match="logits are empty"):
         cross_entropy([], 0)
+
+
+def test_sse_of_a_batch_is_the_mean_of_each_examples_sum() -> None:
+    assert sse([1.0, 2.0], [0.0, 4.0]).data == 5.0
+    assert sse([[1.0, 2.0], [0.0, 0.0]], [[0.0, 4.0], [0.0, 1.0]]).data == 3.0  # (5 + 1) / 2
+    assert sse([[1.0, 2.0]], [[0.0, 4.0]]).data == 5.0
+
+
+@pytest.mark.parametrize(
+    "loss, name",
+    [
+        (sse, "sse"),
+        (mae, "mae"),
+        (nn.binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"),
+    ],
+)
+def test_shape_errors_name_the_loss(loss, name) -> None:
+    with pytest.raises(ValueError, match=f"^{name}: predictions and targets differ in shape"):
+        loss([0.5, 0.5], [1.0])

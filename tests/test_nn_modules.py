@@ -574,3 +574,93 @@ def test_a_module_that_refers_back_to_its_parent_does_not_loop() -> None:
     assert parent.child.named_parameters() == [("parent.b", parent.b), ("w", parent.child.w)]
     parent.zero_grad()
     assert parent.num_parameters() == 2
+
+
+def test_a_module_class_defined_at_run_time_is_registered_and_a_redefinition_replaces_it(
+    monkeypatch,
+) -> None:
+    """A notebook cell that defines (and later redefines) a Module makes it loadable by name."""
+    monkeypatch.setattr(nn.modules, "MODULE_CLASSES", dict(nn.modules.MODULE_CLASSES))
+
+    class Doubler(nn.Module):
+        pass
+
+    assert nn.modules.MODULE_CLASSES["Doubler"] is Doubler
+
+    class Doubler(nn.Module):  # noqa: F811 - the cell run again
+        pass
+
+    assert nn.modules.MODULE_CLASSES["Doubler"] is Doubler
+
+
+def test_default_repr_counts_parameters_in_words() -> None:
+    class Two(nn.Module):
+        def __init__(self) -> None:
+            self.w = [Value(1.0), Value(2.0)]
+
+    class Empty(nn.Module):
+        pass
+
+    assert repr(Two()) == "Two(2 parameters)"
+    assert repr(Empty()) == "Empty(0 parameters)"
+    assert repr(Scaler(3)) == "Scaler(1 parameter)"
+
+
+def test_load_state_dict_lists_at_most_five_names() -> None:
+    model = nn.Layer(2, 2, seed=0)  # 6 parameters
+    state = model.state_dict()
+    five = dict(list(state.items())[1:])  # 5 present, 1 missing
+    with pytest.raises(
+        ValueError, match=r"^parameters do not match this Layer: missing 1 \(neurons\.0\.w\.0\)$"
+    ):
+        model.load_state_dict(five)
+    with pytest.raises(
+        ValueError,
+        match=r"missing 5 \(neurons\.0\.w\.0, neurons\.0\.w\.1, neurons\.0\.b, "
+        r"neurons\.1\.w\.0, neurons\.1\.w\.1\)$",
+    ):
+        model.load_state_dict({"neurons.1.b": 0.0})
+    with pytest.raises(
+        ValueError, match=r"missing 6 \(neurons\.0\.w\.0, .*, neurons\.1\.w\.1\.\.\.\)$"
+    ):
+        model.load_state_dict({})
+    extra = {**state, **{f"x{i}": 0.0 for i in range(5)}}
+    with pytest.raises(ValueError, match=r"unexpected 5 \(x0, x1, x2, x3, x4\)$"):
+        model.load_state_dict(extra)
+    extra["x5"] = 0.0
+    with pytest.raises(ValueError, match=r"unexpected 6 \(x0, x1, x2, x3, x4\.\.\.\)$"):
+        model.load_state_dict(extra)
+    both = (
+        r"^parameters do not match this Layer: missing 1 \(neurons\.0\.w\.0\); unexpected 1 \(x\)"
+    )
+    with pytest.raises(ValueError, match=both):
+        model.load_state_dict({**five, "x": 1.0})
+
+
+def test_maxout_input_errors_name_the_module() -> None:
+    with pytest.raises(ValueError, match=r"^Maxout expects 2 inputs, got 1$"):
+        Maxout(2, 3, seed=0)([1.0])
+    with pytest.raises(ValueError, match=r"^MaxoutUnit expects 2 inputs, got 3$"):
+        MaxoutUnit(2, seed=0)([1.0, 2.0, 3.0])
+
+
+def test_module_specs_need_both_entries_and_a_class_name() -> None:
+    from nn.modules import module_from_spec
+
+    for spec in ({"class": "Layer"}, {"config": {"nin": 1, "nout": 1}}):
+        with pytest.raises(ValueError, match=r"^a module spec needs 'class' and 'config' entries"):
+            module_from_spec(spec)
+    with pytest.raises(ValueError, match=r"^unknown module class \['Layer'\]; known: "):
+        module_from_spec({"class": ["Layer"], "config": {}})
+
+
+def test_from_config_draws_the_same_weights_every_time() -> None:
+    """A model rebuilt from its config starts from the same weights each time (nn.load then
+    overwrites them): loading is reproducible and leaves the global random state alone."""
+    config = MLP(2, [3, 1], seed=5).get_config()
+    first, second = MLP.from_config(config), MLP.from_config(config)
+    assert first.state_dict() == second.state_dict()
+    layer_config = Layer(2, 3, seed=5).get_config()
+    assert (
+        Layer.from_config(layer_config).state_dict() == Layer.from_config(layer_config).state_dict()
+    )

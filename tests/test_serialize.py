@@ -364,3 +364,14 @@ def test_a_read_only_file_or_folder_is_a_clear_error_and_left_alone(tmp_path, mo
     with pytest.raises(PermissionError, match=r"the folder .* is not writable"):
         MLP(2, [3, 1], seed=1).save(tmp_path / "new.json")
     assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_saving_over_a_file_keeps_its_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    MLP(2, [2, 1], seed=0).save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    os.chmod(path, 0o604)
+    MLP(2, [2, 1], seed=0).save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o604

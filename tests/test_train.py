@@ -756,3 +756,41 @@ def test_numpy_integers_for_epochs_batch_size_and_seed():
     for bad in (np.float64(2.0), np.int64(0), True):
         with pytest.raises(ValueError, match="epochs must be a positive int"):
             fit(MLP(2, [1], seed=0), X, y, epochs=bad, progress=False)
+
+
+def test_history_repr_shows_first_and_last_epoch():
+    history = History()
+    history.loss += [0.9, 0.5, 0.25]
+    history.val_accuracy += [0.5, 0.75, 1.0]
+    assert repr(history) == "History(epochs=3, loss: 0.9 -> 0.25, val_accuracy: 0.5 -> 1)"
+    assert repr(History()) == "History(epochs=0)"
+
+
+def test_accuracy_insists_on_class_labels_for_the_models_outputs():
+    neuron = Neuron(1, activation="linear", seed=0)
+    with pytest.raises(ValueError, match="^accuracy needs class labels as targets"):
+        accuracy(neuron, [[1.0]], [1.5])
+    with pytest.raises(ValueError, match="^accuracy needs class labels as targets"):
+        accuracy(neuron, [[1.0], [2.0]], [0, 2])  # 2 is no label for a single output
+    with pytest.raises(ValueError, match=r"^accuracy: 1 examples in X but 2 targets in y$"):
+        accuracy(neuron, [[1.0]], [0, 1])
+    three = Layer(1, 3, activation="linear", seed=0)
+    assert accuracy(three, [[1.0], [2.0]], [0, 2]) in (0.0, 0.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    "shell, expected",
+    [("ZMQInteractiveShell", True), ("TerminalInteractiveShell", False), (None, False)],
+)
+def test_progress_bar_knows_a_notebook_kernel_from_a_terminal(monkeypatch, shell, expected):
+    import types
+
+    from nn.train import _in_notebook
+
+    fake = types.ModuleType("IPython")
+    shell_object = type(shell, (), {})() if shell else None
+    fake.get_ipython = lambda: shell_object
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert _in_notebook() is expected
+    monkeypatch.delitem(sys.modules, "IPython")
+    assert _in_notebook() is False
