@@ -507,3 +507,25 @@ def test_backward_gradient_must_be_a_finite_real_number(seed, error, message) ->
     with pytest.raises(error, match=message):
         y.backward(seed)
     assert x.grad == 0.0 and y.grad == 0.0  # refused before anything changed
+
+
+def test_gradcheck_uses_the_step_it_is_given() -> None:
+    """With eps = 0.5 the central difference of x^3 at 1 is 3.25, not 3: a visible mismatch."""
+
+    def cube_at(x: Value) -> Value:
+        return x * x * x
+
+    assert gradcheck(cube_at, [1.0])
+    with pytest.raises(GradcheckError):
+        gradcheck(cube_at, [1.0], eps=0.5)
+
+
+def test_gradcheck_tolerance_is_inclusive() -> None:
+    """A difference of exactly ``atol`` (the numeric derivative being 0) still passes."""
+
+    def flat_but_claims_a_slope(x: Value) -> Value:
+        return custom_op(5.0, [x], [1e-5], op="flat")
+
+    assert gradcheck(flat_but_claims_a_slope, [1.0]) is True
+    with pytest.raises(GradcheckError):
+        gradcheck(flat_but_claims_a_slope, [1.0], atol=0.9e-5)

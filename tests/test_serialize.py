@@ -375,3 +375,70 @@ def test_saving_over_a_file_keeps_its_permissions(tmp_path: Path) -> None:
     os.chmod(path, 0o604)
     MLP(2, [2, 1], seed=0).save(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o604
+
+
+def test_the_file_is_indented_json_ending_in_a_newline(tmp_path: Path) -> None:
+    neuron = Neuron(1, activation="tanh", seed=0)
+    neuron.w[0].data, neuron.b.data = 0.5, -0.25
+    neuron.save(tmp_path / "n.json")
+    assert (tmp_path / "n.json").read_bytes().decode("utf-8") == (
+        "{\n"
+        ' "format": "chainrule-model",\n'
+        ' "version": 1,\n'
+        ' "architecture": {\n'
+        '  "class": "Neuron",\n'
+        '  "config": {\n'
+        '   "nin": 1,\n'
+        '   "activation": "tanh",\n'
+        '   "init": "uniform"\n'
+        "  }\n"
+        " },\n"
+        ' "parameters": {\n'
+        '  "w.0": 0.5,\n'
+        '  "b": -0.25\n'
+        " }\n"
+        "}\n"
+    )
+
+
+def test_the_temporary_file_is_hidden_beside_the_target(tmp_path: Path, monkeypatch) -> None:
+    """Written in the same folder (so the rename is atomic), named after the target."""
+    renamed = []
+    real_replace = os.replace
+    monkeypatch.setattr(
+        os, "replace", lambda src, dst: (renamed.append(src), real_replace(src, dst))
+    )
+    Neuron(1, seed=0).save(tmp_path / "n.json")
+    (temporary,) = renamed
+    assert os.path.dirname(temporary) == str(tmp_path)
+    name = os.path.basename(temporary)
+    assert name.startswith(".n.json.") and name.endswith(".tmp")
+
+
+class Tagged(nn.Module):
+    """A user module whose config holds any value: None and lists save, a set cannot."""
+
+    def __init__(self, tag: object = None) -> None:
+        self.tag = tag
+        self.w = Value(1.0)
+
+    def forward(self, x):
+        return [self.w * x[0]]
+
+    def get_config(self):
+        return {"tag": self.tag}
+
+
+def test_a_config_may_hold_none_but_not_a_set(tmp_path: Path) -> None:
+    Tagged(None).save(tmp_path / "none.json")
+    assert nn.load(tmp_path / "none.json").tag is None
+    Tagged([1, "a", None]).save(tmp_path / "list.json")
+    with pytest.raises(
+        ValueError, match=r"^cannot save this model: Tagged\.tag is a set, which JSON cannot store$"
+    ):
+        Tagged({1, 2}).save(tmp_path / "set.json")
+    with pytest.raises(
+        ValueError,
+        match=r"^cannot save this model: Tagged\.tag\[1\] is the function 'abs'; only named",
+    ):
+        Tagged([1, abs]).save(tmp_path / "function.json")
