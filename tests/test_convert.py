@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import sys
 
 import pytest
@@ -178,3 +179,44 @@ def test_missing_torch_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
     with pytest.raises(ImportError, match="pip install torch"):
         to_torch(MLP(2, [1], seed=0))
+
+
+def test_weights_and_biases_are_copied_in_full_double_precision(torch):
+    layer = Layer(2, 2, activation="linear", seed=0)
+    layer.neurons[0].b.data, layer.neurons[1].b.data = 0.1, -1 / 3  # not float32 numbers
+    layer.neurons[0].w[1].data = 0.7
+    linear = to_torch(layer)[0]
+    assert linear.bias.tolist() == [0.1, -1 / 3]
+    assert linear.weight.tolist()[0][1] == 0.7
+    assert linear.weight.dtype == linear.bias.dtype == torch.float64
+
+
+def test_errors_say_which_layer_of_which_stack() -> None:
+    import functools
+
+    leaky = functools.partial(Value.leaky_relu, slope=0.2)  # a callable without __name__
+    with pytest.raises(
+        ValueError,
+        match=r"^layer 1 \(Sequential\), layer 0 \(Layer\): the activation "
+        + re.escape(repr(repr(leaky)))
+        + r" has no PyTorch equivalent here; to_torch translates the named activations 'linear', ",
+    ):
+        to_torch(Sequential(Layer(2, 2, seed=0), Sequential(Layer(2, 1, activation=leaky, seed=1))))
+    with pytest.raises(ValueError, match=r"^layer 0 \(Layer\): the activation '<lambda>' has no"):
+        to_torch(MLP(2, [2, 1], activation=lambda z: z, seed=0))
+    ragged = Layer(2, 2, seed=0)
+    ragged.neurons[1].w.append(Value(0.5))
+    with pytest.raises(
+        ValueError,
+        match=r"^layer 0 \(Layer\): the neurons of a layer need the same number of inputs$",
+    ):
+        to_torch(ragged)
+    model = MLP(2, [2, 1], seed=0)
+    outer = Sequential(model)
+    model.layers[1] = "layer"  # not a module any more
+    with pytest.raises(
+        TypeError,
+        match=r"^layer 0 \(MLP\), layer 1 \(str\): to_torch cannot translate a str; it knows "
+        r"Layer, Neuron, Maxout and MaxoutUnit \(and Sequential/MLP stacks of them\)$",
+    ):
+        to_torch(outer)

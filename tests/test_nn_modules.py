@@ -664,3 +664,15 @@ def test_from_config_draws_the_same_weights_every_time() -> None:
     assert (
         Layer.from_config(layer_config).state_dict() == Layer.from_config(layer_config).state_dict()
     )
+
+
+def test_activation_names_for_display() -> None:
+    import functools
+
+    from nn.activations import activation_name
+
+    leaky = functools.partial(Value.leaky_relu, slope=0.2)
+    assert activation_name("tanh") == "tanh"
+    assert activation_name(Value.relu) == "relu"
+    assert activation_name(leaky) == repr(leaky)  # no __name__: its repr
+    assert repr(Neuron(1, activation=leaky, seed=0)) == f"Neuron(1, activation={repr(leaky)!r})"

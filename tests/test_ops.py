@@ -562,3 +562,10 @@ def test_sin_and_cos_of_infinity_are_nan_like_torch(name: str, x: float) -> None
     assert math.isnan(out.data) and math.isnan(y.item())
     assert math.isnan(leaf.grad) and math.isnan(slope.item())
     assert out.op == name and out.inputs == (leaf,)
+
+
+def test_repr_shows_data_grad_and_a_label_only_when_there_is_one() -> None:
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    v = Value(-1.5, label="w1")
+    v.grad = 0.25
+    assert repr(v) == "Value(data=-1.5, grad=0.25, label='w1')"
