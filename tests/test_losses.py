@@ -357,3 +357,18 @@ def test_sse_of_a_batch_is_the_mean_of_each_examples_sum() -> None:
 def test_shape_errors_name_the_loss(loss, name) -> None:
     with pytest.raises(ValueError, match=f"^{name}: predictions and targets differ in shape"):
         loss([0.5, 0.5], [1.0])
+
+
+def test_binary_cross_entropy_takes_value_targets_and_is_zero_when_certain_and_right() -> None:
+    assert binary_cross_entropy([0.0, 1.0], [0.0, 1.0]).data == 0.0
+    p = Value(0.8)
+    loss = binary_cross_entropy([p], [Value(1.0)])
+    assert loss.data == pytest.approx(-math.log(0.8))
+    loss.backward()
+    assert p.grad == pytest.approx(-1 / 0.8)
+    with pytest.raises(
+        ValueError, match=r"^binary_cross_entropy: targets must lie in \[0, 1\], got 1\.5$"
+    ):
+        binary_cross_entropy([0.5], [Value(1.5)])
+    with pytest.raises(ValueError, match="^binary_cross_entropy: predictions and targets differ"):
+        binary_cross_entropy([0.5, 0.5], [1.0])

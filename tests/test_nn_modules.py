@@ -676,3 +676,18 @@ def test_activation_names_for_display() -> None:
     assert activation_name(Value.relu) == "relu"
     assert activation_name(leaky) == repr(leaky)  # no __name__: its repr
     assert repr(Neuron(1, activation=leaky, seed=0)) == f"Neuron(1, activation={repr(leaky)!r})"
+
+
+def test_maxout_layers_draw_reproducible_weights_scaled_by_their_fan_out() -> None:
+    """Maxout and MaxoutUnit pass their seed and their layer's size down to every piece."""
+    assert Maxout(3, 4, seed=1).state_dict() == Maxout(3, 4, seed=1).state_dict()
+    assert MaxoutUnit(3, seed=1).state_dict() == MaxoutUnit(3, seed=1).state_dict()
+    layer = Maxout(4, 8, pieces=3, init="xavier", seed=0)
+    limit = math.sqrt(6 / (4 + 8))  # Glorot: fan_in 4, fan_out 8
+    weights = [w.data for w in layer.parameters() if w.data != 0.0]
+    assert len(weights) == 4 * 8 * 3 and max(map(abs, weights)) <= limit
+    assert max(map(abs, weights)) > 0.9 * limit  # the whole range is used
+    unit = MaxoutUnit(4, pieces=3, init="he", seed=0, fan_out=8)
+    assert unit.get_config() == {"nin": 4, "pieces": 3, "init": "he"}
+    assert Maxout(2, 1).units[0].num_pieces == 2  # the documented default
+    assert Maxout(2, 1, init="he").get_config()["init"] == "he"
