@@ -794,3 +794,48 @@ def test_progress_bar_knows_a_notebook_kernel_from_a_terminal(monkeypatch, shell
     assert _in_notebook() is expected
     monkeypatch.delitem(sys.modules, "IPython")
     assert _in_notebook() is False
+
+
+def test_divergence_message_suggests_a_tenth_of_the_learning_rate():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(model, X, y, loss="mse", lr=100.0, epochs=50, seed=0, progress=False)
+    assert str(caught.value).endswith(
+        "training stopped and the model keeps its parameters from before this step. "
+        "The learning rate (lr=100) is probably too high: try lr=10."
+    )
+
+
+def test_divergence_message_without_a_numeric_learning_rate():
+    class Wild:
+        """An optimizer object with no ``lr``: it always steps far too far."""
+
+        def __init__(self, params):
+            self.params = params
+
+        def zero_grad(self):
+            for p in self.params:
+                p.grad = 0.0
+
+        def step(self):
+            for p in self.params:
+                p.data -= 1e308 * p.grad
+
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(model, X, y, optimizer=Wild(model.parameters()), epochs=5, progress=False)
+    assert str(caught.value).endswith("The learning rate is probably too high: try a smaller one.")
+
+
+def test_class_indices_become_one_hot_targets_for_elementwise_losses():
+    model = Layer(2, 3, activation="sigmoid", seed=0)
+    X = [[0.5, -1.0], [1.0, 2.0]]
+    by_index = evaluate(model, X, [2, 0], loss="mse")
+    by_one_hot = evaluate(model, X, [[0, 0, 1], [1, 0, 0]], loss="mse")
+    assert by_index == by_one_hot
+    with pytest.raises(
+        ValueError, match="^class index 3 is out of range for a model with 3 outputs$"
+    ):
+        evaluate(model, X, [3, 0], loss="mse")
