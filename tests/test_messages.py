@@ -162,6 +162,11 @@ ENGINE_ERRORS = [
         "**: the int is too large for a float (above about 1.8e308)",
     ),
     (
+        "Value(-2.0) ** Value(2.0)",
+        ValueError,
+        "power with a Value exponent needs a positive base: (-2.0) ** Value has no derivative toward the exponent (a^b ln a); use a number exponent",
+    ),
+    (
         "Value(0.0).log()",
         ValueError,
         "log of a non-positive number: log(0.0) is undefined; log needs an input > 0",

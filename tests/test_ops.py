@@ -569,3 +569,48 @@ def test_repr_shows_data_grad_and_a_label_only_when_there_is_one() -> None:
     v = Value(-1.5, label="w1")
     v.grad = 0.25
     assert repr(v) == "Value(data=-1.5, grad=0.25, label='w1')"
+
+
+@pytest.mark.parametrize(
+    "expression, op",
+    [
+        ("x + y", "+"),
+        ("x - y", "-"),
+        ("x * y", "*"),
+        ("x / y", "/"),
+        ("-x", "neg"),
+        ("abs(x)", "abs"),
+        ("abs(-x)", "abs"),
+        ("x ** 2", "**2"),
+        ("x ** 0.5", "**0.5"),
+        ("x ** y", "**"),
+        ("2 ** x", "**"),
+        ("x.exp()", "exp"),
+        ("x.log()", "log"),
+        ("x.tanh()", "tanh"),
+        ("x.sigmoid()", "sigmoid"),
+        ("(-x).sigmoid()", "sigmoid"),
+        ("x.relu()", "relu"),
+        ("(-x).relu()", "relu"),
+        ("x.leaky_relu()", "leaky_relu"),
+        ("(-x).leaky_relu()", "leaky_relu"),
+        ("x.elu()", "elu"),
+        ("(-x).elu()", "elu"),
+        ("x.softplus()", "softplus"),
+        ("x.silu()", "silu"),
+        ("x.dsilu()", "dsilu"),
+        ("x.hard_sigmoid()", "hard_sigmoid"),
+        ("(x * -20).hard_sigmoid()", "hard_sigmoid"),
+        ("(x * 20).hard_sigmoid()", "hard_sigmoid"),
+        ("x.step()", "step"),
+        ("x.sign()", "sign"),
+        ("maximum(x, y)", "max"),
+        ("sum_values([x, y])", "sum"),
+        ("weighted_sum([x], [y])", "w·x+b"),
+    ],
+)
+def test_every_op_names_itself_for_the_pictures(expression: str, op: str) -> None:
+    """The op name is what draw() writes in the op's ellipse and what a step prints."""
+    names = {"x": Value(0.5), "y": Value(2.0), "maximum": maximum, "sum_values": sum_values}
+    result = eval(expression, {**names, "weighted_sum": weighted_sum})
+    assert result.op == op
