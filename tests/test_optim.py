@@ -240,3 +240,31 @@ def test_load_state_dict_takes_numpy_numbers() -> None:
     sgd.load_state_dict({"step_count": np.int64(3), "momentum_buffers": [np.float64(0.5), None]})
     assert sgd.state_dict() == {"step_count": 3, "momentum_buffers": [0.5, None]}
     assert type(sgd.step_count) is int
+
+
+def test_defaults_are_pytorchs() -> None:
+    """Adam(params) and SGD(params, lr) start from torch.optim's defaults."""
+    w = Value(1.0)
+    adam = Adam([w])
+    assert (adam.lr, adam.betas, adam.eps, adam.weight_decay) == (0.001, (0.9, 0.999), 1e-8, 0.0)
+    sgd = SGD([w], lr=0.1)
+    assert (sgd.momentum, sgd.weight_decay, sgd.step_count) == (0.0, 0.0, 0)
+    assert adam.m == adam.v == [0.0] and sgd.momentum_buffers == [None]
+
+
+def test_repr_names_the_optimizer_its_size_and_rate() -> None:
+    params = [Value(1.0), Value(2.0)]
+    assert repr(SGD(params, lr=0.1)) == "SGD(2 parameters, lr=0.1)"
+    assert repr(Adam(params)) == "Adam(2 parameters, lr=0.001)"
+
+
+def test_adam_first_step_moves_each_parameter_by_about_lr() -> None:
+    """Adam's bias corrections make the first step exactly lr * g / (|g| + eps) in size."""
+    w = Value(3.0)
+    w.grad = 250.0
+    Adam([w], lr=0.01).step()
+    assert w.data == pytest.approx(3.0 - 0.01 * 250.0 / (250.0 + 1e-8), rel=1e-15)
+    v = Value(3.0)
+    v.grad = 1e-9  # tiny gradients: eps matters
+    Adam([v], lr=0.01, eps=1e-8).step()
+    assert v.data == pytest.approx(3.0 - 0.01 * 1e-9 / (1e-9 + 1e-8), rel=1e-12)
