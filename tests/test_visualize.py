@@ -12,6 +12,8 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import nn  # noqa: E402
+from engine import Value  # noqa: E402
+from nn.modules import Neuron  # noqa: E402
 from nn.visualize import (  # noqa: E402
     NEGATIVE_COLOUR,
     POSITIVE_COLOUR,
@@ -223,3 +225,60 @@ def test_plots_leave_no_open_pyplot_figures(monkeypatch):
     figures = [plot_history(history), plot_decision_boundary(model, X, y, resolution=10)]
     assert plt.get_fignums() == before
     assert all(figure.axes for figure in figures)
+
+
+class Passthrough(nn.Module):
+    """A layer-like module draw_network does not know how to draw."""
+
+    def __init__(self) -> None:
+        self.nin = self.nout = 2
+        self.a = Value(1.0)
+
+    def forward(self, x):
+        return list(x)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: draw_network(5),
+            TypeError,
+            "draw_network expects a model (Neuron, Layer, Maxout, Sequential, MLP), got int",
+        ),
+        (
+            lambda: draw_network(Neuron(2), rankdir="XY"),
+            ValueError,
+            "draw_network: rankdir must be 'LR', 'RL', 'TB' or 'BT', got 'XY'",
+        ),
+        (
+            lambda: draw_network(Neuron(2), precision=0),
+            ValueError,
+            "draw_network: precision must be an int >= 1, got 0",
+        ),
+        (
+            lambda: draw_network(Neuron(2), precision=True),
+            ValueError,
+            "draw_network: precision must be an int >= 1, got True",
+        ),
+        (
+            lambda: draw_network(Neuron(2), [1.0]),
+            ValueError,
+            "draw_network: the model has 2 inputs but 1 were given",
+        ),
+        (
+            lambda: draw_network(Neuron(2), input_names=["a"]),
+            ValueError,
+            "draw_network: the model has 2 inputs but 1 input_names were given",
+        ),
+        (
+            lambda: draw_network(nn.Sequential(nn.Layer(2, 2), Passthrough())),
+            TypeError,
+            "draw_network can draw Neuron, Layer, Maxout and Sequential/MLP models, "
+            "but layer 1 is a Passthrough",
+        ),
+    ],
+)
+def test_draw_network_errors(call, error, message) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()
