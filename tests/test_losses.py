@@ -372,3 +372,11 @@ def test_binary_cross_entropy_takes_value_targets_and_is_zero_when_certain_and_r
         binary_cross_entropy([0.5], [Value(1.5)])
     with pytest.raises(ValueError, match="^binary_cross_entropy: predictions and targets differ"):
         binary_cross_entropy([0.5, 0.5], [1.0])
+
+
+def test_rmse_gradient_is_zero_where_the_squared_error_underflows() -> None:
+    """(1e-200)^2 is 0.0 in floats: the loss is 0 and, as documented, so is the gradient."""
+    p = Value(1e-200)
+    loss = rmse([p], [0.0])
+    loss.backward()
+    assert loss.data == 0.0 and p.grad == 0.0
