@@ -614,3 +614,13 @@ def test_every_op_names_itself_for_the_pictures(expression: str, op: str) -> Non
     names = {"x": Value(0.5), "y": Value(2.0), "maximum": maximum, "sum_values": sum_values}
     result = eval(expression, {**names, "weighted_sum": weighted_sum})
     assert result.op == op
+
+
+def test_slopes_and_alphas_may_be_ints_and_maximum_takes_one_number_or_a_list() -> None:
+    assert Value(-2.0).leaky_relu(1).data == -2.0
+    assert Value(-2.0).leaky_relu(0.5).data == -1.0
+    elu = Value(-1.0).elu(2)
+    elu.backward()
+    assert elu.data == 2 * math.expm1(-1.0) and elu.inputs[0].grad == 2 * math.exp(-1.0)
+    assert maximum(3.0).data == 3.0 and maximum(Value(2.0)).data == 2.0
+    assert maximum([1, 5, 2]).data == 5.0
