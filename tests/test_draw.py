@@ -378,3 +378,20 @@ def test_a_huge_graph_is_refused_after_counting_without_building(monkeypatch) ->
     assert draw(y, depth=100).source.count(" -> op") == 200  # within depth: drawn
     with pytest.raises(GraphTooLargeError, match="more than 300 Value nodes"):
         draw(y, collapse=True)  # collapsing needs the graph; it stops at max_nodes
+
+
+def test_edge_labels_become_xlabels_just_past_the_span_threshold() -> None:
+    """a*a*...*a with n multiplications: its edges cross n(n+1) ranks in all (the estimate of
+    dot's layout); past XLABEL_SPAN = 500 the local derivatives are drawn as xlabels."""
+
+    def chain(n: int) -> Value:
+        a = Value(2.0, label="a")
+        root = a
+        for _ in range(n):
+            root = root * a
+        return root
+
+    below, above = draw(chain(21), max_nodes=None).source, draw(chain(22), max_nodes=None).source
+    assert " [label=" in below.split("->", 1)[1] and "xlabel=" not in below  # 21 * 22 = 462
+    assert below.count("-> op") == 42
+    assert above.count("xlabel=") == 44 and "-> op22 [label=" not in above  # 22 * 23 = 506
