@@ -118,7 +118,7 @@ def _neuron_inputs(z: Value) -> tuple[Edge, ...] | None:
     if z._op != NEURON_OP or count % 2 != 1:
         return None
     k = count // 2
-    return tuple(zip(z._inputs[k : 2 * k], z._local_grads[k : 2 * k], strict=True))
+    return tuple(zip(z._inputs[k : 2 * k], z._local_grads[k : 2 * k]))  # equal slices
 
 
 class _Picture:
@@ -201,7 +201,7 @@ class _Picture:
             if inner is not None:  # a neuron without activation
                 self.neurons.add(node)
                 return inner, NEURON_OP
-        return tuple(zip(node._inputs, node._local_grads, strict=True)), node._op
+        return tuple(zip(node._inputs, node._local_grads)), node._op
 
 
 def draw(

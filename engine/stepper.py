@@ -171,7 +171,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     for index, node in enumerate(reversed(order)):
         upstream = node.grad
         terms = []
-        for child, local in zip(node._inputs, node._local_grads, strict=True):
+        for child, local in zip(node._inputs, node._local_grads):
             grad_before = child.grad
             contribution = local * upstream
             child.grad += contribution

@@ -371,7 +371,7 @@ class Value:
         Derivative 1 for $x > 0$, else ``slope`` (``slope`` at the kink, as PyTorch).
         The op name records a slope other than 0.01: ``leaky_relu(0.2)``.
         """
-        if type(slope) is not float:
+        if type(slope) is not float:  # pragma: no mutate (a fast path: _to_float keeps a float)
             slope = _to_float(slope, "leaky_relu slope")
         op = "leaky_relu"
         if slope != 0.01:  # a name that records the slope (see _parameterised)
@@ -388,7 +388,7 @@ class Value:
         NaN stays NaN, with derivative 1, as PyTorch's test $x \le 0$ gives).
         The op name records an alpha other than 1: ``elu(0.5)``.
         """
-        if type(alpha) is not float:
+        if type(alpha) is not float:  # pragma: no mutate (a fast path: _to_float keeps a float)
             alpha = _to_float(alpha, "elu alpha")
         op = "elu"
         if alpha != 1.0:  # a name that records alpha (see _parameterised)
@@ -837,7 +837,7 @@ def _largest(data: Sequence[float]) -> tuple[float, tuple[float, ...]]:
 
 def _sigmoid(x: float) -> float:
     """$1 / (1 + e^{-x})$ without overflow: $e^x / (1 + e^x)$ when $x < 0$."""
-    if x >= 0:
+    if x >= 0:  # pragma: no mutate (either formula is right: the split only avoids overflow)
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)

@@ -74,16 +74,14 @@ def _paired(
     """Rows of (prediction, target) pairs, checking that the shapes match."""
     p_rows, p_batch = _rows(predictions, name, "predictions")
     t_rows, _ = _rows(targets, name, "targets")
-    if len(p_rows) != len(t_rows) or any(
-        len(p) != len(t) for p, t in zip(p_rows, t_rows, strict=False)
-    ):
+    if len(p_rows) != len(t_rows) or any(len(p) != len(t) for p, t in zip(p_rows, t_rows)):
         p_shape = [len(r) for r in p_rows] if p_batch else len(p_rows[0])
         t_shape = [len(r) for r in t_rows] if len(t_rows) > 1 else len(t_rows[0])
         raise ValueError(
             f"{name}: predictions and targets differ in shape ({p_shape} vs {t_shape}); "
             "give one target per prediction"
         )
-    return [list(zip(p, t, strict=True)) for p, t in zip(p_rows, t_rows, strict=True)], p_batch
+    return [list(zip(p, t)) for p, t in zip(p_rows, t_rows)], p_batch  # shapes checked above
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -284,7 +282,7 @@ def cross_entropy(
             )
         if not batch:
             raise ValueError(f"{name}: the batch is empty")
-        return _mean([cross_entropy(row, y) for row, y in zip(batch, target_index, strict=True)])
+        return _mean([cross_entropy(row, y) for row, y in zip(batch, target_index)])
     if _is_scalar(logits):
         raise TypeError(
             f"{name}: needs one score per class (a list of logits), got a single "

@@ -150,7 +150,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         raise PermissionError(f"cannot save to {path}: the file is read-only, and is left as it is")
     handle, temp_path = _new_temp_file(folder, path)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:  # pragma: no mutate (ASCII JSON)
             if existing_mode is not None:
                 os.chmod(temp_path, existing_mode)
             json.dump(data, file, indent=1, allow_nan=False)

@@ -326,7 +326,7 @@ class _Objective:
 
     def cost(self, model: Any, predictions: list[Any], targets: Sequence[Any]) -> Value:
         """Mean per-example loss, plus the regularization term."""
-        terms = [self.example_loss(p, t) for p, t in zip(predictions, targets, strict=True)]
+        terms = [self.example_loss(p, t) for p, t in zip(predictions, targets)]
         total = sum_values(terms) / len(terms)
         if self.regularization is not None:
             total = total + self.regularization(model)
@@ -334,10 +334,7 @@ class _Objective:
 
     def correct(self, predictions: list[Any], targets: Sequence[Any]) -> int:
         """How many predictions match their labels."""
-        return sum(
-            _is_correct(_data(p), t, self.threshold)
-            for p, t in zip(predictions, targets, strict=True)
-        )
+        return sum(_is_correct(_data(p), t, self.threshold) for p, t in zip(predictions, targets))
 
 
 def _n_outputs(model: Any) -> int | None:

@@ -442,3 +442,10 @@ def test_a_config_may_hold_none_but_not_a_set(tmp_path: Path) -> None:
         match=r"^cannot save this model: Tagged\.tag\[1\] is the function 'abs'; only named",
     ):
         Tagged([1, abs]).save(tmp_path / "function.json")
+
+
+def test_a_nan_in_a_config_is_refused_and_leaves_no_file(tmp_path: Path) -> None:
+    """JSON has no nan: the save fails before any file appears (no half-written model)."""
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        Tagged(math.nan).save(tmp_path / "nan.json")
+    assert os.listdir(tmp_path) == []
