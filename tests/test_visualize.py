@@ -282,3 +282,13 @@ class Passthrough(nn.Module):
 def test_draw_network_errors(call, error, message) -> None:
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         call()
+
+
+def test_decision_boundary_threshold_is_one_half_for_probabilities_and_zero_for_scores() -> None:
+    from nn.visualize import _default_threshold
+
+    assert _default_threshold(Neuron(2, activation="sigmoid")) == 0.5
+    assert _default_threshold(nn.MLP(2, [3, 1], output_activation="hard_sigmoid")) == 0.5
+    assert _default_threshold(nn.MLP(2, [3, 1], activation="sigmoid")) == 0.0  # linear output
+    assert _default_threshold(nn.Layer(2, 1, activation="tanh")) == 0.0
+    assert _default_threshold(nn.Sequential(nn.Maxout(2, 2), nn.Layer(2, 1, "sigmoid"))) == 0.5
