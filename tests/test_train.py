@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import re
 import sys
 
 import pytest
@@ -839,3 +840,54 @@ def test_class_indices_become_one_hot_targets_for_elementwise_losses():
         ValueError, match="^class index 3 is out of range for a model with 3 outputs$"
     ):
         evaluate(model, X, [3, 0], loss="mse")
+
+
+def test_without_tqdm_about_twenty_lines_are_printed_and_always_the_last_epoch(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    X, y = [[0.0], [1.0]], [0.0, 1.0]
+    fit(Neuron(1, activation="linear", seed=0), X, y, lr=0.1, epochs=41, seed=0)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        *(f"epoch {e}/41" for e in range(2, 41, 2)),
+        "epoch 41/41",
+    ]
+    assert all(re.fullmatch(r"epoch \d+/41: loss \d\.\d{4}, acc \d\.\d{4}", line) for line in lines)
+
+
+def test_the_bar_counts_epochs_and_shows_four_decimals(monkeypatch):
+    import types
+
+    bars = []
+
+    class RecordingBar:
+        def __init__(self, **kwargs):
+            self.kwargs, self.updates, self.postfixes = kwargs, [], []
+            bars.append(self)
+
+        def set_postfix(self, postfix, refresh=True):
+            self.postfixes.append((postfix, refresh))
+
+        def update(self, n):
+            self.updates.append(n)
+
+        def close(self):
+            self.closed = True
+
+    plain = types.ModuleType("tqdm")
+    plain.tqdm = RecordingBar
+    monkeypatch.setitem(sys.modules, "tqdm", plain)
+    X, y = make_moons(10, seed=0)
+    history = fit(
+        MLP(2, [3, 1], seed=0), X, y, loss="mse", lr=0.1, epochs=2, validation_data=(X, y)
+    )
+    (bar,) = bars
+    assert bar.kwargs == {"total": 2, "desc": "training", "unit": "epoch"}
+    assert bar.updates == [1, 1] and bar.closed
+    postfix, refresh = bar.postfixes[-1]
+    assert refresh is False
+    assert postfix == {
+        "loss": f"{history.loss[-1]:.4f}",
+        "acc": f"{history.accuracy[-1]:.4f}",
+        "val_loss": f"{history.val_loss[-1]:.4f}",
+        "val_acc": f"{history.val_accuracy[-1]:.4f}",
+    }
