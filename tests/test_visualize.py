@@ -6,6 +6,7 @@ import os
 import random
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -292,3 +293,39 @@ def test_decision_boundary_threshold_is_one_half_for_probabilities_and_zero_for_
     assert _default_threshold(nn.MLP(2, [3, 1], activation="sigmoid")) == 0.0  # linear output
     assert _default_threshold(nn.Layer(2, 1, activation="tanh")) == 0.0
     assert _default_threshold(nn.Sequential(nn.Maxout(2, 2), nn.Layer(2, 1, "sigmoid"))) == 0.5
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+def test_every_rankdir_is_accepted_by_both_pictures(rankdir: str) -> None:
+    from engine import draw
+
+    model = nn.Layer(2, 1, seed=0)
+    assert f"rankdir={rankdir}" in draw_network(model, rankdir=rankdir, precision=1).source
+    assert f"rankdir={rankdir}" in draw(model([1.0, 2.0]), rankdir=rankdir, precision=1).source
+
+
+def test_weights_are_written_on_the_edges_up_to_forty_weights() -> None:
+    forty = draw_network(nn.Layer(4, 10, seed=0)).source
+    forty_one = draw_network(nn.Layer(41, 1, seed=0)).source
+    assert forty.count(" [label=") - forty.count("style=invis") >= 40
+    assert "fontcolor" in forty and "fontcolor" not in forty_one
+
+
+def test_without_the_graphviz_package_both_pictures_say_how_to_install_it(monkeypatch) -> None:
+    from engine import draw
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # `import graphviz` fails
+    install = (
+        "pip install graphviz, and install Graphviz itself "
+        "(apt-get install graphviz, brew install graphviz, or conda install graphviz)"
+    )
+    with pytest.raises(ImportError) as caught:
+        draw_network(nn.Layer(2, 1, seed=0))
+    assert str(caught.value) == (
+        "draw_network needs the graphviz Python package and the Graphviz 'dot' program: " + install
+    )
+    with pytest.raises(ImportError) as caught:
+        draw(Value(1.0) * 2)
+    assert str(caught.value) == (
+        "engine.draw needs the graphviz Python package and the Graphviz 'dot' program: " + install
+    )
