@@ -372,3 +372,25 @@ def test_standardize_centres_a_constant_feature_and_divides_the_others():
     assert (scaled, mean, std) == ([[-1.0, 0.0], [1.0, 0.0]], [2.0, 10.0], [1.0, 0.0])
     assert standardize([[5.0, 12.0]], mean, std)[0] == [[3.0, 2.0]]
     assert standardize([[4.0]], mean=[1], std=[2])[0] == [[1.5]]
+
+
+def test_train_val_split_keeps_at_least_one_example_on_each_side():
+    X, y = [[float(i)] for i in range(10)], list(range(10))
+    sizes = {
+        fraction: len(train_val_split(X, y, val_fraction=fraction)[1][1])
+        for fraction in (0.01, 0.25, 0.35, 0.5, 0.99)
+    }
+    assert sizes == {0.01: 1, 0.25: 2, 0.35: 4, 0.5: 5, 0.99: 9}  # round(fraction * 10)
+    (X_train, y_train), (X_val, y_val) = train_val_split(X[:2], y[:2], val_fraction=0.9)
+    assert len(y_train) == len(y_val) == 1
+
+
+def test_blobs_centres_are_drawn_from_the_box_and_fruit_classes_balance():
+    X, y = make_blobs(300, centers=3, cluster_std=0.0, n_features=3, center_box=(2.0, 4.0), seed=1)
+    centres = {tuple(x) for x in X}
+    assert len(centres) == 3 and all(2.0 <= c <= 4.0 for centre in centres for c in centre)
+    assert [y.count(k) for k in range(3)] == [100, 100, 100]
+    _, fruit = make_fruit(10, seed=0)
+    assert [fruit.count(k) for k in range(3)] == [4, 3, 3]  # the first classes get the extra
+    _, moons = make_moons(11, noise=0.0, seed=0)
+    assert moons.count(0) == 5 and moons.count(1) == 6
