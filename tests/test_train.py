@@ -891,3 +891,57 @@ def test_the_bar_counts_epochs_and_shows_four_decimals(monkeypatch):
         "val_loss": f"{history.val_loss[-1]:.4f}",
         "val_acc": f"{history.val_accuracy[-1]:.4f}",
     }
+
+
+@pytest.mark.parametrize("name, cls, lr", [("sgd", SGD, 0.1), ("Adam", Adam, 0.01)])
+def test_an_optimizer_by_name_is_that_optimizer_at_its_default_rate(name, cls, lr):
+    X, y = blobs()
+    by_name, by_object = MLP(2, [3], seed=0), MLP(2, [3], seed=0)
+    a = fit(by_name, X, y, loss="cross_entropy", optimizer=name, epochs=2, seed=1, progress=False)
+    optimizer = cls(by_object.parameters(), lr=lr)
+    b = fit(
+        by_object, X, y, loss="cross_entropy", optimizer=optimizer, epochs=2, seed=1, progress=False
+    )
+    assert a.loss == b.loss and params_of(by_name) == params_of(by_object)
+
+
+def test_a_library_loss_given_as_a_function_behaves_as_its_name():
+    """loss=nn.losses.mse is loss="mse": class indices are one-hot encoded for it too."""
+    from nn.losses import mse
+
+    model = Layer(2, 3, activation="sigmoid", seed=0)
+    X, y = [[0.5, -1.0], [1.0, 2.0]], [2, 0]
+    assert evaluate(model, X, y, loss=mse) == evaluate(model, X, y, loss="mse")
+
+
+def test_history_as_a_dict():
+    history = History()
+    history.loss += [1.0, 0.5]
+    history.accuracy += [0.5, 1.0]
+    assert history.keys() == ["loss", "accuracy"] and len(history) == history.epochs == 2
+    copy = history.as_dict()
+    assert copy == {"loss": [1.0, 0.5], "accuracy": [0.5, 1.0]}
+    copy["loss"].append(0.0)
+    assert history.loss == [1.0, 0.5]  # a copy, not the history's own list
+    with pytest.raises(KeyError) as caught:
+        history["lossy"]
+    assert caught.value.args[0] == (
+        "'lossy': a History has 'loss', 'accuracy', 'val_loss', 'val_accuracy'"
+    )
+
+
+def test_a_model_without_named_parameters_gets_numbered_names_in_errors():
+    class Bare:
+        """Callable with parameters() only, and no nout."""
+
+        def __init__(self):
+            self.w = Value(1.0)
+
+        def __call__(self, x):
+            return custom_op(self.w.data * x[0], [self.w], [math.nan], op="nan slope")
+
+        def parameters(self):
+            return [self.w]
+
+    with pytest.raises(NonFiniteLossError, match=r"the gradient of parameter 0 became nan"):
+        fit(Bare(), [[1.0]], [2.0], epochs=1, progress=False)
