@@ -269,7 +269,11 @@ ENGINE_ERRORS = [
         TypeError,
         "draw: highlight must be a BackwardStep (from backward_steps) or a Value, got int",
     ),
-    ("draw(x, parameters=[3])", TypeError, "draw: parameters must be Values, got int: 3"),
+    (
+        "draw(x, parameters=[3])",
+        TypeError,
+        "draw: parameters must be Values or (name, Value) pairs (e.g. model.named_parameters()), got int: 3",
+    ),
     (
         "draw(x, highlight=Value(2.0))",
         ValueError,
@@ -400,7 +404,7 @@ NN_ERRORS = [
     (
         'get_activation("relu6")',
         ValueError,
-        "unknown activation 'relu6'; valid names: 'linear', 'relu', 'leaky_relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'silu', 'dsilu', 'hard_sigmoid', 'step', 'sign', 'softmax' (or pass a function Value -> Value)",
+        "unknown activation 'relu6'; valid names: 'linear', 'relu', 'leaky_relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'silu', 'dsilu', 'hard_sigmoid', 'step', 'sign', 'softmax' (or pass a function Value -> Value; an activation of your own must be registered first: nn.register_activation('relu6', fn))",
     ),
     (
         "get_activation(5)",
@@ -471,7 +475,7 @@ NN_ERRORS = [
     (
         'MLP(2, [2, 1], activation="nope")',
         ValueError,
-        "unknown activation 'nope'; valid names: 'linear', 'relu', 'leaky_relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'silu', 'dsilu', 'hard_sigmoid', 'step', 'sign', 'softmax' (or pass a function Value -> Value)",
+        "unknown activation 'nope'; valid names: 'linear', 'relu', 'leaky_relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'silu', 'dsilu', 'hard_sigmoid', 'step', 'sign', 'softmax' (or pass a function Value -> Value; an activation of your own must be registered first: nn.register_activation('nope', fn))",
     ),
     ("module_from_spec(5)", ValueError, "a module spec needs 'class' and 'config' entries, got 5"),
     (
@@ -589,7 +593,7 @@ NN_ERRORS = [
     (
         "to_torch(Neuron(1, activation=lambda z: z))",
         ValueError,
-        "layer 0 (Neuron): the activation '<lambda>' has no PyTorch equivalent here; to_torch translates the named activations 'linear', 'relu', 'leaky_relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'silu', 'hard_sigmoid', 'dsilu', 'step', 'sign', 'softmax'",
+        "layer 0 (Neuron): the activation '<lambda>' has no PyTorch equivalent here; to_torch translates the named activations 'linear', 'relu', 'leaky_relu', 'elu', 'sigmoid', 'tanh', 'softplus', 'silu', 'hard_sigmoid', 'dsilu', 'step', 'sign', 'softmax', and activations registered with nn.register_activation(name, fn, torch=...)",
     ),
     (
         "to_torch(5)",
