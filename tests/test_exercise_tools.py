@@ -342,3 +342,37 @@ def test_engine_exercises_needs_neither_nn_nor_extras() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_check_gradients_tolerances_are_tight_by_default() -> None:
+    """A grader must not pass a derivative that is almost right: one part in a thousand off,
+    or 1e-3 off where it should be 0, fails; looser tolerances are the teacher's choice."""
+
+    def slightly_wrong(x: Value) -> Value:
+        return custom_op(x.data**2, [x], [2 * x.data * 1.001], op="slightly wrong")
+
+    def off_at_zero(x: Value) -> Value:
+        return custom_op(x.data**2, [x], [2 * x.data + 1e-3], op="off at zero")
+
+    assert not check_gradients(slightly_wrong, [10.0]).passed
+    assert not check_gradients(off_at_zero, [0.0]).passed
+    assert check_gradients(slightly_wrong, [10.0], rtol=1e-2).passed
+    assert check_gradients(off_at_zero, [0.0], atol=1e-2).passed
+
+
+def test_check_gradients_uses_its_step_and_its_value_tolerances() -> None:
+    def flat_but_claims_a_slope(x: Value) -> Value:  # numeric derivative exactly 0
+        return custom_op(5.0, [x], [1e-5], op="flat")
+
+    assert check_gradients(flat_but_claims_a_slope, [1.0]).passed  # within atol, inclusive
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KinkWarning)
+        cube = check_gradients(lambda x: x * x * x, [1.0], eps=0.5)  # central difference: 3.25
+    assert not cube.passed and cube.rows[0].numeric == pytest.approx(3.25)
+
+    def off_by(delta: float) -> bool | None:  # the value 2 at x = 1, expected 2 + delta
+        return (
+            check_gradients(lambda x: x * 2, [1.0], expected=lambda x: 2 * x + delta).values[0].ok
+        )
+
+    assert off_by(1.5e-4) is True and off_by(3e-4) is False  # within 1e-5 + 1e-4 * |expected|
