@@ -107,12 +107,17 @@ def glob_of(path: str) -> str:
     return path[: -len(".py")].replace("/", ".") + ".*"
 
 
+#: ``mutmut`` run by this Python (not by whatever interpreter the ``mutmut`` script names), so
+#: that the tests' own subprocesses (``python -m nn.cli``) find chainrule and its packages.
+MUTMUT = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
+
+
 def _mutmut_run(names: list[str]) -> int:
     """``mutmut run NAMES`` at the lowest CPU priority, one OpenMP thread."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = ["nice", "-n", "19", "mutmut", "run", *names]
+    command = ["nice", "-n", "19", *MUTMUT, "run", *names]
     shown = " ".join(names) if len(names) <= 5 else f"<{len(names)} mutant names>"
-    print("$", " ".join(command[:5]), shown)
+    print("$ nice -n 19 mutmut run", shown)
     return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
