@@ -1,13 +1,14 @@
 """Mutation testing helpers around mutmut (configured in pyproject.toml, [tool.mutmut]).
 
+    python tools/mutation.py run [NAME ...]     mutmut run (every mutant, or the NAMEs/globs)
     python tools/mutation.py score              per-module scores of the last run
     python tools/mutation.py changed [BASE]     mutate only the modules changed since BASE
                                                 (default main), committed or not
     python tools/mutation.py retest [GLOB ...]  rerun only the survivors (after new tests)
 
-``changed`` and ``retest`` run ``mutmut run`` at the lowest CPU priority (``nice 19``,
-the machine is shared) with one OpenMP thread (torch in a forked test process). A
-full run is plain ``mutmut run``; see the README, "Correctness, three ways".
+``run``, ``changed`` and ``retest`` run ``mutmut run`` at the lowest CPU priority
+(``nice 19``: the machine is shared), with one OpenMP thread (torch in a forked test
+process), under this Python. See the README, "Correctness, three ways".
 
 A module's score is the share of its mutants that the tests kill: killed (a
 timeout counts as killed) over all mutants, so a mutant no test reaches counts
@@ -128,6 +129,8 @@ def main(argv: list[str]) -> int:
     command, args = argv[0], argv[1:]
     if command == "score":
         return score()
+    if command == "run":
+        return _mutmut_run(args)
     if command == "changed":
         modules = changed_modules(args[0] if args else "main")
         if not modules:
