@@ -1,0 +1,63 @@
+"""The reports a student reads, compared whole with tests/golden/ (see test_pictures_golden).
+
+``check_gradients`` and ``check_engine`` are graders: their verdicts are tested in
+test_exercise_tools.py and test_check_engine.py; here it is the text around the verdict,
+every row, mark, number and hint, in a terminal (``str``) and in a notebook (markdown).
+Regenerate after a deliberate change with ``CHAINRULE_UPDATE_GOLDEN=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+from engine import Value, custom_op
+from engine.exercises import KinkWarning, check_gradients
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def mixed(x: Value, y: Value) -> Value:
+    """Right toward x, wrong toward y (2 instead of 3), a kink where x = 0, a | in an error."""
+    if y.data > 5:
+        raise ValueError("y too big | try smaller")
+    wrong_y = custom_op(y.data * 3.0, [y], [2.0], op="thrice")
+    return abs(x) + wrong_y
+
+
+def gradient_reports() -> dict[str, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KinkWarning)
+        report = check_gradients(
+            mixed,
+            [(1.5, -2.0), (0.0, 1.0), (2.0, 6.0), (-1.0, 7.0)],
+            expected=lambda x, y: abs(x) + 3.0 * y + (0.5 if x > 1 else 0.0),  # 1.5: wrong
+        )
+        single = check_gradients(lambda x: x * x, [0.5, -3.0], expected=lambda x: x * x)
+
+    def forever(x: Value) -> Value:
+        while True:
+            pass
+
+    stopped = check_gradients(forever, [1.0], time_limit=0.2)
+    return {
+        "gradients_report.txt": str(report),
+        "gradients_report.md": report._repr_markdown_(),
+        "gradients_single.txt": repr(single),
+        "gradients_single.md": single._repr_markdown_(),
+        "gradients_stopped.txt": str(stopped),
+    }
+
+
+REPORTS = gradient_reports()
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_report_is_the_golden_one(name: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
+        path.write_text(REPORTS[name], encoding="utf-8")
+    assert REPORTS[name] == path.read_text(encoding="utf-8")
