@@ -130,9 +130,42 @@ def engine_reports() -> dict[str, str]:
 REPORTS.update(engine_reports())
 
 
+def planted_bug_reports() -> dict[str, str]:
+    """Each planted bug's report."""
+    from engine.exercises import buggy_value, check_engine, kinds
+
+    return {f"engine_bug_{kind}.txt": str(check_engine(buggy_value(kind))) for kind in kinds()}
+
+
+REPORTS.update(planted_bug_reports())
+
+
 @pytest.mark.parametrize("name", sorted(REPORTS))
 def test_report_is_the_golden_one(name: str) -> None:
     path = GOLDEN / name
     if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
         path.write_text(REPORTS[name], encoding="utf-8")
     assert REPORTS[name] == path.read_text(encoding="utf-8")
+
+
+def test_only_x_times_y_plus_x_sees_a_product_that_assigns_its_first_inputs_gradient() -> None:
+    """``a * a`` and ``a + a`` pass such an engine (the ``+=`` of the second input repairs
+    ``a * a``); in ``x * y + x`` the add runs first and ``*`` then overwrites x's share."""
+    from engine.exercises import check_engine
+
+    solution = Path(__file__).parent / "exercise_solutions" / "build_your_own_micrograd.py"
+    source = solution.read_text(encoding="utf-8").split("# %% engine\n", 1)[1]
+    line = "            self.grad += other.data * out.grad\n"
+    assert source.count(line) == 1
+    namespace: dict = {"__name__": "mul_assigns"}
+    exec(
+        compile(source.replace(line, line.replace("+=", "=")), "mul_assigns.py", "exec"), namespace
+    )
+    report = check_engine(namespace["Value"])
+    assert not report.passed and report["mul"].passed
+    assert report["reuse"].message == (
+        "x * y + x at x = 2.0, y = -3.0: x (data 2.0) has gradient -3.0; it should be -2.0. "
+        "It is used twice (by the `*` node, and by the `+` node), so its gradient is the sum "
+        "of 2 contributions, -3.0 + 1.0 = -2.0, but it holds only some of them: the others "
+        "were overwritten. Add to .grad (+=) in every _backward, never assign it (=)"
+    )
