@@ -4,7 +4,8 @@
     python tools/mutation.py score              per-module scores of the last run
     python tools/mutation.py changed [BASE]     mutate only the modules changed since BASE
                                                 (default main), committed or not
-    python tools/mutation.py retest [GLOB ...]  rerun only the survivors (after new tests)
+    python tools/mutation.py retest [GLOB ...]  rerun only the survivors and the mutants not
+                                                checked yet (after new tests, or a stopped run)
 
 ``run``, ``changed`` and ``retest`` run ``mutmut run`` at the lowest CPU priority
 (``nice 19``: the machine is shared), with one OpenMP thread (torch in a forked test
@@ -144,10 +145,10 @@ def main(argv: list[str]) -> int:
             name
             for codes in _results().values()
             for name, code in codes.items()
-            if code == SURVIVED and any(fnmatch.fnmatch(name, p) for p in patterns)
+            if code in (SURVIVED, None) and any(fnmatch.fnmatch(name, p) for p in patterns)
         ]
         if not survivors:
-            print("no survivors to retest")
+            print("no survivors or unchecked mutants to run")
             return 0
         return _mutmut_run(survivors)
     print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
