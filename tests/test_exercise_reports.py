@@ -140,6 +140,49 @@ def planted_bug_reports() -> dict[str, str]:
 REPORTS.update(planted_bug_reports())
 
 
+def lecture_variant(old: str, new: str, filename: str) -> type:
+    """The lecture's engine (tests/exercise_solutions) with ``old`` replaced by ``new``."""
+    import linecache
+
+    solution = Path(__file__).parent / "exercise_solutions" / "build_your_own_micrograd.py"
+    source = solution.read_text(encoding="utf-8").split("# %% engine\n", 1)[1]
+    assert source.count(old) == 1, old
+    source = source.replace(old, new)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict = {"__name__": filename}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["Value"]
+
+
+def mistake_reports() -> dict[str, str]:
+    """The findings' hints for a missing op, a wrong forward value and a backward that hangs."""
+    from engine.exercises import check_engine
+
+    missing = lecture_variant(
+        "    def __mul__(self, other):\n",
+        "    def __mul__(self, other):\n        raise NotImplementedError('write __mul__')\n",
+        "missing_mul.py",
+    )
+    forward = lecture_variant(
+        '        out = Value(self.data * other.data, (self, other), "*")\n',
+        '        out = Value(self.data + other.data, (self, other), "*")\n',
+        "wrong_forward.py",
+    )
+    hangs = lecture_variant(
+        "    def backward(self):\n",
+        "    def backward(self):\n        while True:\n            pass\n",
+        "hangs.py",
+    )
+    return {
+        "engine_missing_mul.txt": str(check_engine(missing)),
+        "engine_wrong_forward.txt": str(check_engine(forward)),
+        "engine_hangs.txt": str(check_engine(hangs, time_limit=0.2)),
+    }
+
+
+REPORTS.update(mistake_reports())
+
+
 @pytest.mark.parametrize("name", sorted(REPORTS))
 def test_report_is_the_golden_one(name: str) -> None:
     path = GOLDEN / name
