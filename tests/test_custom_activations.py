@@ -140,3 +140,38 @@ def test_a_label_wins_over_a_parameter_name() -> None:
     model.w[0].label = "weight"
     source = draw(model([2.0]), parameters=model).source
     assert "<B>weight</B>" in source and "w.0" not in source and "<B>b</B>" in source
+
+
+def test_saving_a_checked_activation_still_names_its_registration(
+    registered: None, tmp_path: Path
+) -> None:
+    """``get_activation("gelu")`` hands back gelu wrapped in its checks: still gelu to save."""
+    checked = nn.get_activation("gelu")
+    assert checked is not gelu and checked.__wrapped__ is gelu
+    with pytest.raises(ValueError, match="build the model with activation='gelu'"):
+        nn.MLP(2, [2, 1], activation=checked, seed=0).save(tmp_path / "m.json")
+
+
+def test_to_torch_converts_a_registered_activation_inside_a_neuron_and_a_stack(
+    registered: None,
+) -> None:
+    nn.register_activation("gelu", gelu, torch=lambda: torch.nn.GELU())
+    for model in (
+        nn.Neuron(2, activation="gelu", seed=0),
+        nn.Sequential(nn.Layer(2, 2, activation="gelu", seed=0)),
+    ):
+        net = nn.to_torch(model)
+        assert isinstance(net[-1], torch.nn.GELU)
+    nn.register_activation("gelu", gelu, torch=lambda: 5)
+    with pytest.raises(TypeError) as caught:
+        nn.to_torch(nn.Neuron(2, activation="gelu", seed=0))
+    assert str(caught.value) == (
+        "layer 0 (Neuron): torch= of the activation 'gelu' returned a int, not a "
+        "torch.nn.Module; give a function returning one, e.g. lambda: torch.nn.GELU()"
+    )
+    nn.register_activation("gelu", gelu)
+    with pytest.raises(ValueError) as caught:
+        nn.to_torch(nn.Neuron(2, activation="gelu", seed=0))
+    assert str(caught.value).endswith(
+        "torch=lambda: torch.nn.GELU()) (the torch module computing the same function)"
+    )

@@ -394,3 +394,34 @@ def test_blobs_centres_are_drawn_from_the_box_and_fruit_classes_balance():
     assert [fruit.count(k) for k in range(3)] == [4, 3, 3]  # the first classes get the extra
     _, moons = make_moons(11, noise=0.0, seed=0)
     assert moons.count(0) == 5 and moons.count(1) == 6
+
+
+def test_the_smallest_datasets_and_evenly_spaced_helpers():
+    from nn.data import _linspace
+
+    assert _linspace(1.0, 3.0, 3) == [1.0, 2.0, 3.0]
+    assert _linspace(1.0, 3.0, 4, endpoint=False) == [1.0, 1.5, 2.0, 2.5]
+    assert _linspace(2.0, 9.0, 1) == [2.0]
+    X, y = make_moons(2, noise=0.0, seed=0)  # one point per arc, at t = 0
+    assert sorted(map(tuple, X)) == [(0.0, 0.5), (1.0, 0.0)] and sorted(y) == [0, 1]
+    assert len(make_xor(1)[0]) == 1
+    X, _ = make_spiral(1, classes=2, noise=0.0)  # radius 0: both arms start at the centre
+    assert X == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_fruit_measurements_are_clipped_to_physical_values(monkeypatch):
+    """Weights stay at least 20 g, sizes at least 1 cm, hue in [0, 360], texture in [0, 1]."""
+    import nn.data as data
+
+    class Extreme(data.random.Random):
+        def __init__(self, seed, sign):
+            super().__init__(seed)
+            self.sign = sign
+
+        def gauss(self, mu=0.0, sigma=1.0):
+            return self.sign * 1e6
+
+    for sign, expected in ((-1, [20.0, 0.0, 0.0, 1.0]), (1, [1e6, 360.0, 1.0, 1e6])):
+        monkeypatch.setattr(data.random, "Random", lambda seed, s=sign: Extreme(seed, s))
+        X, _ = make_fruit(3, seed=0)
+        assert all(x == expected for x in X)

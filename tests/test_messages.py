@@ -707,3 +707,95 @@ def test_every_error_names_the_problem_and_the_fix(
     monkeypatch.setattr(nn.modules, "MODULE_CLASSES", library_only)
     with pytest.raises(error, match=exactly(message)):
         eval(call, dict(NAMES))
+
+
+MORE_ERRORS = [
+    (
+        "register_activation(5, abs)",
+        TypeError,
+        "register_activation: name must be a non-empty str, got 5",
+    ),
+    (
+        "register_activation('  ', abs)",
+        TypeError,
+        "register_activation: name must be a non-empty str, got '  '",
+    ),
+    (
+        "register_activation('relu', abs)",
+        ValueError,
+        "register_activation: 'relu' is a built-in activation; choose another name for yours (e.g. 'relu_mine')",
+    ),
+    (
+        "register_activation('mine', 5)",
+        TypeError,
+        "register_activation: fn must be a function Value -> Value, got int",
+    ),
+    (
+        "register_activation('mine', abs, torch=5)",
+        TypeError,
+        "register_activation: torch= must be a function that returns a torch module, e.g. torch=lambda: torch.nn.GELU()",
+    ),
+    (
+        "mse(1.0, [1.0, 2.0])",
+        ValueError,
+        "mse: predictions and targets differ in shape (1 vs 2); give one target per prediction",
+    ),
+    (
+        "mse([[1.0], 'ab'], [[1.0], [2.0]])",
+        TypeError,
+        "mse: predictions mixes numbers and lists; give a flat list or a list of lists",
+    ),
+    (
+        "binary_cross_entropy([1.0], [0.0])",
+        ValueError,
+        "binary_cross_entropy: probability 1.0 for target 0.0 gives an infinite loss; use binary_cross_entropy_with_logits on the score before the sigmoid (it is exact where the sigmoid saturates)",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, error, message", MORE_ERRORS)
+def test_more_errors_whole(call: str, error: type, message: str) -> None:
+    from nn.activations import register_activation
+
+    with pytest.raises(error, match=exactly(message)):
+        eval(call, {**NAMES, "register_activation": register_activation})
+
+
+def test_saving_errors_name_the_model_the_parameter_and_the_fix(tmp_path) -> None:
+    with pytest.raises(TypeError, match=exactly("save expects an nn Module, got int")):
+        nn.save(5, tmp_path / "m.json")
+    model = nn.Neuron(1, seed=0)
+    model.w[0].data = math.nan
+    with pytest.raises(ValueError) as caught:
+        model.save(tmp_path / "m.json")
+    assert str(caught.value) == (
+        "cannot save this model: parameter w.0 is nan (JSON has no nan or inf, and such a "
+        "model could not be used); train again with a lower learning rate"
+    )
+    with pytest.raises(IsADirectoryError) as caught:
+        nn.Neuron(1, seed=0).save(tmp_path)
+    assert str(caught.value) == (
+        f"cannot save to {tmp_path}: it is a folder; give a file name inside it, "
+        f"e.g. {tmp_path / 'model.json'}"
+    )
+
+    class Neuron(nn.Module):  # a class of the user's named like the library's
+        def __init__(self) -> None:
+            self.w = Value(1.0)
+
+    with pytest.raises(ValueError) as caught:
+        Neuron().save(tmp_path / "mine.json")
+    assert str(caught.value).startswith(
+        "cannot describe this model: loading it would build nn.modules.Neuron, another class "
+        "of the same name;"
+    )
+
+
+def test_formulas_nested_too_deeply_are_refused() -> None:
+    from nn.formula import FormulaError, evaluate_formula
+
+    for depth in (3000, 100_000):  # Python's evaluation, and the parser itself
+        with pytest.raises(FormulaError, match=exactly("the formula is too deeply nested")):
+            evaluate_formula("-" * depth + "a", {"a": 1.0})
+    _, variables = evaluate_formula("a * b", {"a": 1.0, "b": 2.0})
+    assert [v.label for v in variables.values()] == ["a", "b"]  # the names in pictures

@@ -268,3 +268,20 @@ def test_adam_first_step_moves_each_parameter_by_about_lr() -> None:
     v.grad = 1e-9  # tiny gradients: eps matters
     Adam([v], lr=0.01, eps=1e-8).step()
     assert v.data == pytest.approx(3.0 - 0.01 * 1e-9 / (1e-9 + 1e-8), rel=1e-12)
+
+
+def test_a_weight_decay_or_momentum_of_exactly_one_is_applied() -> None:
+    w = Value(2.0)
+    w.grad = 0.5
+    SGD([w], lr=0.1, weight_decay=1.0).step()  # g = 0.5 + 1.0 * 2 = 2.5
+    assert w.data == pytest.approx(2.0 - 0.25, rel=1e-15)
+    v = Value(2.0)
+    sgd = SGD([v], lr=0.1, momentum=1.0)
+    for _ in range(2):
+        v.grad = 1.0
+        sgd.step()  # buffers 1, then 1 * 1 + 1 = 2
+    assert v.data == pytest.approx(2.0 - 0.1 - 0.2, rel=1e-15)
+    u = Value(2.0)
+    u.grad = 0.0
+    Adam([u], lr=0.01, weight_decay=1.0).step()  # g = 2: the first step moves by about lr
+    assert u.data == pytest.approx(2.0 - 0.01 * 2.0 / (2.0 + 1e-8), rel=1e-12)

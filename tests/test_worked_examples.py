@@ -89,3 +89,31 @@ def test_the_product_example_catches_an_error_that_does_not_shrink_like_u_square
     ratio = worked_examples._example_products()[-1]
     assert ratio.what == "error shrinks like u^2: ratio for u/10"
     assert ratio.engine == pytest.approx(90.0) and not ratio.matches
+
+
+def test_a_check_with_the_default_tolerance_rejects_a_visible_difference() -> None:
+    assert not Check("x", 1.0, 1.5).matches and not Check("x", 1.0, 1.0 + 1e-9).matches
+
+
+def test_the_perceptron_labels_name_both_weights(monkeypatch) -> None:
+    monkeypatch.setattr(worked_examples, "PERCEPTRON_CASES", (((2.0, 1.0), 7.0),))
+    checks = worked_examples._example_perceptron()
+    assert [c.what for c in checks] == [
+        "weights 2, 1: output",
+        "weights 2, 1: d/dw1 = x1",
+        "weights 2, 1: d/dw2 = x2",
+    ]
+    assert all(c.matches for c in checks)
+
+
+def test_a_stream_that_does_not_say_its_encoding_gets_plain_marks() -> None:
+    class Lines:
+        def __init__(self) -> None:
+            self.parts: list[str] = []
+
+        def write(self, text: str) -> None:
+            self.parts.append(text)
+
+    out = Lines()
+    assert run_examples(out) == 0
+    assert "".join(out.parts).endswith("match ok\n")
