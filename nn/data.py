@@ -169,8 +169,9 @@ def make_circles(
     n_inner = n - n_outer
     X: list[list[float]] = []
     y: list[int] = []
+    turn = 2.0 * math.pi
     for radius, count, label in ((1.0, n_outer, 0), (float(factor), n_inner, 1)):
-        for t in _linspace(0.0, 2.0 * math.pi, count, endpoint=False):  # pragma: no mutate
+        for t in _linspace(0.0, turn, count, endpoint=False):  # pragma: no mutate (None is False)
             X.append(
                 [
                     radius * math.cos(t) + rng.gauss(0.0, noise),

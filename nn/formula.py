@@ -135,8 +135,8 @@ _FORBIDDEN_OPERATORS = {
 def _describe(node: ast.AST) -> str:
     """A short name for a forbidden construct, for error messages."""
     if isinstance(node, ast.BinOp | ast.UnaryOp):
-        operator = type(node.op)
-        symbol = _FORBIDDEN_OPERATORS.get(operator, operator.__name__)  # pragma: no mutate
+        op = type(node.op)
+        symbol = _FORBIDDEN_OPERATORS.get(op, op.__name__)  # pragma: no mutate (all listed)
         return f"the operator {symbol}"
     return _CONSTRUCT_NAMES.get(type(node), type(node).__name__)
 

@@ -126,7 +126,9 @@ def sse(predictions: Predictions, targets: Predictions) -> Value:
     """
     rows, _ = _paired(predictions, targets, "sse")
     per_example = [sum_values([(_as_value(p) - t) ** 2 for p, t in row]) for row in rows]
-    return per_example[0] if len(per_example) == 1 else _mean(per_example)  # pragma: no mutate
+    if len(per_example) == 1:  # one example: its own sum (the mean of one is itself)
+        return per_example[0]
+    return _mean(per_example)
 
 
 def rmse(predictions: Predictions, targets: Predictions) -> Value:
