@@ -171,11 +171,37 @@ def mistake_reports() -> dict[str, str]:
     }
 
 
+def drill_reports() -> dict[str, str]:
+    """A drill on L = (a * b + c) * f as a learner sees it: questions, feedback, the grade."""
+    from engine.exercises import drill
+
+    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"), (-2.0, "f")])
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    loss = d * f
+    loss.label = "L"
+    practice = drill(loss)
+    wrong, right = practice["a"].answer(-3.0), practice["a"].answer(6.0)
+    grade = practice.check({"d": -2.0, "e": -2.0, "a": 5.0, "zz": 1.0})
+    return {
+        "drill.txt": "\n---\n".join(
+            [str(practice), repr(practice), repr(practice["b"]), str(wrong), repr(right)]
+        ),
+        "drill.md": "\n---\n".join(
+            [practice._repr_markdown_(), wrong._repr_markdown_(), right._repr_markdown_()]
+        ),
+        "drill_grade.txt": str(grade) + "\n---\n" + repr(grade),
+        "drill_grade.md": grade._repr_markdown_(),
+    }
+
+
 # Built inside the test (not at import), so that the mutation run sees which code each
 # test reaches.
 @pytest.mark.parametrize(
     "reports",
-    [gradient_reports, engine_reports, planted_bug_reports, mistake_reports],
+    [gradient_reports, engine_reports, planted_bug_reports, mistake_reports, drill_reports],
     ids=lambda f: f.__name__,
 )
 def test_reports_are_the_golden_ones(reports) -> None:

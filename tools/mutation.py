@@ -55,7 +55,12 @@ def _results() -> dict[str, dict[str, int | None]]:
 
 def score() -> int:
     """Print each measured module's mutants, survivors and score; the total last."""
-    results = {path: codes for path, codes in _results().items() if codes}
+    excluded = _config().get("do_not_mutate", [])
+    results = {
+        path: codes
+        for path, codes in _results().items()
+        if codes and not any(fnmatch.fnmatch(path, pattern) for pattern in excluded)
+    }
     if not results:
         print("no results: run `mutmut run` first")
         return 1

@@ -408,7 +408,7 @@ class _Case(NamedTuple):
 
 def _cases(
     text: str, build: Callable[..., Twin], *points: float | tuple[float, ...]
-) -> list[_Case]:
+) -> list[_Case]:  # pragma: no mutate block (runs at import; cases shown in golden/engine_*)
     return [_Case(text, build, p if isinstance(p, tuple) else (p,)) for p in points]
 
 
