@@ -175,3 +175,20 @@ def test_to_torch_converts_a_registered_activation_inside_a_neuron_and_a_stack(
     assert str(caught.value).endswith(
         "torch=lambda: torch.nn.GELU()) (the torch module computing the same function)"
     )
+
+
+def test_saving_an_unregistered_function_names_it_and_says_how_to_register_it(
+    tmp_path: Path,
+) -> None:
+    def swish(z: Value) -> Value:
+        return z * z.sigmoid()
+
+    with pytest.raises(ValueError) as caught:
+        nn.Neuron(1, activation=swish, seed=0).save(tmp_path / "m.json")
+    assert str(caught.value) == (
+        "cannot save this model: Neuron.activation is the function 'swish'; only named "
+        "activations (e.g. 'relu', 'tanh'; see nn.ACTIVATIONS) can be saved: register it "
+        "with nn.register_activation('a_name', fn) and build the model with activation='a_name'"
+    )
+    with pytest.raises(ValueError, match=r"^model data: not a chainrule model"):
+        nn.serialize.from_dict(5)

@@ -66,6 +66,10 @@ def network_pictures() -> dict[str, str]:
     maxout = nn.Sequential(
         nn.Maxout(2, 2, pieces=3, seed=1), nn.Layer(2, 1, activation="sigmoid", seed=2)
     )
+    for k, p in enumerate(maxout.parameters()):  # biases too, so that z = w·x + b shows them
+        p.data += 0.1 * (k % 3)
+    maxout([0.5, -1.0]).backward()  # every piece's δ = b.grad (0 for the losing pieces)
+    model.layers[0].neurons[2].b.data = -0.25
     zero = nn.Neuron(1, activation="relu", seed=0)
     for w in zero.w:
         w.data = 0.0

@@ -329,3 +329,22 @@ def test_without_the_graphviz_package_both_pictures_say_how_to_install_it(monkey
     assert str(caught.value) == (
         "engine.draw needs the graphviz Python package and the Graphviz 'dot' program: " + install
     )
+
+
+class Pair(nn.Module):
+    """A layer of the user's own: neurons, but no activation attribute."""
+
+    def __init__(self) -> None:
+        self.nin, self.nout = 2, 2
+        self.neurons = [Neuron(2, activation="tanh", seed=k) for k in range(2)]
+
+    def forward(self, x):
+        return [n(x) for n in self.neurons]
+
+
+def test_a_users_layer_without_an_activation_is_drawn_with_its_neurons_activations() -> None:
+    from nn.visualize import _default_threshold
+
+    source = draw_network(nn.Sequential(Pair(), nn.Layer(2, 1, seed=0))).source
+    assert "1: tanh" in source and "2: tanh" in source
+    assert _default_threshold(nn.Sequential(nn.Layer(2, 2), nn.Maxout(2, 1))) == 0.0
