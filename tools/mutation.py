@@ -4,8 +4,9 @@
     python tools/mutation.py score              per-module scores of the last run
     python tools/mutation.py changed [BASE]     mutate only the modules changed since BASE
                                                 (default main), committed or not
-    python tools/mutation.py retest [GLOB ...]  rerun only the survivors and the mutants not
-                                                checked yet (after new tests, or a stopped run)
+    python tools/mutation.py retest [GLOB ...]  rerun only the survivors, the mutants no test
+                                                reached and those not checked yet (after new
+                                                tests, or a stopped run)
 
 ``run``, ``changed`` and ``retest`` run ``mutmut run`` at the lowest CPU priority
 (``nice 19``: the machine is shared), with one OpenMP thread (torch in a forked test
@@ -33,6 +34,7 @@ MUTANTS = ROOT / "mutants"
 #: mutmut's exit codes that mean the tests caught the mutant (as in mutmut's own stats).
 CAUGHT = {"killed": (1, 3), "timeout": (36, -24, 24, 152, 255), "type check": (37,)}
 SURVIVED = 0
+NO_TESTS = 33  # no test reached the mutated function (when it was last checked)
 
 
 def _config() -> dict:
@@ -150,7 +152,8 @@ def main(argv: list[str]) -> int:
             name
             for codes in _results().values()
             for name, code in codes.items()
-            if code in (SURVIVED, None) and any(fnmatch.fnmatch(name, p) for p in patterns)
+            if code in (SURVIVED, NO_TESTS, None)
+            and any(fnmatch.fnmatch(name, p) for p in patterns)
         ]
         if not survivors:
             print("no survivors or unchecked mutants to run")
