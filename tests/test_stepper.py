@@ -201,4 +201,4 @@ def test_step_through_passes_draw_options_and_prints_each_steps_chain_rule(
     show, _ = step_through(y, rankdir="TB", show_grad=False)
     show(0)
     assert "rankdir=TB" in shown[0].source and "grad " not in shown[0].source
-    assert capsys.readouterr().out == "dy/dx += dy/dy * dy/dx = 1.0 * 1.0 = 1.0\n"
+    assert capsys.readouterr().out == "dy/dx += dy/dy * ∂y/∂x = 1.0 * 1.0 = 1.0\n"
