@@ -26,6 +26,9 @@ from engine.draw import _short
 from nn.time_machine import CELL_COLOURS
 from nn.visualize import NEGATIVE_COLOUR, POSITIVE_COLOUR
 
+# A browser per test takes seconds: the mutation run (`-m "not slow"`) leaves these out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
