@@ -187,14 +187,7 @@ def test_step_through_with_ipywidgets_builds_a_slider(monkeypatch: pytest.Monkey
 def test_step_through_passes_draw_options_and_prints_each_steps_chain_rule(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake = types.ModuleType("ipywidgets")
-    fake.IntSlider = lambda **kwargs: kwargs  # type: ignore[attr-defined]
-    fake.interactive = lambda show, step: (show, step)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ipywidgets", fake)
-    shown: list[object] = []
-    display_module = types.ModuleType("IPython.display")
-    display_module.display = shown.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    shown = fake_widgets(monkeypatch)
     x = Value(0.0, label="x")
     y = x.tanh()
     y.label = "y"
