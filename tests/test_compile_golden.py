@@ -20,6 +20,13 @@ from nn import MLP, make_moons, to_signed_labels
 from nn.losses import mse
 from nn.softmax import log_softmax
 
+# engine.compile traces the engine's own functions by identity; under mutmut every one of
+# them is wrapped in a trampoline, so these tests cannot run there (see tests/MUTATION.md).
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("MUTANT_UNDER_TEST")),
+    reason="engine.compile cannot trace mutmut's trampolines",
+)
+
 GOLDEN = Path(__file__).parent / "golden"
 
 
