@@ -23,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -121,8 +122,24 @@ def glob_of(path: str) -> str:
 MUTMUT = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
 
 
+def _fresh_copies() -> None:
+    """Remove mutmut's copies of the tests and ``also_copy`` files from mutants/.
+
+    mutmut copies them over on every run but never deletes a file, so a test or notebook
+    renamed or removed since the last run would still be collected there. The results
+    (``*.meta``) and the mutated modules stay.
+    """
+    for entry in ["tests", *_config().get("also_copy", [])]:
+        copy = MUTANTS / entry.rstrip("/")
+        if copy.is_dir():
+            shutil.rmtree(copy)
+        elif copy.is_file():
+            copy.unlink()
+
+
 def _mutmut_run(names: list[str]) -> int:
     """``mutmut run NAMES`` at the lowest CPU priority, one OpenMP thread."""
+    _fresh_copies()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = ["nice", "-n", "19", *MUTMUT, "run", *names]
     shown = " ".join(names) if len(names) <= 5 else f"<{len(names)} mutant names>"
