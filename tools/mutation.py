@@ -12,9 +12,9 @@
 (``nice 19``: the machine is shared), with one OpenMP thread (torch in a forked test
 process), under this Python. See the README, "Correctness, three ways".
 
-A module's score is the share of its mutants that the tests kill: killed (a
-timeout counts as killed) over all mutants, so a mutant no test reaches counts
-against the score. Mutants on lines marked ``# pragma: no mutate`` are not made at
+A module's score is the share of its checked mutants that the tests kill (a timeout
+counts as killed; a mutant no test reaches counts against the score); mutants not
+checked yet are shown apart. Mutants on lines marked ``# pragma: no mutate`` are not made at
 all; tests/MUTATION.md lists them and why each is equivalent.
 """
 
@@ -57,7 +57,11 @@ def _results() -> dict[str, dict[str, int | None]]:
 
 
 def score() -> int:
-    """Print each measured module's mutants, survivors and score; the total last."""
+    """Print each measured module's mutants, survivors and score; the total last.
+
+    The score is over the mutants checked: killed / (killed + survived + no tests). Mutants
+    not checked yet (a stopped run, or functions changed since) are counted apart.
+    """
     excluded = _config().get("do_not_mutate", [])
     results = {
         path: codes
@@ -67,26 +71,42 @@ def score() -> int:
     if not results:
         print("no results: run `mutmut run` first")
         return 1
-    caught_codes = {code for codes in CAUGHT.values() for code in codes}
-    print(f"{'module':<26} {'mutants':>8} {'killed':>7} {'survived':>9} {'other':>6} {'score':>7}")
+    print(
+        f"{'module':<30} {'mutants':>7} {'checked':>7} {'killed':>7} {'survived':>8} "
+        f"{'no tests':>8} {'score':>7}"
+    )
     total = Counter()
     for path, codes in results.items():
-        counts = Counter(
-            "killed" if code in caught_codes else "survived" if code == SURVIVED else "other"
-            for code in codes.values()
-        )
-        counts["mutants"] = len(codes)
+        counts = _counts(codes.values())
         total.update(counts)
         print(_row(path, counts))
     print(_row("total", total))
     return 0
 
 
+def _counts(codes) -> Counter:
+    caught = {code for group in CAUGHT.values() for code in group}
+    counts = Counter(mutants=0)
+    for code in codes:
+        counts["mutants"] += 1
+        if code is None:
+            continue
+        counts["checked"] += 1
+        if code in caught:
+            counts["killed"] += 1
+        elif code == SURVIVED:
+            counts["survived"] += 1
+        elif code == NO_TESTS:
+            counts["no tests"] += 1
+    return counts
+
+
 def _row(name: str, counts: Counter) -> str:
-    share = counts["killed"] / counts["mutants"] if counts["mutants"] else 0.0
+    judged = counts["killed"] + counts["survived"] + counts["no tests"]
+    share = f"{counts['killed'] / judged:.1%}" if judged else "-"
     return (
-        f"{name:<26} {counts['mutants']:>8} {counts['killed']:>7} {counts['survived']:>9} "
-        f"{counts['other']:>6} {share:>7.1%}"
+        f"{name:<30} {counts['mutants']:>7} {counts['checked']:>7} {counts['killed']:>7} "
+        f"{counts['survived']:>8} {counts['no tests']:>8} {share:>7}"
     )
 
 
