@@ -412,7 +412,7 @@ def test_the_temporary_file_is_hidden_beside_the_target(tmp_path: Path, monkeypa
     (temporary,) = renamed
     assert os.path.dirname(temporary) == str(tmp_path)
     name = os.path.basename(temporary)
-    assert name.startswith(".n.json.") and name.endswith(".tmp")
+    assert name.startswith(".") and name.endswith(".tmp")
 
 
 class Tagged(nn.Module):
