@@ -90,7 +90,14 @@ def test_micrograd_passes_everything_it_implements() -> None:
 
     report = check_engine(MicrogradValue)
     assert report.passed, str(report)
-    assert [check.name for check in report.not_implemented] == ["tanh", "exp", "log", "sigmoid"]
+    assert [check.name for check in report.not_implemented] == [
+        "tanh",
+        "exp",
+        "log",
+        "sigmoid",
+        "sin",
+        "cos",
+    ]
     assert all(check.status == "not implemented" for check in report.not_implemented)
     assert {"relu", "pow", "rtruediv", "reuse", "diamond", "subexpression", "mlp"} <= {
         check.name for check in report.checks
@@ -100,8 +107,47 @@ def test_micrograd_passes_everything_it_implements() -> None:
 def test_a_correct_lecture_style_engine_passes() -> None:
     report = check_engine(lecture_value())
     assert report.passed, str(report)
-    assert [check.name for check in report.not_implemented] == ["log", "sigmoid"]
+    assert [check.name for check in report.not_implemented] == ["log", "sigmoid", "sin", "cos"]
     assert "tanh" in [check.name for check in report.checks]
+
+
+#: sin and cos for the lecture engine, written as a student would (issue 10: exercises ask
+#: for them); ``{sin}`` and ``{cos}`` are the local derivatives.
+TRIG = """
+    def sin(self):
+        out = Value(math.sin(self.data), (self,), "sin")
+
+        def _backward():
+            self.grad += {sin} * out.grad
+
+        out._backward = _backward
+        return out
+
+    def cos(self):
+        out = Value(math.cos(self.data), (self,), "cos")
+
+        def _backward():
+            self.grad += {cos} * out.grad
+
+        out._backward = _backward
+        return out
+
+    def exp(self):"""
+
+
+def with_trig(sin: str, cos: str) -> type:
+    return variant("\n    def exp(self):", TRIG.format(sin=sin, cos=cos))
+
+
+def test_a_students_sin_and_cos_are_graded() -> None:
+    report = check_engine(with_trig("math.cos(self.data)", "-math.sin(self.data)"))
+    assert report.passed, str(report)
+    assert report["sin"].status == report["cos"].status == "passed"
+
+    wrong = check_engine(with_trig("math.cos(self.data)", "math.sin(self.data)"))
+    assert failed(wrong) == ["cos"]
+    assert [(f.kind, f.op) for f in wrong.findings] == [("local_derivative", "cos")]
+    assert "cos'(x) = −sin(x)" in wrong["cos"].message
 
 
 def test_the_unplanted_bug_hunt_engine_passes() -> None:

@@ -200,6 +200,20 @@ OPS: dict[str, Op] = {
             "σ'(x) = σ(x)·(1 − σ(x))",
             "self.grad += s * (1 - s) * out.grad",
         ),
+        Op(
+            "sin",
+            "sin",
+            "sin({0})",
+            "sin'(x) = cos(x)",
+            "self.grad += math.cos(self.data) * out.grad",
+        ),
+        Op(
+            "cos",
+            "cos",
+            "cos({0})",
+            "cos'(x) = −sin(x)",
+            "self.grad += -math.sin(self.data) * out.grad",
+        ),
     )
 }
 
@@ -323,6 +337,12 @@ class Twin:
 
     def sigmoid(self) -> Twin:
         return Twin.made("sigmoid", lambda x: x.sigmoid(), (self,))
+
+    def sin(self) -> Twin:
+        return Twin.made("sin", lambda x: x.sin(), (self,))
+
+    def cos(self) -> Twin:
+        return Twin.made("cos", lambda x: x.cos(), (self,))
 
 
 def _binary(op: str, function: Callable[[Any, Any], Any], left: Twin, right: Twin | float) -> Twin:

@@ -15,7 +15,8 @@ The checks, in the order they run (``ENGINE_CHECKS`` lists them):
 ``add`` ...        each operation on its own at several points, then under an
                    upstream gradient (``(a * b) * k``): ``add``, ``mul``, ``sub``,
                    ``neg``, ``truediv``, ``pow``, ``radd``, ``rsub``, ``rmul``,
-                   ``rtruediv``, ``relu``, ``tanh``, ``exp``, ``log``, ``sigmoid``
+                   ``rtruediv``, ``relu``, ``tanh``, ``exp``, ``log``, ``sigmoid``,
+                   ``sin``, ``cos``
 ``reuse``          a value used twice: ``a * a``, ``a + a``, ``x * y + x``
 ``diamond``        a node reached by a long and a short path
 ``subexpression``  a subexpression used by several nodes, twice by one of them
@@ -108,6 +109,8 @@ _NEEDS: dict[str, str] = {
     "exp": "exp",
     "log": "log",
     "sigmoid": "sigmoid",
+    "sin": "sin",
+    "cos": "cos",
 }
 
 _STRUCTURE = ("reuse", "diamond", "subexpression", "mlp")
@@ -447,6 +450,8 @@ _OP_CASES: dict[str, list[_Case]] = {
     "exp": _cases("a.exp()", lambda a: a.exp(), 0.5, -1.2),
     "log": _cases("a.log()", lambda a: a.log(), 0.5, 2.5),
     "sigmoid": _cases("a.sigmoid()", lambda a: a.sigmoid(), 0.5, -1.2),
+    "sin": _cases("a.sin()", lambda a: a.sin(), 0.5, -2.2),
+    "cos": _cases("a.cos()", lambda a: a.cos(), 0.5, -2.2),
 }
 
 #: The upstream gradient of every op check's second pass, ``op(...) * k``.
