@@ -4,7 +4,8 @@ r"""Writing a traced training step out as Python: the chain rule, one line per e
 into the source of one function that runs a whole batch:
 
 * **once per step**: the parameters' numbers into local variables (``p0``,
-  ``p1``, ...) and their gradients into accumulators (``gp0``, ...);
+  ``p1``, ...) and their gradients into accumulators (``gp0``, ...); then a
+  bound on the size of every number the examples can reach (below);
 * **for each example**: the **forward** pass, every node's value in
   topological order (``v7`` is node 7, numbered as ``engine.draw`` numbers
   it); then the **backward** pass, every gradient $\partial L / \partial v_7$
@@ -20,10 +21,16 @@ its terms in the order the eager backward pass adds them, and the parameters'
 accumulators carry on from ``p.grad`` across examples in the order the eager
 pass visits the batch's graph (example 0 first). A node whose gradient is 0
 passes nothing on (``if g7:``), as in ``engine.backprop``. There the skip also
-requires every local derivative to be finite (``0 * inf`` is NaN); here one
-check per example (the sum of their squares below 1e300) proves it for all of
-them at once, and where it fails the function returns ``None`` and the step
-runs eagerly.
+requires every local derivative to be finite (``0 * inf`` is NaN); here a
+check (the sum of their squares below 1e300) proves it for all of them at
+once, and where it fails the function returns ``None`` and the step runs
+eagerly. The check is made **once per step** where it can be: the bound pass
+is the forward pass on sizes (each operation's bound rule, from
+``engine.templates``, on bounds of the parameters', inputs' and labels'
+sizes), and the check on those bounds holds for every example of the batch
+(each term is at most its bound). Where a bound is too large (``careful``),
+or an operation has no bound rule, each example is checked before its
+backward pass.
 
 Every name in the code is made here (``x0``, ``y``, ``p3``, ``v7``, ``g7``);
 numbers are written by ``templates.number``; labels appear only in comments,
@@ -32,10 +39,19 @@ through ``ascii()``, on one line. The same graphs always give the same text.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.templates import RULES, TERMS_PER_STATEMENT, Derivative, Names, Rule, number
+from engine.templates import (
+    RULES,
+    TERMS_PER_STATEMENT,
+    Derivative,
+    Names,
+    Rule,
+    constant,
+    number,
+)
 from engine.tracing import Graph, Kind, Node
 
 #: Variables per line where a statement lists many of them.
@@ -78,9 +94,9 @@ def write_step(
     parameters' numbers and gradients (in the order returned), the batch, the
     index of each example's program in ``keys`` (when there are several), and
     $\\partial L / \\partial \\text{loss}_i$ as ``seed``. It returns ``(losses,
-    outputs, extra_value, gradients)``, or ``None`` where a local derivative is
-    too large or not finite for the zero-gradient skip to be exact. (The
-    caller checks the parameters, in one C-level pass per step.)
+    outputs, extra_value, gradients)``, or ``None`` where a parameter or a
+    local derivative is too large or not finite for the zero-gradient skip to
+    be exact.
     """
     graphs = [program.graph for program in programs] + ([extra] if extra else [])
     used = sorted({n.index for graph in graphs for n in graph.nodes if n.kind is Kind.PARAMETER})
@@ -95,25 +111,37 @@ def write_step(
     if labels:
         out.add(f"# {labels}")
     out.assign([f"g{name}" for name in p], "grads")
+    if p:
+        out.add(
+            "# a parameter infinite, NaN or huge? then skipping a zero gradient is not exact",
+            _commented("bp = hypot(*params)", "|p| <= bp for every parameter p"),
+            "if not bp < 1e150:",
+            "    return None  # the whole step runs eagerly instead",
+        )
     extra_value = "0.0"
     extra_part = None if extra is None else _Part(extra, None, None, prefix="e")
     if extra_part is not None:
         extra_value = _write_extra_forward(out, extra_part)
+    parts = [_Part(program.graph, program.label, layout.label_size) for program in programs]
+    bounded = _write_bounds(out, parts, programs)
     out.add("losses = []", "outputs = []" if layout.aux else "outputs = None")
-    out.add("for example, (x, y, key) in enumerate(zip(X, Y, keys)):")
+    if len(programs) == 1 and programs[0].label is None:
+        out.add("for example, (x, y) in enumerate(zip(X, Y)):")
+    else:
+        out.add("for example, (x, y, key) in enumerate(zip(X, Y, keys)):")
     out.indent += 1
     if layout.inputs:
         out.assign([f"x{i}" for i in range(layout.inputs)], "x")
-    for i, program in enumerate(programs):
+    for i, (program, part) in enumerate(zip(programs, parts, strict=True)):
         if program.label is None:
             if layout.label_size is not None:
                 out.assign([f"y{j}" for j in range(layout.label_size)], "y")
-            _write_example(out, _Part(program.graph, program.label, layout.label_size), layout)
+            _write_example(out, part, layout, bounded[i])
             continue
         shown = ", ".join(map(repr, program.label))
         out.add(f"{'if' if i == 0 else 'elif'} key == {i}:  # the examples labelled {shown}")
         out.indent += 1
-        _write_example(out, _Part(program.graph, program.label, layout.label_size), layout)
+        _write_example(out, part, layout, bounded[i])
         out.indent -= 1
     out.indent -= 1
     if extra_part is not None:
@@ -132,7 +160,10 @@ class _Part:
     ``names[n]`` is the expression for node ``n``'s value (``x0``, ``y``,
     ``p3``, ``v7``, or a number); ``rules[n]`` an operation's rule, written for
     those names; ``needs[n]`` whether node ``n``'s gradient matters: a
-    parameter's, or that of an operation on one.
+    parameter's, or that of an operation on one; ``bounds[n]`` a bound on the
+    size of node ``n``'s value for every example (``bx`` for any input, ``by``
+    for any label, ``bp`` for any parameter, ``bv7``, or a number), or ``None``
+    where its operation (or one below it) has no bound rule.
     """
 
     def __init__(
@@ -157,19 +188,45 @@ class _Part:
             self.names[n.number] = name
         self.rules: dict[int, Rule] = {}
         self.needs: dict[int, bool] = {}
+        self.bounds: dict[int, str | None] = {}
         for n in graph.nodes:  # inputs come before the nodes made from them
             self.needs[n.number] = n.kind is Kind.PARAMETER or (
                 n.kind is Kind.OPERATION and any(self.needs[i] for i in n.inputs)
             )
+        for n in _forward_order(graph):  # a detached copy after the node it copies
+            self.bounds[n.number] = self._leaf_bound(n)
             if n.kind is Kind.OPERATION:
                 value = self.names[n.number]
                 inputs = tuple(self.names[i] for i in n.inputs)
                 local = "d" + value[1:] if value.startswith("v") else "d" + value
-                self.rules[n.number] = RULES[n.rule](Names(value, inputs, local, n.value._op))
+                bounds = tuple(self.bounds[i] or "inf" for i in n.inputs)
+                names = Names(value, inputs, local, n.value._op, bounds)
+                rule = RULES[n.rule](names)
+                self.rules[n.number] = rule
+                known = rule.bound is not None and all(self.bounds[i] for i in n.inputs)
+                self.bounds[n.number] = names.bound if known else None
+
+    def _leaf_bound(self, n: Node) -> str | None:
+        """A bound on a leaf's size (a detached copy's: its node's), ``None`` for an operation."""
+        if n.kind is Kind.INPUT:
+            return "bx"
+        if n.kind is Kind.PARAMETER:
+            return "bp"
+        if n.kind is Kind.DETACHED:
+            return self.bounds[n.inputs[0]]
+        if n.kind is Kind.LABEL and self.names[n.number] in ("y", f"y{n.index}"):
+            return "by"
+        if n.kind in (Kind.LABEL, Kind.CONSTANT):  # a number written into the code
+            return number(abs(constant(self.names[n.number])))
+        return None
 
 
-def _write_example(out: _Lines, part: _Part, layout: Layout) -> None:
-    """One example's forward pass, its loss (and outputs), the check, its backward pass."""
+def _write_example(out: _Lines, part: _Part, layout: Layout, bounded: bool) -> None:
+    """One example's forward pass, its loss (and outputs), the check, its backward pass.
+
+    ``bounded``: the bound pass has checked the example's derivatives once per
+    step, and this example needs checking only where that failed (``careful``).
+    """
     graph, names = part.graph, part.names
     out.add("# forward: each node's value, in topological order")
     _write_forward(out, part)
@@ -179,7 +236,14 @@ def _write_example(out: _Lines, part: _Part, layout: Layout) -> None:
         out.add(f"outputs.append({shown[0] if len(shown) == 1 else '[' + ', '.join(shown) + ']'})")
     if not part.needs[graph.root]:
         return  # the loss does not depend on any parameter: nothing to propagate
-    out.check(_checked(part), "a local derivative is infinite or huge")
+    terms = [term for term, _ in _checked(part)]
+    if bounded:
+        out.add("if careful:  # a bound above is too large: check this example's own numbers")
+        out.indent += 1
+        out.check(terms, "a local derivative is infinite or huge")
+        out.indent -= 1
+    else:
+        out.check(terms, "a local derivative is infinite or huge")
     out.add("# backward: dL/d(node) for each node, in reverse order")
     _write_backward(out, part, seed="seed", next_example=True)
 
@@ -232,26 +296,105 @@ def _backward_nodes(graph: Graph, needs: dict[int, bool]) -> list[Node]:
     return [n for n in reversed(loss_graph) if n.kind is Kind.OPERATION and needs[n.number]]
 
 
-def _checked(part: _Part) -> list[str]:
-    """The terms of the finiteness check: ``v3 * v3`` for each local derivative, or ``v8``.
+def _checked(part: _Part) -> list[tuple[str, str | None]]:
+    """The terms of the finiteness check, ``v3 * v3`` or ``v8``, each with the same on bounds.
 
     Every derivative of a node that passes a gradient on, as ``engine.backprop``
     tests all of a node's local derivatives before it skips it; not those that
     are finite whatever the numbers, nor parameters (checked once per step).
     A derivative that is a value its rule says is never negative (a relu's
     output) enters as it is: a sum of such numbers bounds each of them too.
+    Beside each term, the same term on the derivative's bound (``bv3 * bv3``),
+    at least the term for every example; ``None`` where there is no bound.
     """
     nonnegative = {part.names[number] for number, rule in part.rules.items() if rule.nonnegative}
-    terms: list[str] = []
+    terms: dict[str, str | None] = {}
     for n in _backward_nodes(part.graph, part.needs):
         for derivative in part.rules[n.number].derivatives:
-            code = derivative.code
+            code, bound = derivative.code, derivative.bound
             if derivative.finite or _is_parameter(code) or _is_finite_number(code):
                 continue
-            term = code if code in nonnegative else f"{code} * {code}"
-            if term not in terms:
-                terms.append(term)
-    return terms
+            if part.bounds[n.number] is None:  # its rule's bounds need the inputs' bounds
+                bound = None
+            if code in nonnegative:
+                terms.setdefault(code, bound)
+            else:
+                terms.setdefault(f"{code} * {code}", bound and f"{bound} * {bound}")
+    return list(terms.items())
+
+
+def _write_bounds(out: _Lines, parts: list[_Part], programs: Sequence[Program]) -> list[bool]:
+    """The bound pass, once per step, and ``careful``: whether the bounds fail the check.
+
+    For each program whose every checked derivative has a bound: the bounds
+    of the nodes those need, in forward order, then the check on the bounds.
+    Returns, per program, whether it has a bound pass (its examples then
+    check their own numbers only where ``careful``).
+    """
+    bounded = [bool(terms) and all(b for _, b in terms) for terms in map(_checked, parts)]
+    if not any(bounded):
+        return bounded
+    out.add(
+        "# -- once per step: how large can any number get? --------------------",
+        "# The forward pass on sizes (interval arithmetic): every input of every",
+        "# example has |x| <= bx, every label |y| <= by, every parameter |p| <= bp,",
+        "# and each operation's rule bounds its value from its inputs' bounds, so",
+        "# |v7| <= bv7 for every example. If the local derivatives' bounds pass the",
+        "# check, every example passes it, and none needs checking on its own.",
+    )
+    needed = [_needed(part) if bound else set() for part, bound in zip(parts, bounded)]
+    leaves = {part.bounds[i] for part, numbers in zip(parts, needed) for i in numbers}
+    if "bx" in leaves:
+        out.add(_commented("bx = hypot(*chain(*X))", "|x| <= bx for every input x"))
+    if "by" in leaves:
+        labels = "hypot(*Y)" if "y" in _label_names(parts) else "hypot(*chain(*Y))"
+        out.add(_commented(f"by = {labels}", "|y| <= by for every label y"))
+    first = True
+    for part, program, numbers in zip(parts, programs, needed):
+        if not numbers:
+            continue
+        if program.label is not None:
+            out.add(f"# the examples labelled {', '.join(map(repr, program.label))}")
+        for n in _forward_order(part.graph):
+            if n.number in numbers and n.kind is Kind.OPERATION:
+                rule = part.rules[n.number]
+                first_line, *rest = rule.bound
+                out.add(_commented(first_line, rule.title + _label(n)), *rest)
+        out.bound_check([bound for _, bound in _checked(part)], first)
+        first = False
+    return bounded
+
+
+def _needed(part: _Part) -> set[int]:
+    """The nodes whose bounds the check needs, each after the nodes its bound needs.
+
+    A checked derivative's bound is an input's bound (``*``: the other
+    factor's) or one its node's bound statements set (tanh's: the value's).
+    """
+    numbers: set[int] = set()
+    stack: list[int] = []
+    for n in _backward_nodes(part.graph, part.needs):
+        inputs = {part.bounds[i]: i for i in n.inputs}
+        for derivative in part.rules[n.number].derivatives:
+            if derivative.finite or derivative.bound is None:
+                continue
+            if derivative.bound in inputs:
+                stack.append(inputs[derivative.bound])
+            elif constant(derivative.bound) is None:
+                stack.append(n.number)
+    while stack:
+        i = stack.pop()
+        if i not in numbers:
+            numbers.add(i)
+            stack.extend(part.graph.nodes[i].inputs)
+    return numbers
+
+
+def _label_names(parts: list[_Part]) -> set[str]:
+    """The names the labels go by in the code: ``y``, or ``y0``, ``y1``, ..., or numbers."""
+    return {
+        part.names[n.number] for part in parts for n in part.graph.nodes if n.kind is Kind.LABEL
+    }
 
 
 def _write_backward(out: _Lines, part: _Part, seed: str, next_example: bool = False) -> None:
@@ -347,7 +490,7 @@ def _write_extra_forward(out: _Lines, part: _Part) -> str:
     out.add("# -- once per step: extra()'s forward pass ------------------------------")
     _write_forward(out, part)
     if part.needs[extra.root]:
-        out.check(_checked(part), "a local derivative is infinite or huge")
+        out.check([term for term, _ in _checked(part)], "a local derivative is infinite or huge")
     return part.names[extra.root]
 
 
@@ -389,8 +532,8 @@ def _is_parameter(code: str) -> bool:
 
 
 def _is_finite_number(code: str) -> bool:
-    text = code.strip("()")
-    return text not in ("inf", "-inf", "nan") and text[:1] in "-0123456789."
+    value = constant(code)
+    return value is not None and math.isfinite(value)
 
 
 class _Lines:
@@ -424,28 +567,44 @@ class _Lines:
         The terms are squares, or numbers never below 0: their sum is below
         1e300 only if each one is, so every local derivative is finite and
         below 1e300, and so is the sum of any node's (a sum of fewer than 1e8
-        of them). A NaN fails the test too. Long sums go in pieces, so that no
-        expression nests too deeply.
+        of them). A NaN fails the test too.
         """
         if not terms:
             return
         self.add(f"# {why}? then skipping a zero gradient is not exact")
-        if len(terms) <= TERMS_PER_STATEMENT:
-            rows = _rows(terms, " + ")
-            if len(rows) == 1:
-                self.add(f"if not {rows[0]} < 1e300:")
-            else:
-                self.add("if not (", *(f"    {row}" for row in rows), ") < 1e300:")
-        else:
-            for start in range(0, len(terms), TERMS_PER_STATEMENT):
-                rows = _rows(terms[start : start + TERMS_PER_STATEMENT], " + ")
-                target = "magnitude = (" if start == 0 else "magnitude += ("
-                self.add(target + rows[0], *(f"    {row}" for row in rows[1:]))
-                self.lines[-1] += ")"
-            self.add("if not magnitude < 1e300:")
+        self.add(f"if not {self._sum(terms, 'magnitude')} < 1e300:")
         self.indent += 1
         self.add("return None  # the whole step runs eagerly instead")
         self.indent -= 1
+
+    def bound_check(self, terms: list[str], first: bool) -> None:
+        """``careful = not (bv3 * bv3 + bv8 + ... < 1e300)``: the check, on the bounds.
+
+        Each term on the bounds is at least the term on any example's numbers,
+        so where this sum passes, every example's does. ``first``: the first
+        program's (the next ones keep ``careful`` once it is set).
+        """
+        total = self._sum(terms, "magnitude_bound")
+        if "\n" in total:  # a sum over several lines: named first, for a readable test
+            self.add(f"magnitude_bound = {total}")
+            total = "magnitude_bound"
+        self.add(f"careful = {'' if first else 'careful or '}not ({total} < 1e300)")
+
+    def _sum(self, terms: list[str], name: str) -> str:
+        """``a * a + v8 + ...`` as an expression; long sums go in pieces, added up as ``name``.
+
+        In pieces, so that no expression nests too deeply for Python's compiler.
+        """
+        if len(terms) > TERMS_PER_STATEMENT:
+            for start in range(0, len(terms), TERMS_PER_STATEMENT):
+                rows = _rows(terms[start : start + TERMS_PER_STATEMENT], " + ")
+                target = f"{name} = (" if start == 0 else f"{name} += ("
+                self.add(target, *(f"    {row}" for row in rows), ")")
+            return name
+        rows = _rows(terms, " + ")
+        if len(rows) == 1:
+            return rows[0]
+        return "(\n" + "\n".join(f"    {row}" for row in rows) + "\n)"  # (add() indents each line)
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"

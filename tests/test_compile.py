@@ -168,9 +168,18 @@ def test_every_operation_of_the_engine_has_a_rule_and_a_row_in_the_table() -> No
     assert {function for function, *_ in RULE_CASES} == set(RULES)
 
 
+def _names(inputs: int, op: str) -> Names:
+    """A node's names for a rule's code: ``out`` from ``a0``, ``a1``, ..., bounded by ``A0``, ..."""
+    return Names("out", tuple(f"a{i}" for i in range(inputs)), "d", op, _bounds(inputs))
+
+
+def _bounds(inputs: int) -> tuple[str, ...]:
+    return tuple(f"A{i}" for i in range(inputs))
+
+
 def _compiled_node(node: Value, function: Callable[..., object]) -> tuple[float, list[float]]:
     """The rule's forward code and derivatives, run on the numbers of ``node``'s inputs."""
-    names = Names("out", tuple(f"a{i}" for i in range(len(node._inputs))), "d", node._op)
+    names = _names(len(node._inputs), node._op)
     rule = RULES[function](names)
     namespace = dict(NAMESPACE, **{f"a{i}": u.data for i, u in enumerate(node._inputs)})
     exec("\n".join(rule.forward), namespace)
@@ -186,7 +195,7 @@ def test_a_rule_computes_its_operation_bit_for_bit(function, build, points) -> N
     checked = 0
     for point in points:
         op = build(*[Value(1.0)] * len(point))._op  # the op name, with any parameter it records
-        names = Names("out", tuple(f"a{i}" for i in range(len(point))), "d", op)
+        names = _names(len(point), op)
         try:
             node, record = run_traced(build, *[Value(x) for x in point])
         except (ArithmeticError, ValueError) as error:  # the rule raises the same type
@@ -664,10 +673,12 @@ def test_source_is_the_same_text_every_time() -> None:
 def test_a_label_is_never_code_only_an_escaped_comment() -> None:
     hostile = "s\n__import__('os').system('exit 3')  # \"\"\" '''"
     step, X, y = demo_step(label=hostile)
-    labelled = [line for line in step.source.splitlines() if "exit 3" in line]
-    assert len(labelled) == 1  # the score's line: the label's newline is escaped
-    code, comment = labelled[0].split("  # ", 1)
-    assert "exit" not in code and comment.startswith("w·x+b 's\\n__import__")
+    labelled = [line.strip() for line in step.source.splitlines() if "exit 3" in line]
+    # the score's line and its bound's: the label's newline is escaped
+    assert [line.split(" = ")[0] for line in labelled] == ["bv27", "v27"]
+    for line in labelled:
+        code, comment = line.split("  # ", 1)
+        assert "exit" not in code and comment.startswith("w·x+b 's\\n__import__")
 
 
 def test_an_exponent_of_another_number_type_is_written_as_the_float_used() -> None:
