@@ -208,6 +208,7 @@ def _piecewise(
     math: str,
     bound: str,
     finite: bool = True,
+    slope_bound: str = "1.0",
     nonnegative: bool = False,
 ) -> Rule:
     """A one-input operation whose derivative is a number on each piece (relu: 0 or 1).
@@ -215,10 +216,11 @@ def _piecewise(
     ``value`` and ``slope`` are Python, ``math`` the comment, all in ``{x}``,
     the input; ``bound`` bounds the value, in ``{A}``, the input's bound. The
     slope is an expression the backward pass evaluates only where a gradient
-    passes; ``finite`` says it is finite for every input (it needs no bound then).
+    passes; ``finite`` says it is finite for every input, and ``slope_bound``
+    (a number) bounds it.
     """
     x, (A,) = _one_input(node), node.bounds
-    derivative = Derivative(f"({slope.format(x=x)})", math.format(x=x), finite)
+    derivative = Derivative(f"({slope.format(x=x)})", math.format(x=x), finite, slope_bound)
     return Rule(
         title,
         (f"{node.value} = {value.format(x=x)}",),
@@ -479,6 +481,7 @@ def leaky_relu(node: Names) -> Rule:
         f"1 if {{x}} > 0, else {s!r}",
         bound="{A}" if abs(s) <= 1.0 else f"{{A}} * {number(abs(s))}",
         finite=math.isfinite(s),
+        slope_bound=number(1.0 + abs(s)),  # (inf or NaN where it is not finite)
     )
 
 

@@ -28,12 +28,15 @@ import os
 import random
 import re
 import struct
+import sys
 import warnings
 from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
 import engine.value
@@ -47,7 +50,7 @@ from engine import (
     topological_order,
     weighted_sums,
 )
-from engine.templates import NAMESPACE, RULES, TERMS_PER_STATEMENT, Names
+from engine.templates import NAMESPACE, RULES, TERMS_PER_STATEMENT, Names, number
 from engine.tracing import run_traced
 from engine.value import _value_power
 from nn import MLP, Layer, fit, make_moons, to_signed_labels
@@ -208,11 +211,179 @@ def test_a_rule_computes_its_operation_bit_for_bit(function, build, points) -> N
         assert bits(value) == bits(node.data), (point, value, node.data)
         assert [bits(d) for d in derivatives] == [bits(d) for d in node._local_grads], point
         rule = RULES[function](names)
-        for derivative, number in zip(rule.derivatives, derivatives, strict=True):
-            assert math.isfinite(number) or not derivative.finite, "finite means finite"
+        for derivative, local in zip(rule.derivatives, derivatives, strict=True):
+            assert math.isfinite(local) or not derivative.finite, "finite means finite"
         assert not (rule.nonnegative and value < 0), "nonnegative means never below 0"
         checked += 1
     assert checked >= len(points) // 3  # most points are numbers the operation accepts
+
+
+# -- every rule's bound -------------------------------------------------------------------
+
+
+def _no_bound_by_design(function: Callable[..., object], op: str) -> bool:
+    """The operations with no bound: a varying divisor, ``log``, ``a ** b``, ``a ** n`` for n < 1.
+
+    (Near 0, a quotient, a log, or the derivative of $a^n$ for $n < 1$, grows without limit.)
+    """
+    if function is Value.__pow__:
+        return not 1.0 <= float(op[2:]) < inf
+    return function in (Value.__truediv__, Value.log, _value_power)
+
+
+#: Bounds on an input's size: small, large, tiny, zero and infinite.
+SIZES = st.one_of(
+    st.sampled_from([0.0, 1.0, 3.0, 6.0, 1e-300, 1e300, inf]),
+    st.floats(0.0, 10.0),
+    st.floats(0.0, 1e200),
+)
+
+
+def within(bound: float) -> st.SearchStrategy[float]:
+    """Numbers at most ``bound`` in size, both ends included; any float for an infinite bound."""
+    return st.floats() if bound == inf else st.floats(-bound, bound)
+
+
+def assert_bounded(bound: float, x: float) -> None:
+    """A bound is a size (or NaN); where it is finite, ``x`` is a number no larger than it."""
+    assert not bound < 0.0
+    if bound < inf:
+        assert not math.isnan(x) and abs(x) <= bound, (x, bound)
+
+
+def assert_rule_bounds(rule, bounds: list[float], node: Value) -> None:
+    """The rule's bound statements, run on ``bounds``, bound ``node``'s value and derivatives."""
+    namespace = dict(NAMESPACE, **{f"A{i}": b for i, b in enumerate(bounds)})
+    exec("\n".join(rule.bound), namespace)
+    assert_bounded(namespace["bout"], node.data)
+    for derivative, local in zip(rule.derivatives, node._local_grads, strict=True):
+        if not derivative.finite:  # a derivative the compiled code checks needs a bound
+            assert derivative.bound is not None
+            assert_bounded(eval(derivative.bound, namespace), local)
+
+
+@pytest.mark.parametrize(
+    ("function", "build", "points"),
+    [(f, b, p) for f, _, b, p in RULE_CASES],
+    ids=[name for _, name, _, _ in RULE_CASES],
+)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_rules_bound_bounds_its_value_and_derivatives(function, build, points, data) -> None:
+    arity = len(points[0])
+    op = build(*[Value(1.0)] * arity)._op
+    rule = RULES[function](_names(arity, op))
+    assert (rule.bound is None) == _no_bound_by_design(function, op)
+    if rule.bound is None:
+        return
+    bounds = [data.draw(SIZES) for _ in range(arity)]
+    point = [data.draw(within(b)) for b in bounds]
+    try:
+        node = build(*[Value(x) for x in point])
+    except (ArithmeticError, ValueError):  # outside the operation's domain: it raises
+        return
+    assert_rule_bounds(rule, bounds, node)
+
+
+@settings(max_examples=200, deadline=None)
+@given(c=st.floats().filter(bool), size=SIZES, data=st.data())
+def test_dividing_by_a_number_is_bounded_by_the_number(c: float, size: float, data) -> None:
+    names = Names("out", ("a0", number(c)), "d", "/", ("A0", number(abs(c))))
+    rule = RULES[Value.__truediv__](names)
+    assert rule.bound is not None  # (by a name, a varying number: none, as the table test shows)
+    assert_rule_bounds(rule, [size], Value(data.draw(within(size))) / c)
+
+
+def careful_of(step: engine.CompiledStep, X: list, Y: list) -> bool | None:
+    """Run ``step(X, Y)``: whether its bound pass left it ``careful`` (``None``: no bound pass)."""
+    return compiled_locals(step, X, Y).get("careful")
+
+
+def compiled_locals(step: engine.CompiledStep, X: list, Y: list) -> dict[str, object]:
+    """Run ``step(X, Y)``: the generated function's variables as it returns."""
+    seen: list[dict[str, object]] = []
+
+    def profile(frame, event: str, arg: object) -> None:
+        if event == "return" and frame.f_code.co_name == "compiled_step":
+            seen.append(dict(frame.f_locals))
+
+    sys.setprofile(profile)
+    try:
+        step(X, Y)
+    finally:
+        sys.setprofile(None)
+    return seen[-1]  # (the first call also checks the traced example: that comes first)
+
+
+BOUNDED_STEPS: dict[str, tuple[engine.CompiledStep, MLP]] = {}
+
+
+def bounded_step(activation: str) -> tuple[engine.CompiledStep, MLP]:
+    """A 3-input MLP with ``activation`` and an mse loss plus an exp term, compiled (once)."""
+    if activation not in BOUNDED_STEPS:
+        act = activation
+        if "(" in activation:
+            name, parameter = activation[:-1].split("(")
+            act = lambda z, name=name, s=float(parameter): getattr(z, name)(s)  # noqa: E731
+        model = MLP(3, [4, 1], activation=act, seed=len(activation))
+        step = engine.compile(
+            lambda x, y: mse(model(x), y) + 0.5 * (model(x) * 0.25).exp(), model.parameters()
+        )
+        BOUNDED_STEPS[activation] = step, model
+    return BOUNDED_STEPS[activation]
+
+
+@pytest.mark.parametrize("activation", [*ACTIVATIONS, "leaky_relu(2.5)", "elu(-3.0)"])
+@settings(max_examples=20, deadline=None)
+@given(
+    x=st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3),
+    y=st.floats(-10.0, 10.0),
+    scale=st.sampled_from([1e-3, 1.0, 1e2]),
+)
+def test_every_value_of_an_example_is_within_its_bound(activation, x, y, scale) -> None:
+    step, model = bounded_step(activation)
+    for p in model.parameters():
+        p.grad = 0.0
+    variables = compiled_locals(step, [[v * scale for v in x]], [y])
+    assert variables["careful"] is not None  # the code has a bound pass
+    bounded = [name for name in variables if name.startswith("bv")]
+    assert len(bounded) >= 8  # both layers' w·x+b and activations, and the loss's nodes
+    for name in bounded:  # the batch is one example: its values are the function's last
+        assert_bounded(variables[name], variables[name[1:]])
+
+
+def test_an_ordinary_batch_is_checked_once_per_step_not_per_example() -> None:
+    model, X, y = trained_hinge_model()
+    step = engine.compile(lambda x, t: (1 - t * model(x)).relu(), model.parameters())
+    assert careful_of(step, X, y) is False
+    assert "if careful:" in step.source and "bx = hypot(*chain(*X))" in step.source
+
+
+def test_where_a_bound_is_too_large_each_example_is_checked_and_runs_the_fast_path() -> None:
+    w = Value(0.5)
+
+    def per_example(x: list[Value], y: Value) -> Value:
+        return w * (x[0] + x[1]) + w * y  # x0 + x1 is bounded by 2 bx, but here it is small
+
+    X, Y = [[1e151, -1e151], [3e150, -3e150], [0.5, 0.25]], [1.0, 2.0, 3.0]
+    step = engine.compile(per_example, [w])
+    step.trace(X, Y)
+    step._eager = None  # the fast path only: a call of the eager step would fail
+    assert careful_of(step, X, Y) is True  # (2 bx)^2 is above 1e300, but each example passes
+    del step._eager
+    assert_same_as_eager(per_example, [w], X, Y, step=step)
+    X[1] = [3e150, 3e150]  # now an example's own check fails too: the step runs eagerly
+    assert_same_as_eager(per_example, [w], X, Y, step=step)
+
+
+@pytest.mark.parametrize("bad", [nan, inf, -inf])
+def test_an_input_that_is_nan_or_infinite_gives_what_eager_gives(bad: float) -> None:
+    model = MLP(2, [4, 1], seed=3)
+    per_example = lambda x, y: mse(model(x), y)  # noqa: E731
+    X, Y = points(4, 2, 5), [0.5, -0.5, 1.0, 0.0]
+    step = assert_same_as_eager(per_example, model.parameters(), X, Y)
+    X[2][1] = bad  # bx is not finite: careful, and that example's check sends the step eagerly
+    assert_same_as_eager(per_example, model.parameters(), X, Y, step=step)
 
 
 # -- whole steps against the issue's eager code ------------------------------------------

@@ -59,6 +59,19 @@ def smooth_ops_with_l2() -> str:
     return step.source
 
 
+def bounded_smooth_ops() -> str:
+    """Operations with bounds (tanh, sigmoid, mse's square and mean, exp, softplus): checked once."""
+    model = MLP(2, [2, 1], activation="tanh", output_activation="sigmoid", seed=3)
+
+    def per_example(x: list[Value], t: Value) -> Value:
+        p = model(x)
+        return mse(p, t) + 0.1 * (p - t).softplus() + 0.01 * (-p).exp()
+
+    step = engine.compile(per_example, model.parameters())
+    step([[0.5, -1.0], [1.5, 0.25]], [1.0, 0.0])
+    return step.source
+
+
 def softmax_cross_entropy_sum() -> str:
     model = MLP(2, [3], output_activation="linear", seed=7)
 
@@ -70,7 +83,9 @@ def softmax_cross_entropy_sum() -> str:
     return step.source
 
 
-@pytest.mark.parametrize("build", [hinge_relu, smooth_ops_with_l2, softmax_cross_entropy_sum])
+@pytest.mark.parametrize(
+    "build", [hinge_relu, smooth_ops_with_l2, bounded_smooth_ops, softmax_cross_entropy_sum]
+)
 def test_generated_source_is_the_golden_one(build) -> None:
     source = build()  # built inside the test, so the mutation run knows what it reaches
     path = GOLDEN / f"compiled_{build.__name__}.py.txt"
