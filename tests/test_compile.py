@@ -823,6 +823,30 @@ def test_source_reads_like_the_chain_rule_and_numbers_nodes_as_draw_does() -> No
     assert linecache.getlines(step.filename) == step.source.splitlines(True)
 
 
+def test_a_large_steps_example_numbers_come_first_among_its_local_variables() -> None:
+    """337 parameters and their gradients would push an example's numbers past local 256.
+
+    CPython reads the first 256 local variables with one instruction and the
+    rest with two (EXTENDED_ARG), so the numbers an example computes, read
+    hundreds of times per example, are named before the parameters.
+    """
+    model = MLP(2, [16, 16, 1], seed=1)
+    X, y = make_moons(4, seed=5)
+
+    def hinge_term(x: list[Value], t: Value) -> Value:
+        return (1 - t * model(x)).relu()
+
+    step = engine.compile(hinge_term, model.parameters())
+    step(X, to_signed_labels(y))
+    names = step._function.__code__.co_varnames
+    first = names[:256]
+    example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
+    assert len(example) > 60 and all(n in first for n in example)
+    assert "p336" not in first  # the parameters that do not fit come after
+    small, _, _ = demo_step()  # a small step is written as before: no line naming them first
+    assert "numbers local variables" not in small.source
+
+
 def test_no_variable_of_the_generated_code_hides_a_helper_it_calls() -> None:
     model = MLP(2, [40, 1], seed=3)  # a long finiteness check, in pieces
     params = model.parameters()

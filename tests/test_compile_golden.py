@@ -60,7 +60,7 @@ def smooth_ops_with_l2() -> str:
 
 
 def bounded_smooth_ops() -> str:
-    """Operations with bounds (tanh, sigmoid, mse's square and mean, exp, softplus): checked once."""
+    """Operations with bounds (tanh, sigmoid, mse's square and mean, exp, softplus): one check."""
     model = MLP(2, [2, 1], activation="tanh", output_activation="sigmoid", seed=3)
 
     def per_example(x: list[Value], t: Value) -> Value:
