@@ -266,7 +266,8 @@ def _save(results: dict[str, dict]) -> None:
 
 def score(results: dict[str, dict]) -> None:
     """Each module's mutants, killed (a timeout counts), survived, and score; the total last."""
-    print(f"{'module':<22} {'mutants':>7} {'killed':>7} {'timeout':>7} {'survived':>8} {'score':>7}")
+    head = f"{'module':<22} {'mutants':>7} {'killed':>7} {'timeout':>7} {'survived':>8}"
+    print(f"{head} {'score':>7}")
     total: Counter[str] = Counter()
     for path in MODULES:
         counts = Counter(r["status"] for r in results.values() if r["path"] == path)
