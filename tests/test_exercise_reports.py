@@ -197,11 +197,150 @@ def drill_reports() -> dict[str, str]:
     }
 
 
+def every_op_graph() -> Value:
+    """One graph with every operation a drill has a rule for (and two it has none for), a
+    constant, a value used twice by one node, and x used by many nodes."""
+    from engine import maximum, sum_values, weighted_sum
+
+    x, y, z = (Value(v, label=n) for v, n in [(0.5, "x"), (2.0, "y"), (1.5, "z")])
+    w1, w2 = Value(0.3, label="w1"), Value(-0.4, label="w2")
+    nodes = {
+        "p": x + y,
+        "q": x - y,
+        "r": y - x,
+        "s": (x + y) * (x - y),
+        "t": x / y,
+        "u": y / x,
+        "v": x**3,
+        "n": -x,
+        "ex": x.exp(),
+        "lg": y.log(),
+        "sn": x.sin(),
+        "cs": x.cos(),
+        "th": x.tanh(),
+        "sg": x.sigmoid(),
+        "rl": x.relu(),
+        "dead": (-y).relu(),
+        "lk": x.leaky_relu(),
+        "pw": x**y,
+        "sq": y * y,
+        "k": x + 3,
+        "sm": sum_values([x, y, 1.5]),
+        "wx": weighted_sum([w1, w2], [x, y], y),
+        "mx": maximum(x, y),
+        "zz": z * z,
+        "z1": z + 1,
+    }
+    for name, node in nodes.items():
+        node.label = name
+    total = sum_values(list(nodes.values()))
+    total.label = "total"
+    return total * -1.5
+
+
+def drill_every_op_reports() -> dict[str, str]:
+    """Every question of the every-op drill: its hints to the last, and the feedback on the
+    slips a learner makes (the local derivative alone, the upstream alone, the sign, one
+    contribution of several, a wrong number, a non-number), then on the right answer."""
+    from engine.exercises import drill
+
+    loss = every_op_graph()
+    loss.label = "L"
+    practice = drill(loss)
+    parts = [str(practice)]
+    for question in practice:
+        uses = question._uses
+        slips = [sum(use.local for use in uses), uses[0].upstream, -question._gradient]
+        slips += [use.contribution for use in uses[:3]]
+        lines = [repr(question), str(question)]
+        lines += [question.hint() for _ in range(len(question._hints) + 1)]
+        wrong = [slip for slip in slips if not question.is_right(slip)]
+        lines += [str(question.answer(slip)) for slip in [*wrong, 123.0, "abc", True]]
+        lines += [str(question.answer(question._gradient)), repr(question)]
+        parts.append("\n".join(lines))
+    answers = {q.name: q._gradient for q in practice}
+    answers.update({"x": "not a number", "y": None, "p": "1.0", "q": 7, "w1": False})
+    grade = practice.check(answers)
+    parts += [str(practice), str(grade), grade._repr_markdown_()]
+    return {"drill_every_op.txt": "\n---\n".join(parts)}
+
+
+def quiz_reports() -> dict[str, str]:
+    """A lesson's quiz as a learner sees it: the questions, the feedback on every kind of
+    answer (wrong, the wrong sign, not a number, right), the grading cell's report, and the
+    messages of a teacher's mistakes in building one."""
+    from engine.exercises import NumberQuestion, Quiz, drill
+
+    quiz = Quiz()
+    steps = quiz.ask(
+        "steps",
+        "How many steps make one epoch of 100 examples in batches of 32?",
+        answer=4,
+        hints=["Steps per epoch = ceil(N / B).", "N = 100, B = 32.", "ceil(3.125) = 4."],
+    )
+    w = quiz.ask("w", "Where is w | after one step?", answer=2.4, explanation="3 - 0.1 * 6")
+    b = quiz.ask("b", "Which bias makes a majority gate?", between=(-2.0, -1.0), hints="-1.5?")
+    dead = quiz.ask("dead", "What gradient passes a relu at -2?", answer=0.0, hints=["Flat."])
+    neg = quiz.ask("neg", "What is d(-x)/dx?", answer=-1, hints=["-x = (-1) * x."])
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    quiz.add(drill(y)["x"], name="slope")
+    quiz.add(drill(y * 2)["y"])
+    lone = NumberQuestion("lone", "What is 2 + 0.5?", answer=2.5)
+    parts = [str(quiz), repr(quiz), quiz._repr_markdown_()]
+    grading = quiz.check({"steps": 3, "w": "2.4", "b": "abc", "slope": None, "zz": 1.0})
+    parts += [str(grading), grading._repr_markdown_()]
+    answers = [
+        (steps, [-4, 3, "three", 5, 3]),
+        (w, [1.0, -2.4]),
+        (b, [-2.5, 1.5]),
+        (dead, [0.5]),
+        (neg, [1, 1.0]),
+        (quiz["slope"], [-6.0]),
+        (lone, [2.0, None]),
+    ]
+    for question, given in answers:
+        lines = [repr(question), *(str(question.answer(a)) for a in given)]
+        lines += [repr(question.first_hint()), repr(question.hint())]
+        parts.append("\n".join(lines))
+    parts.append(str(quiz))
+    right = [(steps, 4), (w, 2.41), (b, -1.5), (dead, 1e-10), (neg, -1), (lone, 2.5)]
+    parts.append("\n".join(f"{q!r}: {q.answer(a)} {q!r}" for q, a in right))
+    parts += [str(quiz), quiz._repr_markdown_(), str(quiz.check({}))]
+    mistakes = [
+        lambda: quiz["nope"],
+        lambda: Quiz()["x"],
+        lambda: quiz.add(5),
+        lambda: quiz.check([("steps", 4)]),
+        lambda: quiz.ask("steps", "Again?", answer=1),
+        lambda: quiz.ask("", "No name?", answer=1),
+        lambda: quiz.ask("both", "?", answer=1, between=(0, 2)),
+        lambda: quiz.ask("neither", "?"),
+        lambda: quiz.ask("range", "?", between=(0, "2")),
+        lambda: quiz.ask("text", "?", answer="four"),
+        lambda: quiz.ask("flag", "?", answer=True),
+    ]
+    for mistake in mistakes:
+        with pytest.raises((KeyError, TypeError, ValueError)) as error:
+            mistake()
+        parts.append(f"{error.type.__name__}: {error.value}")
+    return {"quiz.txt": "\n---\n".join(parts)}
+
+
 # Built inside the test (not at import), so that the mutation run sees which code each
 # test reaches.
 @pytest.mark.parametrize(
     "reports",
-    [gradient_reports, engine_reports, planted_bug_reports, mistake_reports, drill_reports],
+    [
+        gradient_reports,
+        engine_reports,
+        planted_bug_reports,
+        mistake_reports,
+        drill_reports,
+        drill_every_op_reports,
+        quiz_reports,
+    ],
     ids=lambda f: f.__name__,
 )
 def test_reports_are_the_golden_ones(reports) -> None:

@@ -100,3 +100,11 @@ def test_quiz_shows_its_questions_and_refuses_mistakes_in_building() -> None:
         quiz.ask("", "?", answer=1.0)
     with pytest.raises(TypeError, match="dict of answers"):
         quiz.check([4])
+
+
+def test_a_count_takes_no_tolerance_and_a_question_keeps_its_name() -> None:
+    steps = make_quiz()["steps"]
+    assert steps.name == "steps" and NumberQuestion("lone", "?", answer=2.5).name == "lone"
+    assert not steps.is_right(4 + 1e-10) and not steps.is_right(4 - 1e-10)
+    assert NumberQuestion("zero", "?", answer=0.0).is_right(1e-10)  # a float: abs_tol 1e-9
+    assert not NumberQuestion("zero", "?", answer=0.0).is_right(2e-9)
