@@ -498,6 +498,21 @@ def test_the_report_reads_well_and_converts_to_json() -> None:
         report["nope"]
 
 
+def test_each_check_reads_as_a_line_and_a_student_message_cannot_break_the_table() -> None:
+    report = check_engine(minimal("raise ValueError('a | b\\nsecond line')"))
+    assert str(report["core"]) == "✓ core"
+    add = report["add"]
+    assert str(add) == f"✗ add: {add.message}" and "a | b\nsecond line" in add.message
+    markdown = report._repr_markdown_()
+    row = next(line for line in markdown.splitlines() if line.startswith("| ✗ | `add` |"))
+    assert "a \\| b second line" in row and row.count(" | ") == 2  # the student's | escaped
+    with pytest.raises(KeyError) as missing:
+        report["nope"]
+    names = ", ".join(check.name for check in [*report.checks, *report.not_implemented])
+    assert missing.value.args[0] == f"no check named 'nope' in this report; it has {names}"
+    assert names.startswith("core, seed, add, mul, ")
+
+
 # -- repairs ----------------------------------------------------------------------------------
 
 

@@ -97,7 +97,9 @@ class Op:
 
     __slots__ = ("key", "symbol", "template", "rule", "code")
 
-    def __init__(self, key: str, symbol: str, template: str, rule: str, code: str) -> None:
+    def __init__(
+        self, key: str, symbol: str, template: str, rule: str, code: str
+    ) -> None:  # pragma: no mutate block (runs at import, for OPS: fields in golden reports)
         self.key = key
         self.symbol = symbol
         self.template = template

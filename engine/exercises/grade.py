@@ -332,7 +332,11 @@ class EngineReport:
 
     def to_json(self) -> str:
         """``to_dict()`` as indented JSON text."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return json.dumps(
+            self.to_dict(),
+            indent=2,
+            ensure_ascii=False,  # pragma: no mutate (None is false too)
+        )
 
 
 def _markdown_cell(text: str) -> str:
