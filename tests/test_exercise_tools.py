@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 import warnings
@@ -376,3 +377,114 @@ def test_check_gradients_uses_its_step_and_its_value_tolerances() -> None:
         )
 
     assert off_by(1.5e-4) is True and off_by(3e-4) is False  # within 1e-5 + 1e-4 * |expected|
+
+
+# -- check_gradients: the messages a teacher or student reads, whole -------------------------
+
+POINTS_HELP = "check_gradients: points must be a list of points, e.g. [-1.0, 0.5, 2.0] or "
+
+
+@pytest.mark.parametrize(
+    ("fn", "points", "options", "error", "message"),
+    [
+        (5, [1.0], {}, TypeError, "check_gradients expects a function of Values, got int"),
+        (
+            abs,
+            [1.0],
+            {"expected": 3},
+            TypeError,
+            "check_gradients: expected must be a function of floats (or None)",
+        ),
+        (abs, None, {}, TypeError, POINTS_HELP + "[(1.0, 2.0), (0.5, -1.0)], got NoneType: None"),
+        (abs, 3, {}, TypeError, POINTS_HELP + "[(1.0, 2.0), (0.5, -1.0)], got int: 3"),
+        (abs, [], {}, ValueError, "check_gradients: points is empty; give at least one point"),
+        (
+            abs,
+            [1.0, (1.0, 2.0)],
+            {},
+            ValueError,
+            "check_gradients: every point needs the same number of inputs",
+        ),
+        (
+            abs,
+            [(1.0, "a")],
+            {},
+            TypeError,
+            "check_gradients point expects a real number (int or float), got str: 'a'",
+        ),
+    ],
+)
+def test_check_gradients_refuses_bad_arguments_with_a_message(
+    fn, points, options, error, message
+) -> None:
+    with pytest.raises(error) as refused:
+        check_gradients(fn, points, **options)
+    assert str(refused.value) == message
+
+
+def test_the_time_limit_is_ten_seconds_unless_given() -> None:
+    import inspect
+
+    assert inspect.signature(check_gradients).parameters["time_limit"].default == 10.0
+
+
+def test_an_expected_function_that_raises_is_that_points_error_and_the_others_go_on() -> None:
+    def expected(x: float) -> float:
+        return 1.0 / (x - 1.0)
+
+    report = check_gradients(lambda x: x * x, [1.0, 2.0, 3.0], expected=expected)
+    assert [row.point for row in report.values] == [(2.0,), (3.0,)]
+    ((point, message),) = report.errors
+    assert point == (1.0,)
+    assert re.fullmatch(
+        r"expected raised ZeroDivisionError: float division by zero at "
+        r"test_exercise_tools\.py:\d+ in expected \(`return 1\.0 / \(x - 1\.0\)`\)",
+        message,
+    ), message
+    returned = check_gradients(lambda x: 3.0, [1.0]).errors
+    assert returned == [
+        (
+            (1.0,),
+            "your function returned a float, not a Value: build the result from Value "
+            "operations or custom_op, so that backward() can reach the inputs",
+        )
+    ]
+
+
+def test_the_kink_warning_names_the_function_and_every_place_and_points_at_the_caller() -> None:
+    import functools
+
+    with pytest.warns(KinkWarning) as caught:
+        scaled = check_gradients(functools.partial(lambda k, x: abs(x) * k, 2.0), [0.0, 1.0])
+        check_gradients(lambda x, y: abs(x) + abs(y), [(0.0, 1.0), (1.0, 0.0), (2.0, 3.0)])
+    assert scaled.name == "fn"  # a callable without a __name__
+    rest = (
+        " the function has a kink or a jump, where a finite difference means nothing; those "
+        "rows are not counted (check them by hand, or move the points)"
+    )
+    assert [str(w.message) for w in caught] == [
+        "check_gradients(fn): at 0" + rest,
+        "check_gradients(<lambda>): at (0, 1), (1, 0)" + rest,
+    ]
+    assert {w.filename for w in caught} == {__file__}
+
+
+def test_a_kink_is_a_gap_that_stays_while_the_step_shrinks() -> None:
+    """The one-sided slopes' gap at the step 1e-5, then 1e-6: a kink keeps it (above the
+    rounding noise of the slopes and of the value); a smooth curve's gap shrinks tenfold."""
+
+    def kink_row(fn, point: float) -> bool:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", KinkWarning)
+            return check_gradients(fn, [point]).rows[0].kink
+
+    assert kink_row(lambda x: abs(x) * 1e-6, 0.0)  # small, but far above the noise
+    assert not kink_row(lambda x: x.relu() * 1e-5 - x * 50.0, 0.0)  # lost in the slope's noise
+    assert not kink_row(lambda x: x**3 * 1e4 + 1e10, 0.123456)  # the value's rounding noise
+
+    def halving(x: Value) -> Value:
+        """|x| away from 0, |x|/2 near it: the gap halves (2, then 1) as the step shrinks."""
+        v = x.data
+        return custom_op(abs(v) if abs(v) > 5e-6 else 0.5 * abs(v), [x], [0.0])
+
+    assert not kink_row(halving, 0.0)  # a gap must stay above half its size to be a kink

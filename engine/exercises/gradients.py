@@ -195,7 +195,12 @@ class GradientReport:
 
 
 def _point(point: tuple[float, ...]) -> str:
-    return ", ".join(f"{x:g}" for x in point) if len(point) > 1 else f"{point[0]:g}"
+    return ", ".join(f"{x:g}" for x in point)
+
+
+def _place(point: tuple[float, ...]) -> str:
+    """A point in a sentence: ``0``, or ``(0, 1)`` for several inputs."""
+    return f"({_point(point)})" if len(point) > 1 else _point(point)
 
 
 def check_gradients(
@@ -233,7 +238,7 @@ def check_gradients(
         rows, values, errors = outcome.value
         report = GradientReport(name, rows, values, errors)
     if report.kinks:
-        places = ", ".join(sorted({_point(row.point) for row in report.kinks}))
+        places = ", ".join(sorted({_place(row.point) for row in report.kinks}))
         warnings.warn(
             f"check_gradients({name}): at {places} the function has a kink or a jump, where a "
             "finite difference means nothing; those rows are not counted (check them by hand, "
@@ -292,7 +297,7 @@ def _check(
             try:
                 want = float(expected(*point))
             except Exception as error:
-                errors.append((point, f"expected raised {describe(error)}"))
+                errors.append((point, f"expected {describe(error)}"))
                 continue
             values.append(ValueRow(point, value, want, _agree(value, want, atol, rtol)))
     return rows, values, errors
