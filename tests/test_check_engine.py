@@ -22,6 +22,7 @@ from engine import Value
 from engine.exercises import (
     ENGINE_CHECKS,
     MISTAKES,
+    apply_fix,
     buggy_source,
     buggy_value,
     check_engine,
@@ -531,3 +532,94 @@ def test_check_fix_passes_a_right_repair_and_fails_a_wrong_one() -> None:
 def test_a_repair_spanning_lines_keeps_the_indentation() -> None:
     fix = ("for v in reversed(topo):", "self.grad = 1.0\nfor v in reversed(topo):")
     assert check_fix("seed", fix).passed
+
+
+def test_a_planted_bug_lives_in_a_module_of_its_own_that_inspect_can_read() -> None:
+    import inspect
+    import sys
+
+    planted = buggy_value("relu")
+    assert sys.modules[planted.__module__].__file__ == "<buggy_value 'relu'>"
+    shown = inspect.getsource(planted)
+    assert shown.startswith("class Value:\n") and shown in buggy_source("relu")
+    fix = ("self.grad += (out.data >= 0) * out.grad", "self.grad += (out.data > 0) * out.grad")
+    fixed = buggy_value("relu", fix=fix)
+    assert sys.modules[fixed.__module__].__file__ == "<buggy_value 'relu', fixed>"
+    shown = inspect.getsource(fixed)
+    assert fix[1] in shown and shown in apply_fix(buggy_source("relu"), *fix)
+
+
+SOURCE_OF_F = "def f(x):\n    if x:\n        return x - 1\n    return x\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "result"),
+    [
+        ("return x - 1", "return x + 1", SOURCE_OF_F.replace("x - 1", "x + 1")),
+        # the new lines keep their indentation relative to the first, and a blank one stays blank
+        (
+            "\n  return x - 1\n",
+            "    y = x\n\n    if y:\n        return y\n",
+            "def f(x):\n    if x:\n        y = x\n\n        if y:\n"
+            "            return y\n    return x\n",
+        ),
+        ("return x - 1", "", "def f(x):\n    if x:\n\n    return x\n"),  # a line taken out
+        ("if x:\n return x - 1", "return x", "def f(x):\n    return x\n    return x\n"),
+    ],
+)
+def test_apply_fix_replaces_lines_whatever_their_indentation(old, new, result) -> None:
+    assert apply_fix(SOURCE_OF_F, old, new) == result
+
+
+@pytest.mark.parametrize(
+    ("fix", "error", "message"),
+    [
+        (
+            ("return x", 5),
+            TypeError,
+            "a fix is two strings: (the line with the bug, the line as it should be)",
+        ),
+        (
+            ("\n\n", "x"),
+            ValueError,
+            "the fix's first string is empty: copy the line with the bug into it",
+        ),
+        (
+            ("return y", "x"),
+            ValueError,
+            "the line 'return y' is not in the engine's source: copy it exactly as printed "
+            "(indentation does not matter)",
+        ),
+        (
+            ("return x\n", "x"),
+            ValueError,
+            "the line 'return x' occurs 2 times in the engine's source: copy it exactly as "
+            "printed (indentation does not matter), with a line around it to tell which one",
+        ),
+    ],
+)
+def test_apply_fix_says_what_is_wrong_with_a_fix(fix, error, message) -> None:
+    with pytest.raises(error) as refused:
+        apply_fix(SOURCE_OF_F.replace("x - 1", "x"), *fix)
+    assert str(refused.value) == message
+
+
+def test_a_fix_that_is_not_a_pair_is_a_failed_fix_check() -> None:
+    for fix in [("only the old line",), "a string", ("a", "b", "c")]:
+        report = check_fix("relu", fix)
+        assert str(report) == (
+            "check_engine(Value): 0 of 1 checks passed, FAILED\n"
+            "  ✗ fix: your fix could not be applied: a fix is a pair of strings: (the line "
+            "with the bug, the line as it should be)\n"
+            "To fix:\n"
+            "  * something required is missing or not done yet: implement what the message "
+            "names [fix]"
+        ), str(report)
+        assert report["fix"].status == "failed" and report["fix"].diagnosis == "missing"
+
+
+def test_check_fix_passes_its_options_to_check_engine() -> None:
+    fix = ("self.grad += (out.data >= 0) * out.grad", "self.grad += (out.data > 0) * out.grad")
+    for given in [None, fix]:
+        report = check_fix("relu", given, checks=["relu"])
+        assert [check.name for check in report.checks] == ["core", "relu"]

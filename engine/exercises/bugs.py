@@ -285,9 +285,7 @@ def apply_fix(source: str, old: str, new: str) -> str:
         raise ValueError("the fix's first string is empty: copy the line with the bug into it")
     lines = source.splitlines(True)
     stripped = [line.strip() for line in lines]
-    starts = [
-        i for i in range(len(lines) - len(wanted) + 1) if stripped[i : i + len(wanted)] == wanted
-    ]
+    starts = [i for i in range(len(lines)) if stripped[i : i + len(wanted)] == wanted]
     if len(starts) != 1:
         where = "is not in" if not starts else f"occurs {len(starts)} times in"
         raise ValueError(
