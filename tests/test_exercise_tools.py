@@ -488,3 +488,23 @@ def test_a_kink_is_a_gap_that_stays_while_the_step_shrinks() -> None:
         return custom_op(abs(v) if abs(v) > 5e-6 else 0.5 * abs(v), [x], [0.0])
 
     assert not kink_row(halving, 0.0)  # a gap must stay above half its size to be a kink
+
+
+def test_a_long_message_is_cut_to_300_characters_and_a_syntax_error_points_at_its_line() -> None:
+    from engine.exercises.sandbox import describe
+
+    assert describe(ValueError("x" * 300)).detail == "x" * 300
+    assert describe(ValueError("x" * 301)).detail == "x" * 297 + "..."
+    try:
+        compile("def f(x):\n    return x +\n", "/tmp/student/answer.py", "exec")
+    except SyntaxError as error:
+        failure = describe(error)
+    assert (failure.kind, failure.exception, failure.detail) == (
+        "exception",
+        "SyntaxError",
+        "invalid syntax",
+    )
+    assert (failure.location, failure.code) == ("answer.py:2", "return x +")
+    assert str(failure) == "raised SyntaxError: invalid syntax at answer.py:2 (`return x +`)"
+    textless = SyntaxError("bad", ("cell.py", 3, 1, None))
+    assert (describe(textless).location, describe(textless).code) == ("cell.py:3", "")
