@@ -131,14 +131,16 @@ def planted_bug_reports() -> dict[str, str]:
     return {f"engine_bug_{kind}.txt": str(check_engine(buggy_value(kind))) for kind in kinds()}
 
 
-def lecture_variant(old: str, new: str, filename: str) -> type:
-    """The lecture's engine (tests/exercise_solutions) with ``old`` replaced by ``new``."""
+def lecture_variant(old: str, new: str, filename: str, *more: tuple[str, str]) -> type:
+    """The lecture's engine (tests/exercise_solutions) with ``old`` replaced by ``new`` (and
+    each further ``(old, new)`` of ``more``)."""
     import linecache
 
     solution = Path(__file__).parent / "exercise_solutions" / "build_your_own_micrograd.py"
     source = solution.read_text(encoding="utf-8").split("# %% engine\n", 1)[1]
-    assert source.count(old) == 1, old
-    source = source.replace(old, new)
+    for before, after in [(old, new), *more]:
+        assert source.count(before) == 1, before
+        source = source.replace(before, after)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict = {"__name__": filename}
     exec(compile(source, filename, "exec"), namespace)
@@ -169,6 +171,54 @@ def mistake_reports() -> dict[str, str]:
         "engine_wrong_forward.txt": str(check_engine(forward)),
         "engine_hangs.txt": str(check_engine(hangs, time_limit=0.2)),
     }
+
+
+def diagnosis_reports() -> dict[str, str]:
+    """The lecture's engine with one classic slip each: the findings a student reads."""
+    from engine.exercises import check_engine
+
+    slips = {
+        # relu passes its output, not 1, for z > 0 (right only where z <= 0 or z == 1)
+        "relu_passes_its_output": (
+            "        self.grad += (out.data > 0) * out.grad\n",
+            "        self.grad += out.data * out.grad\n",
+        ),
+        # the product assigns its second input's gradient: t * t keeps one contribution
+        "mul_assigns": (
+            "            other.grad += self.data * out.grad\n",
+            "            other.grad = self.data * out.grad\n",
+        ),
+        # the output is seeded after the loop: no gradient flows
+        "seeded_last": (
+            "        self.grad = 1.0\n        for node in reversed(topo):\n"
+            "            node._backward()\n",
+            "        for node in reversed(topo):\n            node._backward()\n"
+            "        self.grad = 1.0\n",
+        ),
+        # exp forgets the gradient from above
+        "exp_alone": (
+            "        def _backward():\n            self.grad += out.data * out.grad\n",
+            "        def _backward():\n            self.grad += out.data\n",
+        ),
+    }
+    reports = {
+        f"engine_slip_{name}.txt": str(check_engine(lecture_variant(old, new, f"{name}.py")))
+        for name, (old, new) in slips.items()
+    }
+    # one check at a time, so that its message is shown whole: t used three times (children
+    # in a tuple: the same order every run), and a relu's wrong local derivative deep in the
+    # MLP, under a gradient from above
+    in_order = ("        self._prev = set(_children)\n", "        self._prev = tuple(_children)\n")
+    only_subexpression = lecture_variant(*slips["mul_assigns"], "mul_assigns.py", in_order)
+    relu_mlp = lecture_variant(*slips["relu_passes_its_output"], "relu_mlp.py")
+    del relu_mlp.tanh  # the MLP's hidden layer is then relu
+    reports["engine_slip_checks_one_by_one.txt"] = "\n".join(
+        [
+            str(check_engine(only_subexpression, checks=["subexpression"])),
+            str(check_engine(relu_mlp, checks=["mlp"])),
+        ]
+    )
+    return reports
 
 
 def drill_reports() -> dict[str, str]:
@@ -340,6 +390,7 @@ def quiz_reports() -> dict[str, str]:
         drill_reports,
         drill_every_op_reports,
         quiz_reports,
+        diagnosis_reports,
     ],
     ids=lambda f: f.__name__,
 )

@@ -562,7 +562,8 @@ def _partial_sum(got: float, expected: float, contributions: list[float]) -> boo
 
 
 def _times(count: int) -> str:
-    return {1: "once", 2: "twice", 3: "three times"}.get(count, f"{count} times")
+    """``twice``, ``three times``: how often a node is used (check_engine's graphs: at most 3)."""
+    return {2: "twice", 3: "three times"}.get(count, f"{count} times")  # pragma: no mutate (<= 3)
 
 
 def _uses_text(uses: list[tuple[Twin, int]]) -> str:
@@ -570,9 +571,9 @@ def _uses_text(uses: list[tuple[Twin, int]]) -> str:
     counts: dict[int, tuple[Twin, int]] = {}
     for user, _ in uses:
         counts[id(user)] = (user, counts.get(id(user), (user, 0))[1] + 1)
-    if len(counts) == 1:
-        (user, count), *_ = counts.values()
-        return f"{'both' if count == 2 else 'all'} times by the `{OPS[user.op].symbol}` node"
+    if len(counts) == 1:  # one user, of both its inputs (every op has one or two)
+        ((user, _),) = counts.values()
+        return f"both times by the `{OPS[user.op].symbol}` node"
     parts = []
     for user, count in counts.values():
         times = "" if count == 1 else f"{_times(count)} "
