@@ -717,7 +717,7 @@ def weighted_sum(
     rows, biases = [weights], [bias]
     if validate:
         rows, inputs, biases = _checked_layer(rows, inputs, biases, "weighted_sum")
-    return weighted_sums(rows, inputs, biases, validate=False)[0]
+    return weighted_sums(rows, inputs, biases, validate=False)[0]  # pragma: no mutate (checked)
 
 
 def weighted_sums(

@@ -86,3 +86,54 @@ def test_nn_marks_its_number_inputs_and_targets_as_constants() -> None:
     constants = [node.data for node in topological_order(loss) if isinstance(node, Constant)]
     assert 1.0 in constants and -2.0 in constants and 3.0 in constants
     assert not any(isinstance(p, Constant) for p in model.parameters())
+
+
+def test_comparisons_at_equality_and_with_what_cannot_be_compared() -> None:
+    a = Value(2.0)
+    assert (a < 2.0, a > 2.0, a <= 2.0, a >= 2.0) == (False, False, True, True)
+    assert (a < Value(2.0), a > Value(2.0)) == (False, False)
+    for compare in (a.__lt__, a.__le__, a.__gt__, a.__ge__):
+        assert compare("3") is NotImplemented  # so Python tries the other side, then refuses
+    with pytest.raises(TypeError, match="'<=' not supported between instances of 'Value' and"):
+        a <= "3"  # noqa: B015
+
+
+def test_round_refuses_with_the_whole_explanation() -> None:
+    with pytest.raises(TypeError) as refused:
+        round(Value(1.25))
+    assert str(refused.value) == (
+        "round() of a Value is refused: a rounded number has derivative 0 everywhere, so no "
+        'gradient would flow. To show a number, use round(v.data, 3) or f"{v:.3f}" (a Value '
+        "formats as its number)"
+    )
+
+
+def test_a_non_default_parameter_is_named_once_and_shared_by_its_nodes() -> None:
+    import engine.value as value_module
+
+    x, y = Value(1.0), Value(-1.0)
+    assert x.leaky_relu(0.123).op == "leaky_relu(0.123)" == y.leaky_relu(0.123).op
+    assert x.leaky_relu(0.123).op is y.leaky_relu(0.123).op  # one string for a layer's nodes
+    assert x.elu(0.456).op == "elu(0.456)" and x.elu(0.456).op is y.elu(0.456).op
+    # 0.0 and -0.0 are equal keys but two slopes: neither is kept, each keeps its own name
+    assert [Value(-1.0).leaky_relu(s).op for s in (0.0, -0.0)] == [
+        "leaky_relu(0.0)",
+        "leaky_relu(-0.0)",
+    ]
+    assert [Value(-1.0).elu(s).op for s in (0.0, -0.0)] == ["elu(0.0)", "elu(-0.0)"]
+    for i in range(300):  # at most 256 names are kept
+        x.leaky_relu(1.0 + i / 1000)
+    assert len(value_module._LEAKY_RELU_NAMES) == 256
+    assert x.leaky_relu(9.5).op == "leaky_relu(9.5)"  # named all the same
+
+
+def test_hard_sigmoid_of_nan_is_still_a_hard_sigmoid_node() -> None:
+    assert Value(math.nan).hard_sigmoid().op == "hard_sigmoid"
+
+
+def test_zero_to_the_power_zero_has_exponent_slope_zero() -> None:
+    """d(a^b)/db = a^b ln a, taken as 0 at a = 0 (as PyTorch), also where a^b = 1."""
+    for b in (0.0, 2.0):
+        base, exponent = Value(0.0), Value(b)
+        (base**exponent).backward()
+        assert exponent.grad == 0.0
