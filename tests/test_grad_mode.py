@@ -300,3 +300,20 @@ def test_is_grad_enabled_is_a_bool_that_follows_the_blocks():
             assert is_grad_enabled() is True
         assert is_grad_enabled() is False
     assert is_grad_enabled() is True
+
+
+def test_decorating_what_is_not_a_function_or_is_async_is_refused_whole() -> None:
+    async def stream():
+        yield 1
+
+    for mode in (no_grad(), enable_grad()):
+        name = type(mode).__name__
+        assert repr(mode) == f"{name}()"
+        with pytest.raises(TypeError) as refused:
+            mode(5)
+        assert str(refused.value) == f"{name}() decorates a function, got int"
+        with pytest.raises(TypeError) as refused:
+            mode(stream)
+        assert str(refused.value) == (
+            f"{name} cannot decorate the async function stream; use 'with {name}():' inside it"
+        )
