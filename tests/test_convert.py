@@ -204,6 +204,13 @@ def test_errors_say_which_layer_of_which_stack() -> None:
         to_torch(Sequential(Layer(2, 2, seed=0), Sequential(Layer(2, 1, activation=leaky, seed=1))))
     with pytest.raises(ValueError, match=r"^layer 0 \(Layer\): the activation '<lambda>' has no"):
         to_torch(MLP(2, [2, 1], activation=lambda z: z, seed=0))
+    ragged_maxout = Maxout(2, 2, pieces=2, seed=0)
+    ragged_maxout.units[1].neurons[0].w.append(Value(0.5))
+    with pytest.raises(
+        ValueError,
+        match=r"^layer 0 \(Maxout\): the neurons of a layer need the same number of inputs$",
+    ):
+        to_torch(ragged_maxout)
     ragged = Layer(2, 2, seed=0)
     ragged.neurons[1].w.append(Value(0.5))
     with pytest.raises(

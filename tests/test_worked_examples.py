@@ -57,6 +57,12 @@ def test_a_mismatch_is_counted_marked_and_summed_up(monkeypatch) -> None:
     marked = [line.split()[0] for line in lines[:-1] if line.endswith("  MISMATCH")]
     assert marked == ["d/dx2", "weights"]
     assert lines[-1] == "2 of 177 numbers do not match MISMATCH"
+    marks = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # a terminal that prints ✓ and ✗
+    assert run_examples(marks) == 2
+    marks.seek(0)
+    lines = marks.read().splitlines()
+    assert [line.split()[0] for line in lines[:-1] if line.endswith("  ✗")] == ["d/dx2", "weights"]
+    assert lines[-1] == "2 of 177 numbers do not match ✗"
 
 
 def test_exact_examples_are_compared_exactly() -> None:
