@@ -285,3 +285,37 @@ def test_a_weight_decay_or_momentum_of_exactly_one_is_applied() -> None:
     u.grad = 0.0
     Adam([u], lr=0.01, weight_decay=1.0).step()  # g = 2: the first step moves by about lr
     assert u.data == pytest.approx(2.0 - 0.01 * 2.0 / (2.0 + 1e-8), rel=1e-12)
+
+
+def test_load_state_dict_names_what_does_not_fit_whole() -> None:
+    a, b = Value(1.0), Value(2.0)
+    sgd, adam = SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b], lr=0.1)
+
+    def refusal(optimizer, state) -> str:
+        with pytest.raises((TypeError, ValueError)) as refused:
+            optimizer.load_state_dict(state)
+        return f"{refused.type.__name__}: {refused.value}"
+
+    assert refusal(sgd, [1]) == "TypeError: load_state_dict expects a dict, got list"
+    assert refusal(adam, {"m": [0.0, 0.0]}) == (
+        "ValueError: Adam.load_state_dict: expected the entries ['m', 'step_count', 'v'], got ['m']"
+    )
+    state = sgd.state_dict()
+    for buffers, message in [
+        ("ab", "momentum_buffers must be a list, got str"),
+        ([None, "x"], "momentum_buffers[1] must be a number, got 'x'"),  # after a None: checked
+        ([None, math.inf], "momentum_buffers[1] must be a finite number, got inf"),
+    ]:
+        assert refusal(sgd, {**state, "momentum_buffers": buffers}) == f"ValueError: {message}"
+    sgd.load_state_dict({**state, "momentum_buffers": [None, 0.5]})  # None: no buffer yet
+    assert sgd.momentum_buffers == [None, 0.5]
+    state = adam.state_dict()
+    for m, v, message in [
+        ([0.0, 0.0], [None, 1.0], "v[0] must be a number, got None"),  # no None in Adam
+        ([None, 0.0], [0.0, 1.0], "m[0] must be a number, got None"),
+        ([0.0, 0.0], (1.0,), "v has 1 entries but the optimizer has 2 parameters"),
+        ([0.0, 0.0], [1.0, -1e-300], "v (the second moments, running means of squares) must be"),
+    ]:
+        assert refusal(adam, {**state, "m": m, "v": v}).startswith(f"ValueError: {message}")
+    adam.load_state_dict({**state, "m": [0.5, -0.5], "v": [0.0, 2.0]})  # 0 is a second moment
+    assert (adam.m, adam.v) == ([0.5, -0.5], [0.0, 2.0])

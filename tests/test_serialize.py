@@ -449,3 +449,35 @@ def test_a_nan_in_a_config_is_refused_and_leaves_no_file(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         Tagged(math.nan).save(tmp_path / "nan.json")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_taken_temporary_name_is_skipped_never_overwritten(tmp_path: Path, monkeypatch) -> None:
+    import secrets
+
+    taken = tmp_path / ".chainrule-aaaaaaaaaaaa.tmp"
+    taken.write_text("another save's file", encoding="utf-8")
+    names = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(names) if n == 6 else "?")
+    replaced = []
+    real_replace = serialize.os.replace
+    monkeypatch.setattr(
+        serialize.os, "replace", lambda src, dst: (replaced.append(src), real_replace(src, dst))
+    )
+    nn.save(MLP(2, [1], seed=0), tmp_path / "model.json")
+    assert taken.read_text(encoding="utf-8") == "another save's file"
+    assert replaced == [str(tmp_path / ".chainrule-bbbbbbbbbbbb.tmp")]
+    assert nn.load(tmp_path / "model.json")([1.0, 2.0]).data == MLP(2, [1], seed=0)([1.0, 2.0]).data
+
+
+def test_no_free_temporary_name_after_a_hundred_tries(tmp_path: Path, monkeypatch) -> None:
+    import secrets
+
+    (tmp_path / ".chainrule-aaaaaaaaaaaa.tmp").write_text("taken", encoding="utf-8")
+    tries = []
+    monkeypatch.setattr(secrets, "token_hex", lambda n: tries.append(n) or "aaaaaaaaaaaa")
+    with pytest.raises(FileExistsError) as refused:
+        nn.save(MLP(2, [1], seed=0), tmp_path / "model.json")
+    assert str(refused.value) == (
+        f"cannot save to {tmp_path / 'model.json'}: no free temporary name in {tmp_path}"
+    )
+    assert tries == [6] * 100 and not (tmp_path / "model.json").exists()
