@@ -42,6 +42,17 @@ LONG = "x" * 58  # with " +" a formula of 60 characters, shown whole; one more i
         ("q", "unbound variable 'q': give it a value on the command line, e.g. q=1.5"),
         ("f(a)", f"unknown function f(): the functions allowed are {ALLOWED}"),
         ("a.b(1)", f"only calls of the functions {ALLOWED} are allowed, not a.b(...)"),
+        # a called expression of 40 characters is shown whole, a longer one cut to 37 + ...
+        (
+            "(a" + " + a" * 8 + " + 1000)(1)",
+            f"only calls of the functions {ALLOWED} are allowed, "
+            "not a" + " + a" * 8 + " + 1000(...)",
+        ),
+        (
+            "(a" + " + a" * 8 + " + 10000)(1)",
+            f"only calls of the functions {ALLOWED} are allowed, "
+            "not a" + " + a" * 8 + " + 1...(...)",
+        ),
         ("exp(a, x=1)", "keyword arguments are not allowed: write exp(x, 0.1)"),
         ("True + a", "only numbers are allowed as constants, got True"),
         ("'x'", "only numbers are allowed as constants, got 'x'"),
