@@ -444,3 +444,37 @@ def test_the_page_scripts_are_installed_with_the_packages() -> None:
         assert globs is not None, package
         scripts = sorted((root / package).glob("*.js"))
         assert scripts and all(script.match(globs.group(1).strip('"')) for script in scripts)
+
+
+@pytest.fixture
+def ascii_locale():
+    """The system's text encoding is ASCII while the test runs (a machine whose locale is not
+    UTF-8: files opened without an encoding would refuse ∂ and ✓)."""
+    import locale
+
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    if sys.flags.utf8_mode or locale.getpreferredencoding(False).lower() in ("utf-8", "utf8"):
+        locale.setlocale(locale.LC_CTYPE, before)
+        pytest.skip("Python's UTF-8 mode is on: the locale's encoding cannot be made ASCII")
+    yield
+    locale.setlocale(locale.LC_CTYPE, before)
+
+
+def test_a_page_is_saved_as_utf8_whatever_the_locale(tmp_path: Path, ascii_locale) -> None:
+    page = Page('∂L/∂x "✓"', "<p>∂L/∂x = 6 ✓</p>", {"text": "∂"}, "")
+    saved = page.save(tmp_path / "page.html")
+    assert saved == tmp_path / "page.html"
+    assert saved.read_bytes().decode("utf-8") == page.html
+
+
+def test_a_page_in_a_notebook_escapes_its_title_and_says_how_to_open_it() -> None:
+    page = Page('say "hi" & <b>', "<p>x</p>", {}, "", height=321)
+    frame = page._repr_html_()
+    assert 'title="say &quot;hi&quot; &amp; &lt;b&gt;" ' in frame
+    assert 'style="width: 100%; height: 321px; border: 0;"></iframe>' in frame
+    size = len(page.html.encode("utf-8"))
+    assert repr(page) == (
+        f"<Page 'say \"hi\" & <b>': {size:,} bytes; show it in a notebook, or "
+        "page.save('page.html') and open the file in a browser>"
+    )
