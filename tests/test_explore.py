@@ -478,3 +478,53 @@ def test_a_page_in_a_notebook_escapes_its_title_and_says_how_to_open_it() -> Non
         f"<Page 'say \"hi\" & <b>': {size:,} bytes; show it in a notebook, or "
         "page.save('page.html') and open the file in a browser>"
     )
+
+
+def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() -> None:
+    from engine import paths
+
+    a = Value(2.0, label="a")
+    x = a
+    for _ in range(3):  # each x * x doubles the paths: 2**3 = 8 from y to a
+        x = x * x
+    y = x
+    y.label = "y"
+    assert len(paths(y, a, max_paths=8).paths) == 8  # exactly max_paths: listed
+    assert len(paths(a, a, max_paths=1).paths) == 1  # root itself: one empty path
+    refusals = [
+        (lambda: paths(3.0, a), TypeError, "paths: root must be a Value, got float: 3.0"),
+        (lambda: paths(y, "a"), TypeError, "paths: leaf must be a Value, got str: 'a'"),
+        (
+            lambda: paths(y, a, max_paths=0),
+            ValueError,
+            "paths: max_paths must be an int >= 1 or None, got 0",
+        ),
+        (
+            lambda: paths(y, a, max_paths=True),
+            ValueError,
+            "paths: max_paths must be an int >= 1 or None, got True",
+        ),
+        (
+            lambda: paths(y, a, max_paths=7),
+            ValueError,
+            "paths: there are 8 paths from y to a, more than max_paths=7. Paths multiply "
+            "wherever a value is used twice and the two uses meet again (n such diamonds in a "
+            "row make 2**n paths). Ways out: ask about a value nearer the output; pass "
+            "max_paths=None to list them all anyway; or run backward(), which adds the same "
+            "products in linear time, and read a.grad",
+        ),
+    ]
+    for call, error, message in refusals:
+        with pytest.raises(error) as refused:
+            call()
+        assert str(refused.value) == message
+    stranger = Value(1.0, label="z")
+    with pytest.raises(ValueError) as refused:
+        paths(y, stranger)
+    assert str(refused.value) == (
+        f"paths: root does not depend on {stranger!r}, so there is no path to it (its gradient "
+        "would be 0); pass a Value that root was computed from"
+    )
+    first = paths(y, a).paths[0]
+    assert repr(first) == f"Path({' → '.join(first.names)}, product={first.product!r})"
+    assert repr(first).startswith("Path(y → ")
