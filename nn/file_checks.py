@@ -172,7 +172,7 @@ def _size(value: object, where: str, depth: int = 0) -> int:
     return value
 
 
-def _sizes(value: object, where: str, depth: int = 0) -> list[int]:
+def _sizes(value: object, where: str, depth: int = 0) -> list[int]:  # pragma: no mutate (unused)
     """A non-empty list of layer sizes (``MLP``'s ``nouts``)."""
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_ITEMS:
         raise ValueError(f"{where} must be a list of 1 to {MAX_ITEMS} layer sizes")

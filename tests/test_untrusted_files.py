@@ -304,3 +304,67 @@ def test_load_state_dict_takes_numpy_scalars_and_fractions() -> None:
     assert [p.data for p in model.parameters()] == [0.25, 1.5]  # nothing changed
     with pytest.raises(TypeError, match="expects a dict of name: number"):
         model.load_state_dict([0.1, 0.2])  # type: ignore[arg-type]
+
+
+class FreeConfig(nn.Module):
+    """A module of a user's own, whose config holds any JSON (its ``tags``)."""
+
+    def __init__(self, n: int = 1, tags: object = None) -> None:
+        self.nin = self.nout = n
+        self.tags = tags
+
+    def forward(self, x):
+        return x
+
+    def get_config(self):
+        return {"n": self.nin, "tags": self.tags}
+
+
+def tagged_data(tags: object) -> dict:
+    spec = {"class": "FreeConfig", "config": {"n": 1, "tags": tags}}
+    return {**valid_model_data(), "parameters": {}, "architecture": spec}
+
+
+def nest(depth: int, kind: type) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = {"t": value} if kind is dict else [value]
+    return value
+
+
+@pytest.mark.parametrize("kind", [dict, list])
+def test_a_config_of_ones_own_class_is_nested_at_most_32_deep(tmp_path, kind) -> None:
+    """The config is level 1 under the architecture, its tags 2: 30 levels of tags fit."""
+    assert load_data(tmp_path, tagged_data(nest(30, kind))).tags == nest(30, kind)
+    with pytest.raises(ValueError) as refused:
+        load_data(tmp_path, tagged_data(nest(31, kind)))
+    assert str(refused.value) == (
+        f"{tmp_path / 'm.json'}: the architecture (FreeConfig) config is nested more than 32 deep"
+    )
+
+
+def test_a_config_of_ones_own_class_holds_lists_of_at_most_10000_items(tmp_path) -> None:
+    assert len(load_data(tmp_path, tagged_data([[0] * 10_000])).tags[0]) == 10_000
+    with pytest.raises(ValueError) as refused:
+        load_data(tmp_path, tagged_data([[0] * 10_001]))
+    assert str(refused.value) == (
+        f"{tmp_path / 'm.json'}: the architecture (FreeConfig) config has a list of 10001 items "
+        "(at most 10000)"
+    )
+
+
+def test_an_mlp_of_10000_layers_passes_the_size_check(tmp_path, nothing_is_built) -> None:
+    spec = {"class": "MLP", "config": {"nin": 1, "nouts": [1] * 10_000}}
+    with pytest.raises(ValueError) as refused:
+        load_data(tmp_path, {**valid_model_data(), "parameters": {}, "architecture": spec})
+    assert "layer sizes" not in str(refused.value)  # refused further on: its parameters
+    spec["config"]["nouts"].append(1)
+    with pytest.raises(ValueError, match=r"'nouts' must be a list of 1 to 10000 layer sizes$"):
+        load_data(tmp_path, {**valid_model_data(), "parameters": {}, "architecture": spec})
+
+
+def test_a_maxout_unit_without_pieces_has_two(tmp_path) -> None:
+    unit = nn.modules.MaxoutUnit(2, pieces=2, seed=0)
+    data = serialize.to_dict(unit)
+    del data["architecture"]["config"]["pieces"]
+    assert len(load_data(tmp_path, data).parameters()) == 6
