@@ -528,3 +528,50 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
     first = paths(y, a).paths[0]
     assert repr(first) == f"Path({' → '.join(first.names)}, product={first.product!r})"
     assert repr(first).startswith("Path(y → ")
+
+
+def explore_dot_sources(monkeypatch) -> dict[str, str]:
+    """The Graphviz source of every explore page below, as handed to ``dot``."""
+    import graphviz
+
+    sources: list[str] = []
+    pipe = graphviz.Digraph.pipe
+
+    def recording_pipe(self, *args, **kwargs):
+        sources.append(self.source)
+        return pipe(self, *args, **kwargs)
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", recording_pipe)
+    loss, leaves = _readme_graph_for_dot()
+    explore(loss)
+    w, x, b = Value(0.5), Value(-2.0, label="x"), Value(0.1)
+    z = weighted_sum([w], [x], b)
+    out = (z.relu() * z).tanh()
+    explore(out, rankdir="TB", show_local_grads=False, parameters=[w, b], depth=2)
+    chain = Value(1.0, label="a")
+    for _ in range(12):  # a long chain: edge labels become xlabels
+        chain = chain * 1.5
+    explore(chain)
+    names = ("explore_readme.gv", "explore_options.gv", "explore_long_chain.gv")
+    return dict(zip(names, sources, strict=True))
+
+
+def _readme_graph_for_dot():
+    leaves = {n: Value(v, label=n) for n, v in [("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)]}
+    e = leaves["a"] * leaves["b"]
+    e.label = "e"
+    d = e + leaves["c"]
+    d.label = "d"
+    loss = d * leaves["f"]
+    loss.label = "L"
+    return loss, leaves
+
+
+@needs_dot
+def test_the_graphviz_source_of_a_page_is_the_golden_one(monkeypatch) -> None:
+    """Every box, colour, font, edge label and id that ``dot`` lays out, compared whole."""
+    golden = Path(__file__).parent / "golden"
+    for name, source in explore_dot_sources(monkeypatch).items():
+        if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
+            (golden / name).write_text(source, encoding="utf-8")
+        assert source == (golden / name).read_text(encoding="utf-8"), name
