@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 import time
@@ -466,7 +467,11 @@ def test_the_kink_warning_names_the_function_and_every_place_and_points_at_the_c
         "check_gradients(fn): at 0" + rest,
         "check_gradients(<lambda>): at (0, 1), (1, 0)" + rest,
     ]
-    assert {w.filename for w in caught} == {__file__}
+    # the warning points at the caller: this file, or under mutmut the trampoline that calls
+    # check_gradients in its place
+    callers = {os.path.basename(w.filename) for w in caught}
+    under_mutmut = bool(os.environ.get("MUTANT_UNDER_TEST"))
+    assert callers == {"trampoline.py" if under_mutmut else os.path.basename(__file__)}
 
 
 def test_a_kink_is_a_gap_that_stays_while_the_step_shrinks() -> None:
