@@ -148,10 +148,10 @@ RULE_CASES: list[tuple[Callable[..., object], str, Callable[..., Value], tuple]]
         lambda *v: sum_values(v),
         ((1e308, 1e308), (inf, -inf, 1.0), (-0.0, -0.0), (0.1,) * 10, (1e100, 1.0, -1e100), (5.0,)),
     ),
-    (weighted_sums, "w·x+b, 0 inputs", _weighted(0), ((0.5,), (-0.0,), (nan,))),
-    (weighted_sums, "w·x+b, 1 input", _weighted(1), _rows(1, 6, 1)),
-    (weighted_sums, "w·x+b, 3 inputs", _weighted(3), _rows(3, 6, 2)),
-    (weighted_sums, "w·x+b, many inputs", _weighted(TERMS_PER_STATEMENT + 9), _rows(41, 4, 3)),
+    (weighted_sums, "w.x+b, 0 inputs", _weighted(0), ((0.5,), (-0.0,), (nan,))),
+    (weighted_sums, "w.x+b, 1 input", _weighted(1), _rows(1, 6, 1)),
+    (weighted_sums, "w.x+b, 3 inputs", _weighted(3), _rows(3, 6, 2)),
+    (weighted_sums, "w.x+b, many inputs", _weighted(TERMS_PER_STATEMENT + 9), _rows(41, 4, 3)),
 ]
 
 
