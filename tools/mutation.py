@@ -7,10 +7,19 @@
     python tools/mutation.py retest [GLOB ...]  rerun only the survivors, the mutants no test
                                                 reached and those not checked yet (after new
                                                 tests, or a stopped run)
+    python tools/mutation.py sample N [--seed S]
+                                                run a uniform random sample of N of the mutants
+                                                not checked yet (where a full run does not fit
+                                                in the time there is); ``score`` then estimates
+                                                each package's score with a 95% interval
 
 ``run``, ``changed`` and ``retest`` run ``mutmut run`` at the lowest CPU priority
 (``nice 19``: the machine is shared), with one OpenMP thread (torch in a forked test
 process), under this Python. See the README, "Correctness, three ways".
+
+A sample's names and seed are kept in ``mutants/sample.json``. The estimate: the sample's
+kill rate, with its Wilson 95% interval, stands for the mutants still not checked; the
+checked ones count as they are.
 
 A module's score is the share of its checked mutants that the tests kill (a timeout
 counts as killed; a mutant no test reaches counts against the score); mutants not
@@ -22,7 +31,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -31,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
+SAMPLE = MUTANTS / "sample.json"
 
 #: mutmut's exit codes that mean the tests caught the mutant (as in mutmut's own stats).
 CAUGHT = {"killed": (1, 3), "timeout": (36, -24, 24, 152, 255), "type check": (37,)}
@@ -81,7 +93,50 @@ def score() -> int:
         total.update(counts)
         print(_row(path, counts))
     print(_row("total", total))
+    if SAMPLE.exists():
+        _estimate(results)
     return 0
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a binomial proportion (95% for z = 1.96)."""
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = (
+        z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    )
+    return centre - half, centre + half
+
+
+def _package(path: str) -> str:
+    return path.split("/")[0] + "/"
+
+
+def _estimate(results: dict[str, dict[str, int | None]]) -> None:
+    """Each package's score, with the sample's kill rate standing for the unchecked mutants."""
+    sample = set(json.loads(SAMPLE.read_text("utf-8"))["names"])
+    caught = {code for group in CAUGHT.values() for code in group}
+    print("\nestimated from the sample (sampled mutants checked; the rest not checked yet):")
+    head = f"{'package':<10} {'mutants':>7} {'checked':>7} {'sampled':>7} {'estimate':>9}"
+    print(f"{head}  95% interval")
+    for package in sorted({_package(path) for path in results}):
+        codes = {
+            n: c for path, cs in results.items() if _package(path) == package for n, c in cs.items()
+        }
+        in_sample = [c for n, c in codes.items() if n in sample and c is not None]
+        killed_in_sample = sum(c in caught for c in in_sample)
+        killed = sum(c in caught for c in codes.values())
+        unchecked = sum(c is None for c in codes.values())
+        low, high = wilson(killed_in_sample, len(in_sample))
+        rate = killed_in_sample / len(in_sample) if in_sample else 0.0
+        total = len(codes)
+        print(
+            f"{package:<10} {total:>7} {total - unchecked:>7} {len(in_sample):>7} "
+            f"{(killed + unchecked * rate) / total:>9.1%}  "
+            f"{(killed + unchecked * low) / total:.1%} to {(killed + unchecked * high) / total:.1%}"
+        )
 
 
 def _counts(codes) -> Counter:
@@ -196,6 +251,21 @@ def main(argv: list[str]) -> int:
             print("no survivors or unchecked mutants to run")
             return 0
         return _mutmut_run(survivors)
+    if command == "sample":
+        seed = 20261129
+        if "--seed" in args:
+            at = args.index("--seed")
+            seed = int(args[at + 1])
+            del args[at : at + 2]
+        unchecked = sorted(
+            name for codes in _results().values() for name, code in codes.items() if code is None
+        )
+        chosen = random.Random(seed).sample(unchecked, min(int(args[0]), len(unchecked)))
+        SAMPLE.write_text(json.dumps({"seed": seed, "names": sorted(chosen)}, indent=0), "utf-8")
+        print(
+            f"sample: {len(chosen)} of the {len(unchecked)} mutants not checked yet (seed {seed})"
+        )
+        return _mutmut_run(chosen)
     print(f"unknown command {command!r}\n{__doc__}", file=sys.stderr)
     return 2
 
