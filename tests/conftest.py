@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from engine import Value
+from nn import activations
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
@@ -34,3 +35,15 @@ def _readme_graph() -> tuple[Value, dict[str, Value]]:
 def readme_graph() -> Callable[[], tuple[Value, dict[str, Value]]]:
     """Builds the README's and notebook 01's example afresh: ``loss, leaves = readme_graph()``."""
     return _readme_graph
+
+
+@pytest.fixture(autouse=True)
+def _activations_registered_in_a_test_stay_in_it():
+    """Each test starts and ends with the same activation registry (``nn.register_activation``),
+    whatever order the tests run in (mutmut runs a chosen few, in its own order)."""
+    names, factories = dict(activations.ACTIVATIONS), dict(activations.TORCH_FACTORIES)
+    yield
+    activations.ACTIVATIONS.clear()
+    activations.ACTIVATIONS.update(names)
+    activations.TORCH_FACTORIES.clear()
+    activations.TORCH_FACTORIES.update(factories)
