@@ -129,6 +129,9 @@ def _estimate(results: dict[str, dict[str, int | None]]) -> None:
         killed_in_sample = sum(c in caught for c in in_sample)
         killed = sum(c in caught for c in codes.values())
         unchecked = sum(c is None for c in codes.values())
+        if not in_sample:
+            print(f"{package:<10} no sampled mutant checked yet")
+            continue
         low, high = wilson(killed_in_sample, len(in_sample))
         rate = killed_in_sample / len(in_sample) if in_sample else 0.0
         total = len(codes)
