@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from engine import Value, custom_op
+from engine import Value, custom_op, sum_values
 from engine.exercises import KinkWarning, apply_fix, check_gradients, drill
 from engine.exercises.sandbox import run_limited, where
 
@@ -270,6 +270,136 @@ def test_the_rules_of_every_common_op_are_written_out() -> None:
     assert "∂t/∂z = 1 − tanh²(z) = 1 − t² = 0.786448" in hints["z"]
     assert "r = exp(w), so the local derivative ∂r/∂w = exp(w) = r" in hints["w"]
     assert "w = t * 2.0, so the local derivative ∂w/∂t = 2.0 (the other factor)" in hints["t"]
+
+
+def test_a_value_used_by_two_nodes_is_told_to_add_both() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    L = e + a
+    L.label = "L"
+    question = drill(L)["a"]
+    assert [question.hint() for _ in range(4)] == [
+        "Hint 1 of 4: The rule: e = a * b, so the local derivative ∂e/∂a = b (the other factor) "
+        "= -3.0; L = e + a, so the local derivative ∂L/∂a = 1.",
+        "Hint 2 of 4: The upstream gradient: dL/de = 1.0 (a question before this one); "
+        "dL/dL = 1 (the output itself).",
+        "Hint 3 of 4: The chain rule multiplies them: dL/de · ∂e/∂a = 1.0 · -3.0 = -3.0; "
+        "dL/dL · ∂L/∂a = 1.0 · 1.0 = 1.0.",
+        "Hint 4 of 4: a is used twice: add the contributions, dL/da = -3.0 + 1.0 = -2.0.",
+    ]
+    assert question.answer(1.0).message.startswith(
+        "Not quite: 1.0. That is only part of it: a is used 2 times, and each use adds a "
+        "contribution. "
+    )
+
+
+PART = "That is only part of it"
+
+
+def test_every_partial_sum_of_the_contributions_is_named_and_nothing_else() -> None:
+    """x is used by three nodes, with contributions -10, 3 and 1: each one alone and each
+    pair is "only part of it"; a number that is no such sum is not."""
+    x = Value(2.0, label="x")
+    u = x * 3
+    u.label = "u"
+    v = x * -10
+    v.label = "v"
+    y = sum_values([u, v, x])
+    y.label = "y"
+    question = drill(y)["x"]
+    assert [use.contribution for use in question._uses] == [-10.0, 3.0, 1.0]
+    for part in [-10.0, 3.0, 1.0, -7.0, -9.0, 4.0]:
+        assert PART in question.answer(part).message, part
+    for other in [0.5, -8.0, 6.0]:
+        assert PART not in question.answer(other).message, other
+    assert "Check the sign" in question.answer(6.0).message  # dy/dx = -6
+
+
+def test_partial_sums_are_searched_for_a_value_used_up_to_ten_times() -> None:
+    """Ten uses are 1022 partial sums to try; beyond ten the search would grow too slow for a
+    notebook, so an answer there gets the hint alone."""
+
+    def used(times: int) -> Value:
+        x = Value(1.0, label="x")
+        return sum_values([x * k for k in range(1, times + 1)])
+
+    ten, eleven = drill(used(10))["x"], drill(used(11))["x"]
+    assert ten.answer(1.0).message.startswith(f"Not quite: 1.0. {PART}: x is used 10 times")
+    assert eleven.answer(1.0).message.startswith("Not quite: 1.0. Hint 1 of 4: The rule:")
+
+
+def test_the_local_derivative_alone_and_the_sign_are_named_whatever_the_upstream() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    twice = e * 2
+    twice.label = "M"
+    local_alone = drill(twice)["a"].answer(-3.0).message
+    assert local_alone.startswith(
+        "Not quite: -3.0. That is the local derivative ∂e/∂a alone: the chain rule multiplies "
+        "it by the upstream gradient dM/de. Hint 1 of 3"
+    )
+    total = a + b
+    total.label = "s"
+    assert drill(total)["a"].answer(-1).message == (
+        "Not quite: -1.0. Check the sign. Hint 1 of 3: The rule: s = a + b, so the local "
+        "derivative ∂s/∂a = 1."
+    )
+
+
+def test_an_answer_near_a_zero_gradient_is_right_within_the_absolute_tolerance() -> None:
+    z = Value(-1.0, label="z")
+    dead = z.relu() * 2  # a relu at -1 passes no gradient: dL/dz = 0
+    assert drill(dead)["z"].answer(1e-7)  # rounding noise, within 1e-6
+    assert not drill(dead)["z"].answer(2e-6)
+    assert drill(dead, abs_tol=1e-5)["z"].answer(2e-6)
+
+
+def test_answers_are_numbers_of_any_kind_and_anything_else_is_no_attempt() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    question = drill(chain())["a"]
+    assert question.answer(Fraction(6)) and question.answer(Decimal("6.0"))
+    for not_a_number in ["six", None, True, [6.0]]:
+        feedback = question.answer(not_a_number)
+        assert feedback.correct is False and not feedback
+        assert feedback.message == (
+            "Answer with a number, e.g. .answer(-6.0) "
+            f"(got {type(not_a_number).__name__}: {not_a_number!r})."
+        )
+    assert question.attempts == 2
+
+
+def test_next_question_is_none_once_all_are_solved() -> None:
+    practice = drill(chain())
+    for question, gradient in zip(practice, [-2.0, -2.0, 6.0, -4.0, -2.0, 4.0]):
+        assert practice.next_question() is question
+        assert question.answer(gradient)
+    assert practice.next_question() is None
+
+
+def test_a_bar_in_an_answer_does_not_break_the_markdown_table() -> None:
+    table = drill(chain()).check({"a": "1|2"})._repr_markdown_()
+    assert "| ✗ | What is dL/da? | not a number: '1/2' |" in table.splitlines()
+
+
+def test_drill_refuses_what_it_cannot_drill_with_a_whole_message() -> None:
+    with pytest.raises(TypeError) as not_a_value:
+        drill(3.0)
+    assert str(not_a_value.value) == "drill expects a Value (the output of a formula), got float"
+    with pytest.raises(ValueError) as a_leaf:
+        drill(Value(1.0))
+    assert str(a_leaf.value) == (
+        "drill: the graph has no node below its output to ask about; build a formula from "
+        "Values first, e.g. L = a * b + c"
+    )
+    with pytest.raises(TypeError) as not_a_dict:
+        drill(chain()).check([("a", 6.0)])
+    assert str(not_a_dict.value) == (
+        "Drill.check expects a dict of answers, e.g. {'a': -3.0, 'b': 2.0}, got list"
+    )
 
 
 # -- the sandbox -----------------------------------------------------------------------------

@@ -247,8 +247,9 @@ class Question:
     def _diagnose(self, x: float) -> str:
         """A named slip, when the answer is one: a partial sum, no upstream, no local, the sign."""
         contributions = [use.contribution for use in self._uses]
-        if len(contributions) > 1 and len(contributions) <= 10:
-            for mask in range(1, 2 ** len(contributions) - 1):
+        if 2 <= len(contributions) <= 10:  # beyond 10 uses, 2**n sums are too many to try
+            # every subset but the empty one (no slip) and the whole (the answer, graded right)
+            for mask in range(1, 2 ** len(contributions) - 1):  # pragma: no mutate (0, 2**n)
                 part = [c for i, c in enumerate(contributions) if mask >> i & 1]
                 if any(part) and self._close(x, math.fsum(part)):
                     return (
