@@ -13,7 +13,7 @@ import warnings
 import pytest
 
 from engine import Value, custom_op, sum_values
-from engine.exercises import KinkWarning, apply_fix, check_gradients, drill
+from engine.exercises import KinkWarning, apply_fix, check_fix, check_gradients, drill
 from engine.exercises.sandbox import run_limited, where
 
 
@@ -459,6 +459,17 @@ def test_apply_fix_replaces_lines_whatever_their_indentation() -> None:
         apply_fix(source, "  ", "x")
     with pytest.raises(ValueError, match="occurs 2 times"):
         apply_fix(source + "    return 1\n", "return 1", "x")
+
+
+def test_a_fix_copied_with_blank_or_indented_lines_around_it_still_applies() -> None:
+    """Selecting a line in an editor often takes the next line's indentation along, or an
+    empty line: the line copied is still found (and no blank line of the source is eaten)."""
+    source = "def f(X):\n    y = 2 * X\n\n    return y\n"
+    fixed = "def f(X):\n    y = 3 * X\n\n    return y\n"
+    for copied in ["y = 2 * X", "y = 2 * X\n    ", "\n  y = 2 * X\n\n", "   \ny = 2 * X"]:
+        assert apply_fix(source, copied, "y = 3 * X") == fixed, repr(copied)
+    topo = ("for v in topo:\n            ", "for v in reversed(topo):")
+    assert check_fix("topological_order", topo).passed
 
 
 def test_engine_exercises_needs_neither_nn_nor_extras() -> None:
