@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -441,6 +442,88 @@ def test_where_names_the_deepest_frame_outside_chainrule() -> None:
         location, code = where(error.__traceback__)
     assert location.startswith("test_exercise_tools.py:") and location.endswith(" in inner")
     assert code == 'raise RuntimeError("here")'
+
+
+def test_a_failure_is_one_sentence_with_only_what_is_known() -> None:
+    def empty() -> None:
+        raise ValueError()
+
+    def endless(n: int) -> int:
+        return endless(n + 1)
+
+    here = os.path.basename(__file__)
+    no_message = run_limited(empty, 1.0).failure
+    line = empty.__code__.co_firstlineno + 1
+    assert str(no_message) == f"raised ValueError at {here}:{line} in empty (`raise ValueError()`)"
+    nowhere = run_limited(functools.partial(math.log, -1.0), 1.0).failure  # no line of theirs
+    assert str(nowhere) == "raised ValueError: math domain error"
+    recursion = run_limited(lambda: endless(0), 5.0).failure
+    line = endless.__code__.co_firstlineno + 1
+    assert str(recursion) == (
+        f"raised RecursionError: maximum recursion depth exceeded at {here}:{line} in endless "
+        "(`return endless(n + 1)`) (a recursion that never ends: a graph walk without a "
+        "visited set, or a method that calls itself)"
+    )
+
+
+def test_code_that_swallows_every_stop_is_abandoned_after_five_tries() -> None:
+    """A bare ``except:`` catches even the stop; after 5 tries 0.2 s apart the grader gives up
+    (this one ends by itself 2 s after it started, not to burden the tests that follow)."""
+
+    def swallows_every_stop() -> str:
+        deadline = time.perf_counter() + 2.0
+        while time.perf_counter() < deadline:
+            try:
+                while time.perf_counter() < deadline:
+                    pass
+            except BaseException:  # what no one should write
+                pass
+        return "finished late"
+
+    started = time.perf_counter()
+    outcome = run_limited(swallows_every_stop, 0.2)
+    assert time.perf_counter() - started < 1.8
+    assert str(outcome.failure) == (
+        "did not finish within 0.2 s (and it kept running after being stopped: it is still "
+        "running in the background; restart Python to stop it): an infinite loop?"
+    )
+
+
+def test_code_that_swallows_the_first_stop_gets_another() -> None:
+    def swallows_the_first_stop() -> str:
+        try:
+            while True:
+                pass
+        except BaseException:  # swallowed once
+            pass
+        deadline = time.perf_counter() + 2.0
+        while time.perf_counter() < deadline:
+            pass
+        return "finished late"
+
+    outcome = run_limited(swallows_the_first_stop, 0.2)
+    assert outcome.value is None and outcome.failure.kind == "timeout"
+    assert "; stopped at test_exercise_tools.py:" in str(outcome.failure)
+    assert outcome.failure.location.endswith(" in swallows_the_first_stop")
+
+
+def test_code_that_has_returned_is_not_stopped_while_its_thread_ends() -> None:
+    """The time limit may run out just as the student's code returns: its result is kept,
+    and nothing is planted in the thread that is finishing."""
+    from engine.exercises.sandbox import Outcome, _stop
+
+    release, finished = threading.Event(), []
+
+    def finishing() -> None:
+        release.wait()
+        finished.append(True)
+
+    thread = threading.Thread(target=finishing, daemon=True)
+    thread.start()
+    _stop(thread, [Outcome(value=42)], threading.Lock())
+    release.set()
+    thread.join(1.0)
+    assert finished == [True]
 
 
 # -- apply_fix --------------------------------------------------------------------------------
