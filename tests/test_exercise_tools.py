@@ -14,7 +14,14 @@ import warnings
 import pytest
 
 from engine import Value, custom_op, sum_values
-from engine.exercises import KinkWarning, apply_fix, check_fix, check_gradients, drill
+from engine.exercises import (
+    KinkWarning,
+    apply_fix,
+    buggy_value,
+    check_fix,
+    check_gradients,
+    drill,
+)
 from engine.exercises.sandbox import run_limited, where
 
 
@@ -466,6 +473,38 @@ def test_a_failure_is_one_sentence_with_only_what_is_known() -> None:
     )
 
 
+def test_a_notebook_cell_is_called_a_cell_and_a_file_by_its_base_name() -> None:
+    places = {
+        "/tmp/ipykernel_4242/1234.py": "cell",  # Jupyter
+        "<ipython-input-3-5e2f>": "cell",  # IPython
+        "<string>": "<string>",
+        "/home/student/hw/answer.py": "answer.py",
+    }
+    for filename, shown in places.items():
+        namespace: dict = {}
+        exec(compile("def f():\n    return 1 / 0\n", filename, "exec"), namespace)
+        failure = run_limited(namespace["f"], 1.0).failure
+        assert str(failure) == f"raised ZeroDivisionError: division by zero at {shown}:2 in f"
+
+
+def test_an_error_inside_the_standard_library_is_shown_at_the_students_line() -> None:
+    import statistics
+
+    def average_of_nothing() -> float:
+        return statistics.mean([])
+
+    line = average_of_nothing.__code__.co_firstlineno + 1
+    theirs = run_limited(average_of_nothing, 1.0).failure
+    assert (theirs.location, theirs.code) == (
+        f"{os.path.basename(__file__)}:{line} in average_of_nothing",
+        "return statistics.mean([])",
+    )
+    # with no line of theirs at all, the standard library's line is better than none
+    only_stdlib = run_limited(functools.partial(statistics.mean, []), 1.0).failure
+    assert re.fullmatch(r"statistics\.py:\d+ in mean", only_stdlib.location)
+    assert only_stdlib.code.startswith("raise StatisticsError(")
+
+
 def test_code_that_swallows_every_stop_is_abandoned_after_five_tries() -> None:
     """A bare ``except:`` catches even the stop; after 5 tries 0.2 s apart the grader gives up
     (this one ends by itself 2 s after it started, not to burden the tests that follow)."""
@@ -536,12 +575,66 @@ def test_apply_fix_replaces_lines_whatever_their_indentation() -> None:
     )
     two = apply_fix(source, "if x:\n    return 1", "if not x:\n    return 1")
     assert two == "def f(x):\n    if not x:\n        return 1\n    return 2\n"
-    with pytest.raises(ValueError, match="is not in the engine's source"):
-        apply_fix(source, "return 5", "x")
-    with pytest.raises(ValueError, match="first string is empty"):
-        apply_fix(source, "  ", "x")
-    with pytest.raises(ValueError, match="occurs 2 times"):
-        apply_fix(source + "    return 1\n", "return 1", "x")
+    indented = apply_fix(source, "if x:\n    return 1", "    if not x:\n\n        return 1\n")
+    assert indented == "def f(x):\n    if not x:\n\n        return 1\n    return 2\n"
+    assert apply_fix(source, "return 1", "") == "def f(x):\n    if x:\n\n    return 2\n"
+
+
+HOW_TO_COPY = "copy it exactly as printed (indentation does not matter)"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error", "message"),
+    [
+        (
+            "return 5",
+            "x",
+            ValueError,
+            f"the line 'return 5' is not in the engine's source: {HOW_TO_COPY}",
+        ),
+        (
+            "return 2",
+            "x",
+            ValueError,
+            f"the line 'return 2' occurs 2 times in the engine's source: {HOW_TO_COPY}, with a "
+            "line around it to tell which one",
+        ),
+        (
+            " \n ",
+            "x",
+            ValueError,
+            "the fix's first string is empty: copy the line with the bug into it",
+        ),
+        (
+            None,
+            "x",
+            TypeError,
+            "a fix is two strings: (the line with the bug, the line as it should be)",
+        ),
+        (
+            "return 1",
+            3,
+            TypeError,
+            "a fix is two strings: (the line with the bug, the line as it should be)",
+        ),
+    ],
+)
+def test_a_fix_that_cannot_be_applied_says_why(old, new, error, message) -> None:
+    source = "def f(x):\n    if x:\n        return 1\n    return 2\n    return 2\n"
+    with pytest.raises(error) as refused:
+        apply_fix(source, old, new)
+    assert str(refused.value) == message
+
+
+def test_an_unknown_kind_of_bug_lists_the_kinds() -> None:
+    for kind in ["nope", 3]:
+        with pytest.raises(ValueError) as unknown:
+            buggy_value(kind)
+        assert str(unknown.value) == (
+            f"buggy_value: unknown kind {kind!r}; the kinds are accumulate, topological_order, "
+            "breadth_first, seed, relu, tanh_derivative, mul_derivative, pow_derivative, upstream, "
+            "graph (kinds() describes each)"
+        )
 
 
 def test_a_fix_copied_with_blank_or_indented_lines_around_it_still_applies() -> None:
@@ -738,3 +831,16 @@ def test_a_long_message_is_cut_to_300_characters_and_a_syntax_error_points_at_it
     assert str(failure) == "raised SyntaxError: invalid syntax at answer.py:2 (`return x +`)"
     textless = SyntaxError("bad", ("cell.py", 3, 1, None))
     assert (describe(textless).location, describe(textless).code) == ("cell.py:3", "")
+
+
+def test_a_new_bug_must_change_exactly_one_place_of_the_source(monkeypatch) -> None:
+    """For whoever adds a kind of bug: one whose lines are not in SOURCE, or are there more than
+    once, is refused with its name."""
+    from engine.exercises.bugs import BUGS, Bug, buggy_source
+
+    monkeypatch.setitem(BUGS, "nowhere", Bug("a line that is not there", "nowhere\n", "x\n"))
+    monkeypatch.setitem(BUGS, "everywhere", Bug("a line there 6 times", "        return out\n", ""))
+    for kind in ["nowhere", "everywhere"]:
+        with pytest.raises(AssertionError) as refused:
+            buggy_source(kind)
+        assert str(refused.value) == f"bug {kind!r} must change exactly one place of SOURCE"
