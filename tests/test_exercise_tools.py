@@ -507,21 +507,21 @@ def test_an_error_inside_the_standard_library_is_shown_at_the_students_line() ->
 
 def test_code_that_swallows_every_stop_is_abandoned_after_five_tries() -> None:
     """A bare ``except:`` catches even the stop; after 5 tries 0.2 s apart the grader gives up
-    (this one ends by itself 2 s after it started, not to burden the tests that follow)."""
+    (this one ends by itself 5 s after it started, and sleeps meanwhile, not to burden the
+    tests that follow)."""
 
     def swallows_every_stop() -> str:
-        deadline = time.perf_counter() + 2.0
+        deadline = time.perf_counter() + 5.0
         while time.perf_counter() < deadline:
             try:
-                while time.perf_counter() < deadline:
-                    pass
+                time.sleep(0.01)
             except BaseException:  # what no one should write
                 pass
         return "finished late"
 
     started = time.perf_counter()
     outcome = run_limited(swallows_every_stop, 0.2)
-    assert time.perf_counter() - started < 1.8
+    assert time.perf_counter() - started < 3.0
     assert str(outcome.failure) == (
         "did not finish within 0.2 s (and it kept running after being stopped: it is still "
         "running in the background; restart Python to stop it): an infinite loop?"
@@ -535,9 +535,9 @@ def test_code_that_swallows_the_first_stop_gets_another() -> None:
                 pass
         except BaseException:  # swallowed once
             pass
-        deadline = time.perf_counter() + 2.0
+        deadline = time.perf_counter() + 5.0
         while time.perf_counter() < deadline:
-            pass
+            time.sleep(0.01)
         return "finished late"
 
     outcome = run_limited(swallows_the_first_stop, 0.2)
