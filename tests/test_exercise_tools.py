@@ -522,6 +522,14 @@ def test_code_that_swallows_every_stop_is_abandoned_after_five_tries() -> None:
     started = time.perf_counter()
     outcome = run_limited(swallows_every_stop, 0.2)
     assert time.perf_counter() - started < 3.0
+    assert outcome.failure.to_dict() == {
+        "kind": "timeout",
+        "exception": "",
+        "detail": "0.2 s (and it kept running after being stopped: it is still running in the "
+        "background; restart Python to stop it)",
+        "location": "",
+        "code": "",
+    }
     assert str(outcome.failure) == (
         "did not finish within 0.2 s (and it kept running after being stopped: it is still "
         "running in the background; restart Python to stop it): an infinite loop?"
@@ -544,6 +552,28 @@ def test_code_that_swallows_the_first_stop_gets_another() -> None:
     assert outcome.value is None and outcome.failure.kind == "timeout"
     assert "; stopped at test_exercise_tools.py:" in str(outcome.failure)
     assert outcome.failure.location.endswith(" in swallows_the_first_stop")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is sent by os.kill on POSIX only")
+def test_pressing_stop_stops_the_students_code_too() -> None:
+    """Ctrl-C (or a notebook's stop button) while a grader waits: the KeyboardInterrupt
+    reaches the user, and the student's loop is stopped, not left running."""
+    import signal
+
+    def forever() -> None:
+        while True:
+            pass
+
+    def graders() -> set[threading.Thread]:  # another test's may still be ending
+        return {t for t in threading.enumerate() if t.name == "chainrule-grader" and t.is_alive()}
+
+    before = graders()
+    press_stop = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    press_stop.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_limited(forever, 10.0)
+    press_stop.join()
+    assert graders() <= before
 
 
 def test_code_that_has_returned_is_not_stopped_while_its_thread_ends() -> None:
