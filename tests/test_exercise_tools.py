@@ -505,6 +505,21 @@ def test_an_error_inside_the_standard_library_is_shown_at_the_students_line() ->
     assert only_stdlib.code.startswith("raise StatisticsError(")
 
 
+def test_an_import_that_fails_is_shown_at_the_students_line_not_inside_importlib() -> None:
+    import importlib
+
+    def load() -> object:
+        return importlib.import_module("no_such_module_for_chainrule")
+
+    failure = run_limited(load, 1.0).failure
+    line = load.__code__.co_firstlineno + 1
+    assert str(failure) == (
+        "raised ModuleNotFoundError: No module named 'no_such_module_for_chainrule' at "
+        f"{os.path.basename(__file__)}:{line} in load "
+        '(`return importlib.import_module("no_such_module_for_chainrule")`)'
+    )
+
+
 def test_code_that_swallows_every_stop_is_abandoned_after_five_tries() -> None:
     """A bare ``except:`` catches even the stop; after 5 tries 0.2 s apart the grader gives up
     (this one ends by itself 5 s after it started, and sleeps meanwhile, not to burden the
