@@ -591,6 +591,32 @@ def test_pressing_stop_stops_the_students_code_too() -> None:
     assert graders() <= before
 
 
+def test_a_result_that_comes_as_the_time_runs_out_is_dropped(monkeypatch) -> None:
+    """The stop may land after the student's code has returned but before its result is kept
+    (here made certain by a pause at that point): no late result is used, it is a plain
+    timeout, with no line, as the student's code had ended."""
+    from engine.exercises import sandbox
+
+    real_call = sandbox._call
+
+    def call_then_pause(function, seconds):
+        outcome = real_call(function, seconds)
+        time.sleep(0.3)  # the stop lands here
+        return outcome
+
+    monkeypatch.setattr(sandbox, "_call", call_then_pause)
+    outcome = run_limited(lambda: 42, 0.2)
+    assert outcome.value is None
+    assert outcome.failure.to_dict() == {
+        "kind": "timeout",
+        "exception": "",
+        "detail": "0.2 s",
+        "location": "",
+        "code": "",
+    }
+    assert str(outcome.failure) == "did not finish within 0.2 s: an infinite loop?"
+
+
 def test_code_that_has_returned_is_not_stopped_while_its_thread_ends() -> None:
     """The time limit may run out just as the student's code returns: its result is kept,
     and nothing is planted in the thread that is finishing."""
