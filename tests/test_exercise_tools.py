@@ -297,7 +297,7 @@ def test_a_value_used_by_two_nodes_is_told_to_add_both() -> None:
         "Hint 4 of 4: a is used twice: add the contributions, dL/da = -3.0 + 1.0 = -2.0.",
     ]
     assert question.answer(1.0).message.startswith(
-        "Not quite: 1.0. That is only part of it: a is used 2 times, and each use adds a "
+        "Not quite: 1.0. That is only part of it: a is used twice, and each use adds a "
         "contribution. "
     )
 
