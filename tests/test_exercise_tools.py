@@ -575,20 +575,28 @@ def test_pressing_stop_stops_the_students_code_too() -> None:
     reaches the user, and the student's loop is stopped, not left running."""
     import signal
 
+    workers = []
+
     def forever() -> None:
+        workers.append(threading.current_thread())
         while True:
             pass
 
-    def graders() -> set[threading.Thread]:  # another test's may still be ending
-        return {t for t in threading.enumerate() if t.name == "chainrule-grader" and t.is_alive()}
-
-    before = graders()
     press_stop = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     press_stop.start()
     with pytest.raises(KeyboardInterrupt):
         run_limited(forever, 10.0)
     press_stop.join()
-    assert graders() <= before
+    (worker,) = workers
+    assert not worker.is_alive()
+
+
+def test_the_students_code_runs_in_a_daemon_thread_named_for_the_grader() -> None:
+    """A daemon, so that Python can still exit when a thread had to be abandoned; named, so
+    that a debugger or a traceback ("Exception in thread ...") says whose it is."""
+    worker = run_limited(threading.current_thread, 1.0).value
+    assert worker is not threading.main_thread()
+    assert (worker.name, worker.daemon) == ("chainrule-grader", True)
 
 
 def test_a_result_that_comes_as_the_time_runs_out_is_dropped(monkeypatch) -> None:
