@@ -564,9 +564,11 @@ def test_code_that_swallows_the_first_stop_gets_another() -> None:
         return "finished late"
 
     outcome = run_limited(swallows_the_first_stop, 0.2)
-    assert outcome.value is None and outcome.failure.kind == "timeout"
+    assert outcome.value is None
+    failure = outcome.failure
+    assert (failure.kind, failure.exception, failure.detail) == ("timeout", "", "0.2 s")
     assert "; stopped at test_exercise_tools.py:" in str(outcome.failure)
-    assert outcome.failure.location.endswith(" in swallows_the_first_stop")
+    assert failure.location.endswith(" in swallows_the_first_stop")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is sent by os.kill on POSIX only")
@@ -597,6 +599,36 @@ def test_the_students_code_runs_in_a_daemon_thread_named_for_the_grader() -> Non
     worker = run_limited(threading.current_thread, 1.0).value
     assert worker is not threading.main_thread()
     assert (worker.name, worker.daemon) == ("chainrule-grader", True)
+
+
+def test_a_platform_that_refuses_a_large_stack_runs_the_code_on_the_default_one(
+    monkeypatch,
+) -> None:
+    from engine.exercises import sandbox
+
+    real_stack_size = threading.stack_size
+    refused = []
+
+    def refuse_large(*size: int) -> int:
+        if size and size[0] == sandbox.WORKER_STACK_SIZE:
+            refused.append(size[0])
+            raise ValueError("size not valid")
+        return real_stack_size(*size)
+
+    monkeypatch.setattr(threading, "stack_size", refuse_large)
+    assert run_limited(lambda: 42, 1.0).value == 42
+    assert refused == [sandbox.WORKER_STACK_SIZE]
+    assert threading.stack_size() == real_stack_size()  # put back as it was
+
+
+def test_a_machine_that_cannot_start_a_thread_is_a_clear_error(monkeypatch) -> None:
+    def cannot_start(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", cannot_start)
+    with pytest.raises(RuntimeError) as refused:
+        run_limited(lambda: 42, 1.0)
+    assert str(refused.value) == "could not start a thread to run the student's code in"
 
 
 def test_a_result_that_comes_as_the_time_runs_out_is_dropped(monkeypatch) -> None:
