@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -12,8 +13,15 @@ import warnings
 
 import pytest
 
-from engine import Value, custom_op
-from engine.exercises import KinkWarning, apply_fix, check_gradients, drill
+from engine import Value, custom_op, sum_values
+from engine.exercises import (
+    KinkWarning,
+    apply_fix,
+    buggy_value,
+    check_fix,
+    check_gradients,
+    drill,
+)
 from engine.exercises.sandbox import run_limited, where
 
 
@@ -272,6 +280,136 @@ def test_the_rules_of_every_common_op_are_written_out() -> None:
     assert "w = t * 2.0, so the local derivative ∂w/∂t = 2.0 (the other factor)" in hints["t"]
 
 
+def test_a_value_used_by_two_nodes_is_told_to_add_both() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    L = e + a
+    L.label = "L"
+    question = drill(L)["a"]
+    assert [question.hint() for _ in range(4)] == [
+        "Hint 1 of 4: The rule: e = a * b, so the local derivative ∂e/∂a = b (the other factor) "
+        "= -3.0; L = e + a, so the local derivative ∂L/∂a = 1.",
+        "Hint 2 of 4: The upstream gradient: dL/de = 1.0 (a question before this one); "
+        "dL/dL = 1 (the output itself).",
+        "Hint 3 of 4: The chain rule multiplies them: dL/de · ∂e/∂a = 1.0 · -3.0 = -3.0; "
+        "dL/dL · ∂L/∂a = 1.0 · 1.0 = 1.0.",
+        "Hint 4 of 4: a is used twice: add the contributions, dL/da = -3.0 + 1.0 = -2.0.",
+    ]
+    assert question.answer(1.0).message.startswith(
+        "Not quite: 1.0. That is only part of it: a is used twice, and each use adds a "
+        "contribution. "
+    )
+
+
+PART = "That is only part of it"
+
+
+def test_every_partial_sum_of_the_contributions_is_named_and_nothing_else() -> None:
+    """x is used by three nodes, with contributions -10, 3 and 1: each one alone and each
+    pair is "only part of it"; a number that is no such sum is not."""
+    x = Value(2.0, label="x")
+    u = x * 3
+    u.label = "u"
+    v = x * -10
+    v.label = "v"
+    y = sum_values([u, v, x])
+    y.label = "y"
+    question = drill(y)["x"]
+    assert [use.contribution for use in question._uses] == [-10.0, 3.0, 1.0]
+    for part in [-10.0, 3.0, 1.0, -7.0, -9.0, 4.0]:
+        assert PART in question.answer(part).message, part
+    for other in [0.5, -8.0, 6.0]:
+        assert PART not in question.answer(other).message, other
+    assert "Check the sign" in question.answer(6.0).message  # dy/dx = -6
+
+
+def test_partial_sums_are_searched_for_a_value_used_up_to_ten_times() -> None:
+    """Ten uses are 1022 partial sums to try; beyond ten the search would grow too slow for a
+    notebook, so an answer there gets the hint alone."""
+
+    def used(times: int) -> Value:
+        x = Value(1.0, label="x")
+        return sum_values([x * k for k in range(1, times + 1)])
+
+    ten, eleven = drill(used(10))["x"], drill(used(11))["x"]
+    assert ten.answer(1.0).message.startswith(f"Not quite: 1.0. {PART}: x is used 10 times")
+    assert eleven.answer(1.0).message.startswith("Not quite: 1.0. Hint 1 of 4: The rule:")
+
+
+def test_the_local_derivative_alone_and_the_sign_are_named_whatever_the_upstream() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    twice = e * 2
+    twice.label = "M"
+    local_alone = drill(twice)["a"].answer(-3.0).message
+    assert local_alone.startswith(
+        "Not quite: -3.0. That is the local derivative ∂e/∂a alone: the chain rule multiplies "
+        "it by the upstream gradient dM/de. Hint 1 of 3"
+    )
+    total = a + b
+    total.label = "s"
+    assert drill(total)["a"].answer(-1).message == (
+        "Not quite: -1.0. Check the sign. Hint 1 of 3: The rule: s = a + b, so the local "
+        "derivative ∂s/∂a = 1."
+    )
+
+
+def test_an_answer_near_a_zero_gradient_is_right_within_the_absolute_tolerance() -> None:
+    z = Value(-1.0, label="z")
+    dead = z.relu() * 2  # a relu at -1 passes no gradient: dL/dz = 0
+    assert drill(dead)["z"].answer(1e-7)  # rounding noise, within 1e-6
+    assert not drill(dead)["z"].answer(2e-6)
+    assert drill(dead, abs_tol=1e-5)["z"].answer(2e-6)
+
+
+def test_answers_are_numbers_of_any_kind_and_anything_else_is_no_attempt() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    question = drill(chain())["a"]
+    assert question.answer(Fraction(6)) and question.answer(Decimal("6.0"))
+    for not_a_number in ["six", None, True, [6.0]]:
+        feedback = question.answer(not_a_number)
+        assert feedback.correct is False and not feedback
+        assert feedback.message == (
+            "Answer with a number, e.g. .answer(-6.0) "
+            f"(got {type(not_a_number).__name__}: {not_a_number!r})."
+        )
+    assert question.attempts == 2
+
+
+def test_next_question_is_none_once_all_are_solved() -> None:
+    practice = drill(chain())
+    for question, gradient in zip(practice, [-2.0, -2.0, 6.0, -4.0, -2.0, 4.0]):
+        assert practice.next_question() is question
+        assert question.answer(gradient)
+    assert practice.next_question() is None
+
+
+def test_a_bar_in_an_answer_does_not_break_the_markdown_table() -> None:
+    table = drill(chain()).check({"a": "1|2"})._repr_markdown_()
+    assert "| ✗ | What is dL/da? | not a number: '1/2' |" in table.splitlines()
+
+
+def test_drill_refuses_what_it_cannot_drill_with_a_whole_message() -> None:
+    with pytest.raises(TypeError) as not_a_value:
+        drill(3.0)
+    assert str(not_a_value.value) == "drill expects a Value (the output of a formula), got float"
+    with pytest.raises(ValueError) as a_leaf:
+        drill(Value(1.0))
+    assert str(a_leaf.value) == (
+        "drill: the graph has no node below its output to ask about; build a formula from "
+        "Values first, e.g. L = a * b + c"
+    )
+    with pytest.raises(TypeError) as not_a_dict:
+        drill(chain()).check([("a", 6.0)])
+    assert str(not_a_dict.value) == (
+        "Drill.check expects a dict of answers, e.g. {'a': -3.0, 'b': 2.0}, got list"
+    )
+
+
 # -- the sandbox -----------------------------------------------------------------------------
 
 
@@ -313,6 +451,231 @@ def test_where_names_the_deepest_frame_outside_chainrule() -> None:
     assert code == 'raise RuntimeError("here")'
 
 
+def test_a_failure_is_one_sentence_with_only_what_is_known() -> None:
+    def empty() -> None:
+        raise ValueError()
+
+    def endless(n: int) -> int:
+        return endless(n + 1)
+
+    here = os.path.basename(__file__)
+    no_message = run_limited(empty, 1.0).failure
+    line = empty.__code__.co_firstlineno + 1
+    assert str(no_message) == f"raised ValueError at {here}:{line} in empty (`raise ValueError()`)"
+    nowhere = run_limited(functools.partial(math.log, -1.0), 1.0).failure  # no line of theirs
+    assert str(nowhere) == "raised ValueError: math domain error"
+    recursion = run_limited(lambda: endless(0), 5.0).failure
+    line = endless.__code__.co_firstlineno + 1
+    assert str(recursion) == (
+        f"raised RecursionError: maximum recursion depth exceeded at {here}:{line} in endless "
+        "(`return endless(n + 1)`) (a recursion that never ends: a graph walk without a "
+        "visited set, or a method that calls itself)"
+    )
+
+
+def test_a_notebook_cell_is_called_a_cell_and_a_file_by_its_base_name() -> None:
+    places = {
+        "/tmp/ipykernel_4242/1234.py": "cell",  # Jupyter
+        "<ipython-input-3-5e2f>": "cell",  # IPython
+        "<string>": "<string>",
+        "/home/student/hw/answer.py": "answer.py",
+    }
+    for filename, shown in places.items():
+        namespace: dict = {}
+        exec(compile("def f():\n    return 1 / 0\n", filename, "exec"), namespace)
+        failure = run_limited(namespace["f"], 1.0).failure
+        assert str(failure) == f"raised ZeroDivisionError: division by zero at {shown}:2 in f"
+
+
+def test_an_error_inside_the_standard_library_is_shown_at_the_students_line() -> None:
+    import statistics
+
+    def average_of_nothing() -> float:
+        return statistics.mean([])
+
+    line = average_of_nothing.__code__.co_firstlineno + 1
+    theirs = run_limited(average_of_nothing, 1.0).failure
+    assert (theirs.location, theirs.code) == (
+        f"{os.path.basename(__file__)}:{line} in average_of_nothing",
+        "return statistics.mean([])",
+    )
+    # with no line of theirs at all, the standard library's line is better than none
+    only_stdlib = run_limited(functools.partial(statistics.mean, []), 1.0).failure
+    assert re.fullmatch(r"statistics\.py:\d+ in mean", only_stdlib.location)
+    assert only_stdlib.code.startswith("raise StatisticsError(")
+
+
+def test_an_import_that_fails_is_shown_at_the_students_line_not_inside_importlib() -> None:
+    import importlib
+
+    def load() -> object:
+        return importlib.import_module("no_such_module_for_chainrule")
+
+    failure = run_limited(load, 1.0).failure
+    line = load.__code__.co_firstlineno + 1
+    assert str(failure) == (
+        "raised ModuleNotFoundError: No module named 'no_such_module_for_chainrule' at "
+        f"{os.path.basename(__file__)}:{line} in load "
+        '(`return importlib.import_module("no_such_module_for_chainrule")`)'
+    )
+
+
+def test_code_that_swallows_every_stop_is_abandoned_after_five_tries() -> None:
+    """A bare ``except:`` catches even the stop; after 5 tries 0.2 s apart the grader gives up
+    (this one ends by itself 5 s after it started, and sleeps meanwhile, not to burden the
+    tests that follow)."""
+
+    def swallows_every_stop() -> str:
+        deadline = time.perf_counter() + 5.0
+        while time.perf_counter() < deadline:
+            try:
+                time.sleep(0.01)
+            except BaseException:  # what no one should write
+                pass
+        return "finished late"
+
+    started = time.perf_counter()
+    outcome = run_limited(swallows_every_stop, 0.2)
+    assert time.perf_counter() - started < 3.0
+    assert outcome.failure.to_dict() == {
+        "kind": "timeout",
+        "exception": "",
+        "detail": "0.2 s (and it kept running after being stopped: it is still running in the "
+        "background; restart Python to stop it)",
+        "location": "",
+        "code": "",
+    }
+    assert str(outcome.failure) == (
+        "did not finish within 0.2 s (and it kept running after being stopped: it is still "
+        "running in the background; restart Python to stop it): an infinite loop?"
+    )
+
+
+def test_code_that_swallows_the_first_stop_gets_another() -> None:
+    def swallows_the_first_stop() -> str:
+        try:
+            while True:
+                pass
+        except BaseException:  # swallowed once
+            pass
+        deadline = time.perf_counter() + 5.0
+        while time.perf_counter() < deadline:
+            time.sleep(0.01)
+        return "finished late"
+
+    outcome = run_limited(swallows_the_first_stop, 0.2)
+    assert outcome.value is None
+    failure = outcome.failure
+    assert (failure.kind, failure.exception, failure.detail) == ("timeout", "", "0.2 s")
+    assert "; stopped at test_exercise_tools.py:" in str(outcome.failure)
+    assert failure.location.endswith(" in swallows_the_first_stop")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is sent by os.kill on POSIX only")
+def test_pressing_stop_stops_the_students_code_too() -> None:
+    """Ctrl-C (or a notebook's stop button) while a grader waits: the KeyboardInterrupt
+    reaches the user, and the student's loop is stopped, not left running."""
+    import signal
+
+    workers = []
+
+    def forever() -> None:
+        workers.append(threading.current_thread())
+        while True:
+            pass
+
+    press_stop = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    press_stop.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_limited(forever, 10.0)
+    press_stop.join()
+    (worker,) = workers
+    assert not worker.is_alive()
+
+
+def test_the_students_code_runs_in_a_daemon_thread_named_for_the_grader() -> None:
+    """A daemon, so that Python can still exit when a thread had to be abandoned; named, so
+    that a debugger or a traceback ("Exception in thread ...") says whose it is."""
+    worker = run_limited(threading.current_thread, 1.0).value
+    assert worker is not threading.main_thread()
+    assert (worker.name, worker.daemon) == ("chainrule-grader", True)
+
+
+def test_a_platform_that_refuses_a_large_stack_runs_the_code_on_the_default_one(
+    monkeypatch,
+) -> None:
+    from engine.exercises import sandbox
+
+    real_stack_size = threading.stack_size
+    refused = []
+
+    def refuse_large(*size: int) -> int:
+        if size and size[0] == sandbox.WORKER_STACK_SIZE:
+            refused.append(size[0])
+            raise ValueError("size not valid")
+        return real_stack_size(*size)
+
+    monkeypatch.setattr(threading, "stack_size", refuse_large)
+    assert run_limited(lambda: 42, 1.0).value == 42
+    assert refused == [sandbox.WORKER_STACK_SIZE]
+    assert threading.stack_size() == real_stack_size()  # put back as it was
+
+
+def test_a_machine_that_cannot_start_a_thread_is_a_clear_error(monkeypatch) -> None:
+    def cannot_start(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", cannot_start)
+    with pytest.raises(RuntimeError) as refused:
+        run_limited(lambda: 42, 1.0)
+    assert str(refused.value) == "could not start a thread to run the student's code in"
+
+
+def test_a_result_that_comes_as_the_time_runs_out_is_dropped(monkeypatch) -> None:
+    """The stop may land after the student's code has returned but before its result is kept
+    (here made certain by a pause at that point): no late result is used, it is a plain
+    timeout, with no line, as the student's code had ended."""
+    from engine.exercises import sandbox
+
+    real_call = sandbox._call
+
+    def call_then_pause(function, seconds):
+        outcome = real_call(function, seconds)
+        time.sleep(0.3)  # the stop lands here
+        return outcome
+
+    monkeypatch.setattr(sandbox, "_call", call_then_pause)
+    outcome = run_limited(lambda: 42, 0.2)
+    assert outcome.value is None
+    assert outcome.failure.to_dict() == {
+        "kind": "timeout",
+        "exception": "",
+        "detail": "0.2 s",
+        "location": "",
+        "code": "",
+    }
+    assert str(outcome.failure) == "did not finish within 0.2 s: an infinite loop?"
+
+
+def test_code_that_has_returned_is_not_stopped_while_its_thread_ends() -> None:
+    """The time limit may run out just as the student's code returns: its result is kept,
+    and nothing is planted in the thread that is finishing."""
+    from engine.exercises.sandbox import Outcome, _stop
+
+    release, finished = threading.Event(), []
+
+    def finishing() -> None:
+        release.wait()
+        finished.append(True)
+
+    thread = threading.Thread(target=finishing, daemon=True)
+    thread.start()
+    _stop(thread, [Outcome(value=42)], threading.Lock())
+    release.set()
+    thread.join(1.0)
+    assert finished == [True]
+
+
 # -- apply_fix --------------------------------------------------------------------------------
 
 
@@ -323,12 +686,77 @@ def test_apply_fix_replaces_lines_whatever_their_indentation() -> None:
     )
     two = apply_fix(source, "if x:\n    return 1", "if not x:\n    return 1")
     assert two == "def f(x):\n    if not x:\n        return 1\n    return 2\n"
-    with pytest.raises(ValueError, match="is not in the engine's source"):
-        apply_fix(source, "return 5", "x")
-    with pytest.raises(ValueError, match="first string is empty"):
-        apply_fix(source, "  ", "x")
-    with pytest.raises(ValueError, match="occurs 2 times"):
-        apply_fix(source + "    return 1\n", "return 1", "x")
+    indented = apply_fix(source, "if x:\n    return 1", "    if not x:\n\n        return 1\n")
+    assert indented == "def f(x):\n    if not x:\n\n        return 1\n    return 2\n"
+    assert apply_fix(source, "return 1", "") == "def f(x):\n    if x:\n\n    return 2\n"
+
+
+HOW_TO_COPY = "copy it exactly as printed (indentation does not matter)"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error", "message"),
+    [
+        (
+            "return 5",
+            "x",
+            ValueError,
+            f"the line 'return 5' is not in the engine's source: {HOW_TO_COPY}",
+        ),
+        (
+            "return 2",
+            "x",
+            ValueError,
+            f"the line 'return 2' occurs 2 times in the engine's source: {HOW_TO_COPY}, with a "
+            "line around it to tell which one",
+        ),
+        (
+            " \n ",
+            "x",
+            ValueError,
+            "the fix's first string is empty: copy the line with the bug into it",
+        ),
+        (
+            None,
+            "x",
+            TypeError,
+            "a fix is two strings: (the line with the bug, the line as it should be)",
+        ),
+        (
+            "return 1",
+            3,
+            TypeError,
+            "a fix is two strings: (the line with the bug, the line as it should be)",
+        ),
+    ],
+)
+def test_a_fix_that_cannot_be_applied_says_why(old, new, error, message) -> None:
+    source = "def f(x):\n    if x:\n        return 1\n    return 2\n    return 2\n"
+    with pytest.raises(error) as refused:
+        apply_fix(source, old, new)
+    assert str(refused.value) == message
+
+
+def test_an_unknown_kind_of_bug_lists_the_kinds() -> None:
+    for kind in ["nope", 3]:
+        with pytest.raises(ValueError) as unknown:
+            buggy_value(kind)
+        assert str(unknown.value) == (
+            f"buggy_value: unknown kind {kind!r}; the kinds are accumulate, topological_order, "
+            "breadth_first, seed, relu, tanh_derivative, mul_derivative, pow_derivative, upstream, "
+            "graph (kinds() describes each)"
+        )
+
+
+def test_a_fix_copied_with_blank_or_indented_lines_around_it_still_applies() -> None:
+    """Selecting a line in an editor often takes the next line's indentation along, or an
+    empty line: the line copied is still found (and no blank line of the source is eaten)."""
+    source = "def f(X):\n    y = 2 * X\n\n    return y\n"
+    fixed = "def f(X):\n    y = 3 * X\n\n    return y\n"
+    for copied in ["y = 2 * X", "y = 2 * X\n    ", "\n  y = 2 * X\n\n", "   \ny = 2 * X"]:
+        assert apply_fix(source, copied, "y = 3 * X") == fixed, repr(copied)
+    topo = ("for v in topo:\n            ", "for v in reversed(topo):")
+    assert check_fix("topological_order", topo).passed
 
 
 def test_engine_exercises_needs_neither_nn_nor_extras() -> None:
@@ -514,3 +942,16 @@ def test_a_long_message_is_cut_to_300_characters_and_a_syntax_error_points_at_it
     assert str(failure) == "raised SyntaxError: invalid syntax at answer.py:2 (`return x +`)"
     textless = SyntaxError("bad", ("cell.py", 3, 1, None))
     assert (describe(textless).location, describe(textless).code) == ("cell.py:3", "")
+
+
+def test_a_new_bug_must_change_exactly_one_place_of_the_source(monkeypatch) -> None:
+    """For whoever adds a kind of bug: one whose lines are not in SOURCE, or are there more than
+    once, is refused with its name."""
+    from engine.exercises.bugs import BUGS, Bug, buggy_source
+
+    monkeypatch.setitem(BUGS, "nowhere", Bug("a line that is not there", "nowhere\n", "x\n"))
+    monkeypatch.setitem(BUGS, "everywhere", Bug("a line there 6 times", "        return out\n", ""))
+    for kind in ["nowhere", "everywhere"]:
+        with pytest.raises(AssertionError) as refused:
+            buggy_source(kind)
+        assert str(refused.value) == f"bug {kind!r} must change exactly one place of SOURCE"

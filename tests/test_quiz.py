@@ -54,7 +54,9 @@ def test_hints_escalate_and_the_last_one_stays() -> None:
     assert question.answer(4) and question.solved
     assert make_quiz()["w"].answer(1.0).message == "Not quite: 1.0."  # no hints: no hint
     assert "Check the sign" in make_quiz()["w"].answer(-2.4).message
-    assert "Answer with a number" in make_quiz()["w"].answer([2.4]).message
+    not_a_number = make_quiz()["w"].answer([2.4])
+    assert not_a_number.correct is False and not not_a_number
+    assert not_a_number.message == "Answer with a number, e.g. .answer(0.5) (got list: [2.4])."
 
 
 def test_check_grades_a_dict_and_says_what_is_not_done() -> None:

@@ -280,7 +280,7 @@ def apply_fix(source: str, old: str, new: str) -> str:
     """
     if not isinstance(old, str) or not isinstance(new, str):
         raise TypeError("a fix is two strings: (the line with the bug, the line as it should be)")
-    wanted = [line.strip() for line in old.strip("\n").splitlines()]
+    wanted = [line.strip() for line in old.strip().splitlines()]
     if not any(wanted):
         raise ValueError("the fix's first string is empty: copy the line with the bug into it")
     lines = source.splitlines(True)

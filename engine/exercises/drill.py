@@ -192,11 +192,10 @@ class Question:
             "The chain rule multiplies them: " + "; ".join(products) + ".",
         ]
         if len(self._uses) > 1:
-            times = "twice" if len(self._uses) == 2 else f"{len(self._uses)} times"
             terms = " + ".join(show(use.contribution) for use in self._uses)
             hints.append(
-                f"{e} is used {times}: add the contributions, d{big_l}/d{e} = {terms} = "
-                f"{show(self._gradient)}."
+                f"{e} is used {_times(len(self._uses))}: add the contributions, "
+                f"d{big_l}/d{e} = {terms} = {show(self._gradient)}."
             )
         return hints
 
@@ -247,13 +246,14 @@ class Question:
     def _diagnose(self, x: float) -> str:
         """A named slip, when the answer is one: a partial sum, no upstream, no local, the sign."""
         contributions = [use.contribution for use in self._uses]
-        if len(contributions) > 1 and len(contributions) <= 10:
-            for mask in range(1, 2 ** len(contributions) - 1):
+        if 2 <= len(contributions) <= 10:  # beyond 10 uses, 2**n sums are too many to try
+            # every subset but the empty one (no slip) and the whole (the answer, graded right)
+            for mask in range(1, 2 ** len(contributions) - 1):  # pragma: no mutate (0, 2**n)
                 part = [c for i, c in enumerate(contributions) if mask >> i & 1]
                 if any(part) and self._close(x, math.fsum(part)):
                     return (
-                        f"That is only part of it: {self.name} is used {len(contributions)} "
-                        "times, and each use adds a contribution. "
+                        f"That is only part of it: {self.name} is used "
+                        f"{_times(len(contributions))}, and each use adds a contribution. "
                     )
         users = {use.user for use in self._uses}
         if len(users) == 1:
@@ -437,6 +437,11 @@ def grade(question: Question | NumberQuestion, given: object) -> Row:
     if question.is_right(number):
         return (question, number, True, "correct")
     return (question, number, False, f"not {show(number)}. {question.first_hint()}".rstrip())
+
+
+def _times(count: int) -> str:
+    """``twice``, ``3 times``: how often a node is used."""
+    return "twice" if count == 2 else f"{count} times"
 
 
 def _as_number(x: object) -> float | None:

@@ -148,10 +148,10 @@ def run_limited(function: Callable[[], T], seconds: float) -> Outcome[T]:
     try:
         thread.join(seconds)
     except KeyboardInterrupt:
-        _stop(thread, results, lock)
+        _stop(thread, results, lock)  # pragma: no mutate (results=None: differs in a race only)
         raise
     if thread.is_alive():
-        _stop(thread, results, lock)
+        _stop(thread, results, lock)  # pragma: no mutate (results=None: differs in a race only)
     if results:
         return results[0]
     if thread.is_alive():
