@@ -583,17 +583,26 @@ _STRUCTURE_CHECKS: dict[str, Callable[[_Context], None]] = {
 }
 
 
-def _check_core(value_class: Callable[[float], Any]) -> type:
-    """``Value(2.0)`` has ``.data == 2.0``, ``.grad == 0`` and a ``backward`` method; its type."""
-    v = value_class(2.0)
-    data = number(v.data, "Value(2.0).data")
-    if data != 2.0:
-        raise StudentMistake("forward", f"Value(2.0).data is {data!r}; it should be 2.0")
-    grad = number(v.grad, "Value(2.0).grad")
-    if grad != 0:
-        raise StudentMistake("missing", f"a new Value's .grad is {grad!r}; it should start at 0")
-    if not callable(getattr(v, "backward", None)):
-        raise StudentMistake("missing", "your Value has no backward() method")
+def _check_core(value_class: Callable[[float], Any]) -> type | StudentMistake:
+    """``Value(2.0)`` has ``.data == 2.0``, ``.grad == 0`` and a ``backward`` method.
+
+    Returns the class of ``Value(2.0)``, or the mistake found (as every check's runner
+    does: raised out of the check, it would read as an exception in the student's code).
+    """
+    try:
+        v = value_class(2.0)
+        data = number(v.data, "Value(2.0).data")
+        if data != 2.0:
+            raise StudentMistake("forward", f"Value(2.0).data is {data!r}; it should be 2.0")
+        grad = number(v.grad, "Value(2.0).grad")
+        if grad != 0:
+            raise StudentMistake(
+                "missing", f"a new Value's .grad is {grad!r}; it should start at 0"
+            )
+        if not callable(getattr(v, "backward", None)):
+            raise StudentMistake("missing", "your Value has no backward() method")
+    except StudentMistake as mistake:
+        return mistake
     return type(v)
 
 
