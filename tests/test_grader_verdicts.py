@@ -325,10 +325,18 @@ def test_an_engine_that_shows_no_graph_is_graded_on_its_numbers_alone() -> None:
     )
 
 
-def test_a_node_listed_as_its_own_child_is_a_missing_input_not_an_endless_walk() -> None:
+@pytest.mark.parametrize(
+    "cycle",
+    [
+        "out._prev = {out}",  # the result lists itself
+        "loop = Value(0.0)\n        loop._prev = {loop}\n        out._prev = {loop}",  # below it
+    ],
+    ids=["itself", "below"],
+)
+def test_a_cycle_among_the_children_is_a_missing_input_not_an_endless_walk(cycle) -> None:
     looped = variant(
         '        out = Value(t, (self,), "tanh")\n',
-        '        out = Value(t, (), "tanh")\n        out._prev = {out}\n',
+        f'        out = Value(t, (), "tanh")\n        {cycle}\n',
     )
     report = check_engine(looped, checks=["tanh"], time_limit=5.0)
     assert report["tanh"].diagnosis == "graph"
