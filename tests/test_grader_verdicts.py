@@ -84,6 +84,48 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     assert {check.status for check in report.checks[1:]} == {"not run"}
 
 
+def test_one_check_named_alone_is_the_check_not_its_letters() -> None:
+    report = check_engine(Value, checks="mlp")
+    assert [check.name for check in report.checks] == ["core", "mlp"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            {"checks": ["relu", "bogus"]},
+            ValueError,
+            "check_engine: unknown check 'bogus'; valid names: core, seed, add, mul, sub, neg, "
+            "truediv, pow, radd, rsub, rmul, rtruediv, relu, tanh, exp, log, sigmoid, sin, cos, "
+            "reuse, diamond, subexpression, mlp, or 'ops' for every operation",
+        ),
+        (
+            {"time_limit": "2"},
+            TypeError,
+            "check_engine: time_limit must be a number of seconds, got '2'",
+        ),
+        (
+            {"time_limit": True},
+            TypeError,
+            "check_engine: time_limit must be a number of seconds, got True",
+        ),
+        (
+            {"time_limit": math.nan},
+            ValueError,
+            "check_engine: time_limit must be positive, got nan",
+        ),
+    ],
+    ids=["unknown check", "text", "bool", "nan"],
+)
+def test_a_teachers_mistake_in_calling_check_engine_is_named(arguments, error, message) -> None:
+    with pytest.raises(error) as refused:
+        check_engine(Value, **arguments)
+    assert str(refused.value) == message
+    with pytest.raises(TypeError) as not_a_class:
+        check_engine(42)
+    assert str(not_a_class.value) == "check_engine expects the student's Value class, got int"
+
+
 # -- the numbers a message shows --------------------------------------------------------------
 
 
