@@ -433,6 +433,31 @@ def test_exceptions_at_two_places_are_two_mistakes_in_the_report() -> None:
     ]
 
 
+def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
+    """The seed check falls back on ``a + b``; the checks built from ``*`` say they need it."""
+    source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
+    source = source[: source.index("    def __mul__")] + source[source.index("    def backward") :]
+    report = check_engine(load_class(source, "no_mul.py"))
+    lines = str(report).splitlines()
+    assert lines[1:3] == ["  ✓ core", "  ✓ seed"]
+    assert lines[4:6] == [
+        "  ✗ mul: your Value has no __mul__ (for a * b)",
+        "  ✗ reuse: this check needs a * b",
+    ]
+
+
+def test_the_mlp_takes_tanh_when_tanh_and_relu_both_pass() -> None:
+    """A product that assigns its first input's gradient passes every op check alone; the
+    MLP, built with tanh (whose check passed, as relu's did), shows the slip."""
+    assigns = variant(
+        "            self.grad += other.data * out.grad\n",
+        "            self.grad = other.data * out.grad\n",
+    )
+    report = check_engine(assigns)
+    assert report["tanh"].passed and report["relu"].passed
+    assert report["mlp"].message.startswith("the MLP's loss (tanh hidden layer): ")
+
+
 # -- check_gradients ---------------------------------------------------------------------------
 
 

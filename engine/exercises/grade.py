@@ -689,7 +689,8 @@ def check_engine(
 
 
 def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
-    """``(name, required)`` for every check to run, in ``ENGINE_CHECKS`` order."""
+    """``(name, required)`` for every check to run, in ``ENGINE_CHECKS`` order (``core`` always
+    runs first, named or not)."""
     if checks is None:
         wanted = {name: name in _ALWAYS for name in ENGINE_CHECKS}
     else:
@@ -707,7 +708,6 @@ def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
                     f"check_engine: unknown check {name!r}; valid names: "
                     f"{', '.join(ENGINE_CHECKS)}, or 'ops' for every operation"
                 )
-        wanted.setdefault("core", True)
     return [(name, wanted[name]) for name in ENGINE_CHECKS if name in wanted]
 
 
