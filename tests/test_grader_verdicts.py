@@ -434,16 +434,97 @@ def test_exceptions_at_two_places_are_two_mistakes_in_the_report() -> None:
 
 
 def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
-    """The seed check falls back on ``a + b``; the checks built from ``*`` say they need it."""
+    """The seed check falls back on ``a + b``; the checks built from ``*`` say they need it,
+    and the missing product is a finding of its own."""
     source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
     source = source[: source.index("    def __mul__")] + source[source.index("    def backward") :]
     report = check_engine(load_class(source, "no_mul.py"))
-    lines = str(report).splitlines()
-    assert lines[1:3] == ["  ✓ core", "  ✓ seed"]
-    assert lines[4:6] == [
-        "  ✗ mul: your Value has no __mul__ (for a * b)",
-        "  ✗ reuse: this check needs a * b",
-    ]
+    wrap = "other = other if isinstance(other, Value) else Value(other)"
+    assert str(report) == "\n".join(
+        [
+            "check_engine(Value): 2 of 8 checks passed, FAILED",
+            "  ✓ core",
+            "  ✓ seed",
+            "  ✗ add: a + 2.5 at a = 1.5: your code raised AttributeError: 'float' object has no "
+            "attribute 'data' at no_mul.py:10 in __add__ (`out = Value(self.data + other.data, "
+            f"(self, other))`); to accept a number as an operand, wrap it first: {wrap}",
+            "  ✗ mul: your Value has no __mul__ (for a * b)",
+            "  ✗ reuse: this check needs a * b",
+            "  ✗ diamond: the same mistake as in reuse",
+            "  ✗ subexpression: the same mistake as in reuse",
+            "  ✗ mlp: the same mistake as in reuse",
+            "  not implemented (not counted): sub, neg, truediv, pow, radd, rsub, rmul, rtruediv, "
+            "relu, tanh, exp, log, sigmoid, sin, cos",
+            "To fix:",
+            "  * your code raised an exception (add): see no_mul.py:10 in __add__ [add]",
+            "  * something required is missing or not done yet (mul): implement what the message "
+            "names [mul]",
+            "  * something required is missing or not done yet: implement what the message names "
+            "[reuse, diamond, subexpression, mlp]",
+        ]
+    )
+
+
+def test_an_op_built_from_others_is_the_finding_when_it_is_the_only_one() -> None:
+    """A teacher checks ``a - b`` alone; the student's ``-b`` passes +1 back: the finding is
+    the subtraction's (the negation was not checked), with the hint to look below it."""
+    negation = variant(
+        "        return self * -1\n",
+        "        out = Value(-self.data, (self,), 'neg')\n\n"
+        "        def _backward():\n            self.grad += out.grad\n\n"
+        "        out._backward = _backward\n        return out\n",
+    )
+    report = check_engine(negation, checks=["sub"])
+    assert str(report) == "\n".join(
+        [
+            "check_engine(Value): 1 of 2 checks passed, FAILED",
+            "  ✓ core",
+            "  ✗ sub: a - b at a = 2.0, b = -3.0: your `-` node (data 5.0) passes gradient 1.0 to "
+            "its input b (data -3.0); it should pass -1.0, since ∂(a − b)/∂a = 1 and "
+            "∂(a − b)/∂b = −1 (your a - b is built from other operations: look at those first)",
+            "To fix:",
+            "  * an operation has the wrong local derivative (sub): ∂(a − b)/∂a = 1 and "
+            "∂(a − b)/∂b = −1; in micrograd style: return self + (-other) [sub]",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "check", "message"),
+    [
+        (
+            ("        self.data = data\n", "        self.data = data / 0\n"),
+            "core",
+            "your code raised ZeroDivisionError: float division by zero at raises.py:4 in "
+            "__init__ (`self.data = data / 0`)",
+        ),
+        (
+            (
+                "    def backward(self):\n",
+                "    def backward(self):\n        raise NotImplementedError\n",
+            ),
+            "seed",
+            "not done yet: a method raises NotImplementedError (raises.py:30 in backward)",
+        ),
+        (
+            (
+                "    def __add__(self, other):\n",
+                "    def __add__(self, other):\n        if not isinstance(other, Value):\n"
+                "            raise TypeError('only Values')\n",
+            ),
+            "add",
+            "a + 2.5 at a = 1.5: your code raised TypeError: only Values at raises.py:11 in "
+            "__add__ (`raise TypeError('only Values')`); to accept a number as an operand, wrap "
+            "it first: other = other if isinstance(other, Value) else Value(other)",
+        ),
+    ],
+    ids=["in the constructor", "not done yet", "numbers refused"],
+)
+def test_an_exception_is_named_with_the_students_line(change, check, message) -> None:
+    source = SMALL.replace("KIDS", "_prev").replace("METHOD", "").replace("MUL_SELF", "other.data")
+    assert source.count(change[0]) == 1
+    report = check_engine(load_class(source.replace(*change), "raises.py"), checks=[check])
+    assert report[check].message == message
 
 
 def test_the_mlp_takes_tanh_when_tanh_and_relu_both_pass() -> None:
