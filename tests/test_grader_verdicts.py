@@ -160,6 +160,16 @@ def test_a_gradient_that_is_not_finite_is_shown_as_it_is() -> None:
     )
 
 
+def test_a_leaf_that_does_not_keep_its_number_is_named() -> None:
+    """``round(data)``: right for 2.0 (the core check) and -3.0, wrong for k = -1.5."""
+    rounds = variant("        self.data = data\n", "        self.data = round(data)\n")
+    report = check_engine(rounds, checks=["add"])
+    assert (report["add"].diagnosis, report["add"].op) == ("forward", None)
+    assert report["add"].message == (
+        "(a + b) * k at a = 2.0, b = -3.0, k = -1.5: Value(-1.5).data is -2.0; it should be -1.5"
+    )
+
+
 def test_a_wrong_power_is_shown_with_its_exponent() -> None:
     cubes = variant(
         '        out = Value(self.data**n, (self,), f"**{n}")\n',
