@@ -475,6 +475,28 @@ def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
     )
 
 
+def test_without_a_product_the_seed_is_checked_on_a_sum() -> None:
+    source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
+    source = source[: source.index("    def __mul__")] + source[source.index("    def backward") :]
+    unseeded = load_class(source.replace("        self.grad = 1.0\n", ""))
+    assert check_engine(unseeded, checks=["seed"])["seed"].message == (
+        "y = a + b at a = 2.0, b = -3.0: after backward(), the output's own gradient is 0.0; it "
+        "must be 1.0 (dL/dL = 1): backward() starts by seeding it, before any gradient flows back"
+    )
+
+
+def test_without_tanh_and_relu_the_mlp_has_no_activation() -> None:
+    wrap = "        other = other if isinstance(other, Value) else Value(other)\n"
+    source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
+    source = source.replace("        out = Value(self.data", wrap + "        out = Value(self.data")
+    source = source.replace("self.grad += MUL_SELF * out.grad", "self.grad = other.data * out.grad")
+    report = check_engine(load_class(source), checks=["mlp"])
+    assert report["mlp"].message.startswith(
+        "the MLP's loss (no activation): layers.1.neurons.0.w.0 (data 0.7) has gradient 1.932; "
+        "it should be 0.144."
+    )
+
+
 def test_an_op_built_from_others_is_the_finding_when_it_is_the_only_one() -> None:
     """A teacher checks ``a - b`` alone; the student's ``-b`` passes +1 back: the finding is
     the subtraction's (the negation was not checked), with the hint to look below it."""
