@@ -549,8 +549,18 @@ def test_an_op_built_from_others_is_the_finding_when_it_is_the_only_one() -> Non
             "__add__ (`raise TypeError('only Values')`); to accept a number as an operand, wrap "
             "it first: other = other if isinstance(other, Value) else Value(other)",
         ),
+        (
+            (
+                "    def __add__(self, other):\n",
+                "    def __add__(self, other):\n        if not isinstance(other, Value):\n"
+                "            raise ValueError('only Values')\n",
+            ),
+            "add",
+            "a + 2.5 at a = 1.5: your code raised ValueError: only Values at raises.py:11 in "
+            "__add__ (`raise ValueError('only Values')`)",  # no hint: not about a missing wrap
+        ),
     ],
-    ids=["in the constructor", "not done yet", "numbers refused"],
+    ids=["in the constructor", "not done yet", "numbers refused", "another exception"],
 )
 def test_an_exception_is_named_with_the_students_line(change, check, message) -> None:
     source = SMALL.replace("KIDS", "_prev").replace("METHOD", "").replace("MUL_SELF", "other.data")
