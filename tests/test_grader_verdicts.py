@@ -170,6 +170,30 @@ def test_a_leaf_that_does_not_keep_its_number_is_named() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "check", "message"),
+    [
+        (
+            "        return other + (-self)\n",
+            "        return self + (-other)\n",
+            "rsub",
+            "2.5 - a at a = 1.5: your `-` node 2.5 - a has data -1.0; it should be 2.5 - 1.5 = 1.0",
+        ),
+        (
+            "        other = other if isinstance(other, Value) else Value(other)\n"
+            '        out = Value(self.data + other.data, (self, other), "+")\n',
+            "        other = other if isinstance(other, Value) else Value(int(other))\n"
+            '        out = Value(self.data + other.data, (self, other), "+")\n',
+            "add",
+            "a + 2.5 at a = 1.5: your `+` node a + 2.5 has data 3.5; it should be 1.5 + 2.5 = 4.0",
+        ),
+    ],
+    ids=["number on the left", "number on the right"],
+)
+def test_a_wrong_value_with_a_number_operand_shows_the_number(old, new, check, message) -> None:
+    assert check_engine(variant(old, new), checks=[check])[check].message == message
+
+
 def test_a_wrong_power_is_shown_with_its_exponent() -> None:
     cubes = variant(
         '        out = Value(self.data**n, (self,), f"**{n}")\n',
@@ -450,6 +474,8 @@ def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
     source = source[: source.index("    def __mul__")] + source[source.index("    def backward") :]
     report = check_engine(load_class(source, "no_mul.py"))
     wrap = "other = other if isinstance(other, Value) else Value(other)"
+    assert report["pow"].message == "your Value has no __pow__ (for a ** n)"
+    assert report["rsub"].message == "your Value has no __rsub__ (for c - a)"
     assert str(report) == "\n".join(
         [
             "check_engine(Value): 2 of 8 checks passed, FAILED",
