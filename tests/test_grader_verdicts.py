@@ -519,7 +519,8 @@ def test_without_tanh_and_relu_the_mlp_has_no_activation() -> None:
     report = check_engine(load_class(source), checks=["mlp"])
     assert report["mlp"].message.startswith(
         "the MLP's loss (no activation): layers.1.neurons.0.w.0 (data 0.7) has gradient 1.932; "
-        "it should be 0.144."
+        "it should be 0.144. It is used twice (by the `*` node, and by another `*` node), so "
+        "its gradient is the sum of 2 contributions, -1.788 + 1.932 = 0.144,"
     )
 
 

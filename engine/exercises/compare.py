@@ -576,7 +576,8 @@ def _times(count: int) -> str:
 
 
 def _uses_text(uses: list[tuple[Twin, int]]) -> str:
-    """``both times by the `*` node`` or ``by the `+` node, and twice by the `*` node``."""
+    """``both times by the `*` node``, ``by the `+` node, and twice by the `*` node``, or
+    ``by the `*` node, and by another `*` node``."""
     counts: dict[int, tuple[Twin, int]] = {}
     for user, _ in uses:
         counts[id(user)] = (user, counts.get(id(user), (user, 0))[1] + 1)
@@ -584,9 +585,13 @@ def _uses_text(uses: list[tuple[Twin, int]]) -> str:
         ((user, _),) = counts.values()
         return f"both times by the `{OPS[user.op].symbol}` node"
     parts = []
+    named: set[str] = set()  # the symbols of the nodes named so far
     for user, count in counts.values():
         times = "" if count == 1 else f"{_times(count)} "
-        parts.append(f"{times}by the `{OPS[user.op].symbol}` node")
+        symbol = OPS[user.op].symbol
+        which = "another" if symbol in named else "the"
+        named.add(symbol)
+        parts.append(f"{times}by {which} `{symbol}` node")
     return ", and ".join(parts)
 
 
