@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine import Value
-from engine.exercises import KinkWarning, check_engine, check_gradients
+from engine.exercises import KinkWarning, buggy_value, check_engine, check_gradients
 from engine.exercises.compare import show
 
 LECTURE = Path(__file__).parent / "exercise_solutions" / "build_your_own_micrograd.py"
@@ -632,3 +632,17 @@ def test_an_infinite_finite_difference_agrees_with_no_gradient() -> None:
 def test_an_infinite_expected_value_agrees_with_no_value() -> None:
     report = check_gradients(lambda x: x * 2.0, [1.0], expected=lambda x: math.inf)
     assert [row.ok for row in report.values] == [False] and not report.passed
+
+
+# -- the results as a notebook shows them (repr) -----------------------------------------------
+
+
+def test_results_and_findings_show_what_they_hold() -> None:
+    report = check_engine(buggy_value("relu"), checks=["mul", "relu"])
+    assert repr(report["relu"]) == "CheckResult('relu', 'failed', diagnosis='relu')"
+    assert repr(report["mul"]) == "CheckResult('mul', 'passed', diagnosis=None)"
+    assert repr(report.findings) == "[Finding('relu', op='relu')]"
+    (row,) = check_gradients(lambda x: x * 2.0, [0.5]).rows
+    assert repr(row) == (
+        f"GradientRow(point=(0.5,), input=0, analytic=2.0, numeric={row.numeric!r}, ok=True)"
+    )
