@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from engine import Value
-from engine.exercises import KinkWarning, buggy_value, check_engine, check_gradients
+from engine.exercises import (
+    ENGINE_CHECKS,
+    KinkWarning,
+    buggy_value,
+    check_engine,
+    check_gradients,
+)
 from engine.exercises.compare import show
 
 LECTURE = Path(__file__).parent / "exercise_solutions" / "build_your_own_micrograd.py"
@@ -81,7 +87,9 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     assert (core.status, core.diagnosis, core.message) == ("failed", diagnosis, message)
     assert core.failure is None  # the student's code raised nothing
     assert str(report).splitlines()[1] == f"  ✗ core: {message}"
-    assert {check.status for check in report.checks[1:]} == {"not run"}
+    assert [check.name for check in report.checks] == list(ENGINE_CHECKS)  # core once
+    not_run = "not run: core failed (Value(2.0), .data, .grad, backward() come first)"
+    assert {(check.status, check.message) for check in report.checks[1:]} == {("not run", not_run)}
 
 
 def test_one_check_named_alone_is_the_check_not_its_letters() -> None:
@@ -474,6 +482,7 @@ def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
     source = source[: source.index("    def __mul__")] + source[source.index("    def backward") :]
     report = check_engine(load_class(source, "no_mul.py"))
     wrap = "other = other if isinstance(other, Value) else Value(other)"
+    assert (report["mul"].status, report["mul"].op) == ("failed", "mul")
     assert report["pow"].message == "your Value has no __pow__ (for a ** n)"
     assert report["rsub"].message == "your Value has no __rsub__ (for c - a)"
     assert str(report) == "\n".join(
