@@ -202,6 +202,35 @@ def test_a_wrong_value_with_a_number_operand_shows_the_number(old, new, check, m
     assert check_engine(variant(old, new), checks=[check])[check].message == message
 
 
+def test_an_output_seeded_with_a_value_is_told_its_gradient_is_not_a_number() -> None:
+    seeded = variant(
+        "        self.grad = 1.0\n        for node in reversed(topo):\n",
+        "        self.grad = Value(1.0)\n        for node in reversed(topo):\n",
+    )
+    report = check_engine(seeded, checks=["seed"])
+    assert report["seed"].diagnosis == "not_a_number"
+    assert report["seed"].message == (
+        "the output's .grad after backward() is a Value, not a number; it is a Value itself: "
+        "use .data of the other Value (e.g. other.data * out.grad)"
+    )
+
+
+def test_an_op_returning_something_with_data_but_no_grad_is_not_a_value() -> None:
+    source = lecture_source().replace("import math", "import math\nimport types", 1)
+    plain = variant(
+        "        out._backward = _backward\n        return out\n\n    def __mul__",
+        "        out._backward = _backward\n        return types.SimpleNamespace(data=out.data)\n"
+        "\n    def __mul__",
+        source,
+    )
+    report = check_engine(plain, checks=["add"])
+    assert report["add"].diagnosis == "not_a_value"
+    assert report["add"].message == (
+        "your a + b returned a SimpleNamespace, not a Value: an operation returns a new Value "
+        "that records its inputs, e.g. out = Value(self.data + other.data, (self, other), '+')"
+    )
+
+
 def test_a_wrong_power_is_shown_with_its_exponent() -> None:
     cubes = variant(
         '        out = Value(self.data**n, (self,), f"**{n}")\n',
