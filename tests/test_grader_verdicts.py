@@ -562,6 +562,20 @@ def test_without_tanh_and_relu_the_mlp_has_no_activation() -> None:
     )
 
 
+def test_a_square_listing_its_input_twice_is_not_built_from_other_operations() -> None:
+    """Children in a tuple: ``a * a`` lists ``a`` twice, and is still one product."""
+    doubled = in_order(
+        "            other.grad += self.data * out.grad\n",
+        "            other.grad += 2 * self.data * out.grad\n",
+    )
+    report = check_engine(doubled, checks=["reuse"])
+    assert (report["reuse"].diagnosis, report["reuse"].derived) == ("local_derivative", False)
+    assert report["reuse"].message == (
+        "a * a at a = 3.0: your `*` node (data 9.0) passes gradient 6.0 to its input a (data "
+        "3.0); it should pass 3.0, since ∂(a·b)/∂a = b and ∂(a·b)/∂b = a"
+    )
+
+
 def test_an_op_built_from_others_is_the_finding_when_it_is_the_only_one() -> None:
     """A teacher checks ``a - b`` alone; the student's ``-b`` passes +1 back: the finding is
     the subtraction's (the negation was not checked), with the hint to look below it."""

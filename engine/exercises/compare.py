@@ -604,7 +604,8 @@ def _is_derived(user: Twin) -> bool:
     children = _children(user.student)
     if children is None:
         return False
-    if len(children) > len({id(t) for t in user.inputs}) + len(user.operands):
+    distinct = {id(child) for child in children}  # a * a lists a twice in a tuple
+    if len(distinct) > len({id(t) for t in user.inputs}) + len(user.operands):
         return True  # more children than the op has operands: -a made as a * -1
     return not all(any(c is t.student for c in children) for t in user.inputs)
 
