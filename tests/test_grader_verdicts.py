@@ -176,6 +176,10 @@ def test_a_leaf_that_does_not_keep_its_number_is_named() -> None:
     assert report["add"].message == (
         "(a + b) * k at a = 2.0, b = -3.0, k = -1.5: Value(-1.5).data is -2.0; it should be -1.5"
     )
+    assert str(report).endswith(
+        "To fix:\n  * an operation computes the wrong value: a Value keeps the number it is made "
+        "with: self.data = data [add]"
+    )
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,8 @@ _HINTS: dict[str, str] = {
     "exception": "read the line shown: it raised during the check",
     "timeout": "look for a loop that never ends (a while loop, a walk without a visited set)",
     "missing": "implement what the message names",
-    "forward": "compare your formula with the one in the message",
+    # (an op's wrong value gets its rule instead: see _hint)
+    "forward": "a Value keeps the number it is made with: self.data = data",
 }
 
 #: The class attribute each operation check needs.
