@@ -702,3 +702,11 @@ def test_results_and_findings_show_what_they_hold() -> None:
     assert repr(row) == (
         f"GradientRow(point=(0.5,), input=0, analytic=2.0, numeric={row.numeric!r}, ok=True)"
     )
+
+
+def test_an_attribute_that_is_not_a_method_is_not_an_operation() -> None:
+    """A skeleton's placeholders: the checks of relu and tanh are not implemented, not failed."""
+    placeholders = "\n    relu = None  # to do\n    tanh = 'write tanh'\n"
+    report = check_engine(small_engine("_prev", placeholders), checks=["ops"])
+    assert {"relu", "tanh"} <= {check.name for check in report.not_implemented}
+    assert report["tanh"].message == "your Value has no tanh (for tanh(a))"
