@@ -261,7 +261,7 @@ class Twin:
     @classmethod
     def leaf(cls, value_class: Callable[[float], Any], data: float, name: str) -> Twin:
         """A leaf named ``name`` holding ``data`` in both engines."""
-        return cls(value_class(data), Value(data, label=name), name=name)
+        return cls(value_class(data), Value(data), name=name)  # messages name it, not its label
 
     @classmethod
     def made(
