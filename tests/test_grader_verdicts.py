@@ -219,6 +219,25 @@ def test_an_output_seeded_with_a_value_is_told_its_gradient_is_not_a_number() ->
     )
 
 
+def test_a_node_whose_data_or_grad_is_a_value_is_named() -> None:
+    """``.data`` forgotten in one branch of relu, and in the product's gradient."""
+    relu = variant(
+        '        out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")\n',
+        '        out = Value(self if self.data > 0 else 0.0, (self,), "relu")\n',
+    )
+    product = variant(
+        "            self.grad += other.data * out.grad\n",
+        "            self.grad += other * out.grad\n",
+    )
+    hint = "it is a Value itself: use .data of the other Value (e.g. other.data * out.grad)"
+    assert check_engine(relu, checks=["relu"])["relu"].message == (
+        f"the .data of the `relu` node relu(a) is a Value, not a number; {hint}"
+    )
+    assert check_engine(product, checks=["mul"])["mul"].message == (
+        f"the .grad of a is a Value, not a number; {hint}"
+    )
+
+
 def test_an_op_returning_something_with_data_but_no_grad_is_not_a_value() -> None:
     source = lecture_source().replace("import math", "import math\nimport types", 1)
     plain = variant(
