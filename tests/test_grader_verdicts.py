@@ -137,6 +137,13 @@ def test_a_teachers_mistake_in_calling_check_engine_is_named(arguments, error, m
 # -- the numbers a message shows --------------------------------------------------------------
 
 
+def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
+    no_data = load_class("class Value:\n    def __init__(self, x):\n        self.x = x\n")
+    assert check_engine(no_data)["core"].message == (
+        "your code raised AttributeError: 'Value' object has no attribute 'data'"
+    )
+
+
 @pytest.mark.parametrize(
     ("x", "text"),
     [
