@@ -92,6 +92,13 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     assert {(check.status, check.message) for check in report.checks[1:]} == {("not run", not_run)}
 
 
+def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
+    no_data = load_class("class Value:\n    def __init__(self, x):\n        self.x = x\n")
+    assert check_engine(no_data)["core"].message == (
+        "your code raised AttributeError: 'Value' object has no attribute 'data'"
+    )
+
+
 def test_one_check_named_alone_is_the_check_not_its_letters() -> None:
     report = check_engine(Value, checks="mlp")
     assert [check.name for check in report.checks] == ["core", "mlp"]
@@ -135,13 +142,6 @@ def test_a_teachers_mistake_in_calling_check_engine_is_named(arguments, error, m
 
 
 # -- the numbers a message shows --------------------------------------------------------------
-
-
-def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
-    no_data = load_class("class Value:\n    def __init__(self, x):\n        self.x = x\n")
-    assert check_engine(no_data)["core"].message == (
-        "your code raised AttributeError: 'Value' object has no attribute 'data'"
-    )
 
 
 @pytest.mark.parametrize(
@@ -569,6 +569,14 @@ def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
     )
 
 
+def test_an_attribute_that_is_not_a_method_is_not_an_operation() -> None:
+    """A skeleton's placeholders: the checks of relu and tanh are not implemented, not failed."""
+    placeholders = "\n    relu = None  # to do\n    tanh = 'write tanh'\n"
+    report = check_engine(small_engine("_prev", placeholders), checks=["ops"])
+    assert {"relu", "tanh"} <= {check.name for check in report.not_implemented}
+    assert report["tanh"].message == "your Value has no tanh (for tanh(a))"
+
+
 def test_without_a_product_the_seed_is_checked_on_a_sum() -> None:
     source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
     source = source[: source.index("    def __mul__")] + source[source.index("    def backward") :]
@@ -728,11 +736,3 @@ def test_results_and_findings_show_what_they_hold() -> None:
     assert repr(row) == (
         f"GradientRow(point=(0.5,), input=0, analytic=2.0, numeric={row.numeric!r}, ok=True)"
     )
-
-
-def test_an_attribute_that_is_not_a_method_is_not_an_operation() -> None:
-    """A skeleton's placeholders: the checks of relu and tanh are not implemented, not failed."""
-    placeholders = "\n    relu = None  # to do\n    tanh = 'write tanh'\n"
-    report = check_engine(small_engine("_prev", placeholders), checks=["ops"])
-    assert {"relu", "tanh"} <= {check.name for check in report.not_implemented}
-    assert report["tanh"].message == "your Value has no tanh (for tanh(a))"
