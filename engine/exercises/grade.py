@@ -89,7 +89,8 @@ _HINTS: dict[str, str] = {
     "exception": "read the line shown: it raised during the check",
     "timeout": "look for a loop that never ends (a while loop, a walk without a visited set)",
     "missing": "implement what the message names",
-    "forward": "compare your formula with the one in the message",
+    # (an op's wrong value gets its rule instead: see _hint)
+    "forward": "a Value keeps the number it is made with: self.data = data",
 }
 
 #: The class attribute each operation check needs.
@@ -377,7 +378,7 @@ def _hint(check: CheckResult) -> str:
         return f"see {check.failure.location}"
     if kind == "missing" and check.failure and check.failure.location:
         return f"write the code that raises NotImplementedError at {check.failure.location}"
-    return _HINTS[kind or "missing"]
+    return _HINTS[kind or "missing"]  # pragma: no mutate (a finding always has a kind)
 
 
 # -- the checks ---------------------------------------------------------------------------
@@ -390,7 +391,8 @@ class _Context:
         self.value_class = value_class
         self.available = available
         self.activation: str | None = None  # the MLP's hidden activation, once chosen
-        self.current = ""  # the expression being checked, for messages about exceptions
+        # the expression being checked, for messages about exceptions
+        self.current = ""  # pragma: no mutate (None is false too)
         self.number_operand = False  # whether it mixes numbers with Values (a * 3.0)
 
     def leaves(self, data: dict[str, float]) -> list[Twin]:
@@ -583,17 +585,26 @@ _STRUCTURE_CHECKS: dict[str, Callable[[_Context], None]] = {
 }
 
 
-def _check_core(value_class: Callable[[float], Any]) -> type:
-    """``Value(2.0)`` has ``.data == 2.0``, ``.grad == 0`` and a ``backward`` method; its type."""
-    v = value_class(2.0)
-    data = number(v.data, "Value(2.0).data")
-    if data != 2.0:
-        raise StudentMistake("forward", f"Value(2.0).data is {data!r}; it should be 2.0")
-    grad = number(v.grad, "Value(2.0).grad")
-    if grad != 0:
-        raise StudentMistake("missing", f"a new Value's .grad is {grad!r}; it should start at 0")
-    if not callable(getattr(v, "backward", None)):
-        raise StudentMistake("missing", "your Value has no backward() method")
+def _check_core(value_class: Callable[[float], Any]) -> type | StudentMistake:
+    """``Value(2.0)`` has ``.data == 2.0``, ``.grad == 0`` and a ``backward`` method.
+
+    Returns the class of ``Value(2.0)``, or the mistake found (as every check's runner
+    does: raised out of the check, it would read as an exception in the student's code).
+    """
+    try:
+        v = value_class(2.0)
+        data = number(v.data, "Value(2.0).data")
+        if data != 2.0:
+            raise StudentMistake("forward", f"Value(2.0).data is {data!r}; it should be 2.0")
+        grad = number(v.grad, "Value(2.0).grad")
+        if grad != 0:
+            raise StudentMistake(
+                "missing", f"a new Value's .grad is {grad!r}; it should start at 0"
+            )
+        if not callable(getattr(v, "backward", None)):
+            raise StudentMistake("missing", "your Value has no backward() method")
+    except StudentMistake as mistake:
+        return mistake
     return type(v)
 
 
@@ -604,7 +615,7 @@ def check_engine(
     value_class: Callable[[float], Any],
     *,
     checks: Iterable[str] | None = None,
-    time_limit: float = 2.0,
+    time_limit: float = 2.0,  # pragma: no mutate (a test would wait 2 s to see it)
 ) -> EngineReport:
     """Grade a student's micrograd-style ``Value`` class against chainrule.
 
@@ -680,7 +691,8 @@ def check_engine(
 
 
 def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
-    """``(name, required)`` for every check to run, in ``ENGINE_CHECKS`` order."""
+    """``(name, required)`` for every check to run, in ``ENGINE_CHECKS`` order (``core`` always
+    runs first, named or not)."""
     if checks is None:
         wanted = {name: name in _ALWAYS for name in ENGINE_CHECKS}
     else:
@@ -698,7 +710,6 @@ def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
                     f"check_engine: unknown check {name!r}; valid names: "
                     f"{', '.join(ENGINE_CHECKS)}, or 'ops' for every operation"
                 )
-        wanted.setdefault("core", True)
     return [(name, wanted[name]) for name in ENGINE_CHECKS if name in wanted]
 
 
@@ -758,7 +769,8 @@ def _result(name: str, outcome: Outcome[StudentMistake | None], ctx: _Context) -
     where = f"{ctx.current}: " if ctx.current else ""
     op = name if name in _NEEDS else None
     if failure.exception == "NotImplementedError":
-        place = f" ({failure.location})" if failure.location else ""
+        # a NotImplementedError of the student's class has a line of theirs: place is not ""
+        place = f" ({failure.location})" if failure.location else ""  # pragma: no mutate
         text = failure.detail or "a method raises NotImplementedError"
         return CheckResult(
             name, "not implemented", f"not done yet: {text}{place}", "missing", op, failure
