@@ -112,13 +112,14 @@ def _neuron_inputs(z: Value) -> tuple[Edge, ...] | None:
 
     ``weighted_sum`` stores its inputs as ``(*weights, *inputs, bias)`` with
     local derivatives ``(*inputs, *weights, 1)``; the data inputs are the
-    middle third. ``None`` if ``z`` is not such a node.
+    middle third: after the ``k`` weights, before the bias. ``None`` if ``z`` is
+    not such a node.
     """
     count = len(z._inputs)
     if z._op != NEURON_OP or count % 2 != 1:
         return None
     k = count // 2
-    return tuple(zip(z._inputs[k : 2 * k], z._local_grads[k : 2 * k]))  # equal slices
+    return tuple(zip(z._inputs[k:-1], z._local_grads[k:-1]))
 
 
 class _Picture:
