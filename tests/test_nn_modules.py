@@ -350,6 +350,7 @@ def test_maxout_takes_the_largest_piece_and_routes_gradient_to_it() -> None:
         n.w[0].data, n.w[1].data, n.b.data = float(k), -float(k), 0.5 * k
     y = unit([2.0, 1.0])  # pieces: 0, 1 + 0.5, 2 + 1.0 -> the last wins
     assert y.data == 3.0
+    assert [out.data for out in unit.forward([2.0, 1.0])] == [3.0]  # forward: always a list
     y.backward()
     assert [n.w[0].grad for n in unit.neurons] == [0.0, 0.0, 2.0]
     assert [n.b.grad for n in unit.neurons] == [0.0, 0.0, 1.0]

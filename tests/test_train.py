@@ -259,6 +259,20 @@ def test_validation_scores_the_final_model_and_changes_nothing():
     assert history.val_accuracy[-1] == val_accuracy == accuracy(validated, X_val, y_val, "hinge")
 
 
+def test_evaluate_scores_with_the_mean_squared_error_unless_told_otherwise():
+    model = MLP(1, [1], seed=0)
+    X, y = [[0.0], [1.0], [2.0]], [0, 1, 2]  # 2 is no label for one output: no accuracy
+    errors = [(model(x).data - t) ** 2 for x, t in zip(X, y)]
+    loss, no_accuracy = evaluate(model, X, y)
+    assert math.isclose(loss, sum(errors) / 3, rel_tol=1e-12) and no_accuracy is None
+    penalty = 0.5 * sum(p.data**2 for p in model.parameters())
+    loss, _ = evaluate(model, X, y, regularization=l2(0.5))
+    assert math.isclose(loss, sum(errors) / 3 + penalty, rel_tol=1e-12)
+    with pytest.raises(ValueError) as refused:
+        evaluate(model, X, y[:2])
+    assert str(refused.value) == "evaluate: 3 examples in X but 2 targets in y"
+
+
 def test_regularization_is_part_of_the_reported_loss():
     X, y = make_moons(20, seed=0)
     y = to_signed_labels(y)
@@ -423,9 +437,14 @@ def test_an_update_that_overflows_is_undone():
     model = MLP(2, [4, 1], seed=0)
     before = params_of(model)
     optimizer = SGD(model.parameters(), lr=1e308)  # lr * gradient overflows to inf
-    with pytest.raises(NonFiniteLossError, match=r"the update made layers\.\S+ -?inf in epoch 1/"):
+    with pytest.raises(
+        NonFiniteLossError, match=r"the update made layers\.\S+ -?inf in epoch 1/"
+    ) as caught:
         fit(model, X, y, loss=steep, optimizer=optimizer, epochs=3, progress=False)
     assert params_of(model) == before
+    assert str(caught.value).endswith(
+        "from before this step. The learning rate (lr=1e+308) is probably too high: try lr=1e+307."
+    )
 
 
 def test_overflow_error_in_the_loss_becomes_non_finite_loss_error():

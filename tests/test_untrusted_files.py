@@ -302,8 +302,11 @@ def test_load_state_dict_takes_numpy_scalars_and_fractions() -> None:
         with pytest.raises(ValueError, match=message):
             model.load_state_dict({names[0]: bad, names[1]: 0.0})
     assert [p.data for p in model.parameters()] == [0.25, 1.5]  # nothing changed
-    with pytest.raises(TypeError, match="expects a dict of name: number"):
+    with pytest.raises(TypeError) as refused:
         model.load_state_dict([0.1, 0.2])  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "load_state_dict expects a dict of name: number (from state_dict()), got list"
+    )
 
 
 class FreeConfig(nn.Module):
@@ -368,3 +371,11 @@ def test_a_maxout_unit_without_pieces_has_two(tmp_path) -> None:
     data = serialize.to_dict(unit)
     del data["architecture"]["config"]["pieces"]
     assert len(load_data(tmp_path, data).parameters()) == 6
+    data["architecture"]["config"]["nin"] = 999  # 2 pieces of 1,000: too many for 6 numbers
+    with pytest.raises(ValueError, match=r"declares 2,000 parameters but the file holds only 6"):
+        load_data(tmp_path, data)
+    layer = serialize.to_dict(Maxout(999, 3, pieces=2, seed=0))
+    del layer["architecture"]["config"]["pieces"]
+    layer["parameters"] = {}
+    with pytest.raises(ValueError, match=r"declares 6,000 parameters but the file holds only 0"):
+        load_data(tmp_path, layer)

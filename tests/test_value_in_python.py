@@ -108,9 +108,12 @@ def test_round_refuses_with_the_whole_explanation() -> None:
     )
 
 
-def test_a_non_default_parameter_is_named_once_and_shared_by_its_nodes() -> None:
+def test_a_non_default_parameter_is_named_once_and_shared_by_its_nodes(monkeypatch) -> None:
     import engine.value as value_module
 
+    # the names kept are the process's: start from none kept, whatever ran before
+    monkeypatch.setattr(value_module, "_LEAKY_RELU_NAMES", {})
+    monkeypatch.setattr(value_module, "_ELU_NAMES", {})
     x, y = Value(1.0), Value(-1.0)
     assert x.leaky_relu(0.123).op == "leaky_relu(0.123)" == y.leaky_relu(0.123).op
     assert x.leaky_relu(0.123).op is y.leaky_relu(0.123).op  # one string for a layer's nodes
