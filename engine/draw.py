@@ -416,8 +416,8 @@ def _value_label(
     hot: bool,
     cut: bool,
     *,
-    named: bool = False,
-    constant: bool = False,
+    named: bool,
+    constant: bool,
 ) -> str:
     """The HTML-like label of a Value's box: ``name | data ... | grad ...``.
 
@@ -448,7 +448,7 @@ def _display_names(order: list[Value], parameter_names: dict[Value, str]) -> dic
     return names
 
 
-def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:
+def _parameter_names(parameters: object, who: str) -> dict[Value, str]:
     """``{Value: name}`` from ``draw``'s ``parameters=`` (names ``""`` where none are given).
 
     Accepts Values, ``(name, Value)`` pairs, a ``{name: Value}`` mapping, or
