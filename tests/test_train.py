@@ -7,6 +7,7 @@ import math
 import random
 import re
 import sys
+import warnings
 
 import pytest
 
@@ -525,8 +526,22 @@ def test_softmax_model_with_cross_entropy_warns():
             progress=False,
         )
     nested = Sequential(Layer(2, 4, seed=0), MLP(4, [3], output_activation="softmax", seed=1))
-    with pytest.warns(UserWarning, match="raw scores"):
+    with pytest.warns(UserWarning) as caught:
         fit(nested, X, y, loss="cross_entropy", epochs=1, progress=False)
+    assert [str(w.message) for w in caught] == [
+        "the model ends in a softmax layer, but cross_entropy expects raw scores "
+        "(it applies log-softmax itself): use a linear output layer with "
+        "cross_entropy, or keep the softmax and use loss='mse'"
+    ]
+
+
+def test_no_softmax_warning_for_raw_scores_or_another_loss():
+    X, y = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit(MLP(2, [3], seed=0), X, y, loss="cross_entropy", epochs=1, progress=False)
+        softmax = MLP(2, [3], output_activation="softmax", seed=0)
+        fit(softmax, X, y, loss="mse", epochs=1, progress=False)
 
 
 def test_optimizer_names_and_objects():
