@@ -47,7 +47,7 @@ def _is_real(x: object) -> bool:
 
 def _to_float(data: object, what: str = "Value") -> float:
     """``float(data)`` for a real number; a ``TypeError`` naming the bad type otherwise."""
-    if type(data) is float:
+    if type(data) is float:  # pragma: no mutate (a fast path: float() keeps a float as it is)
         return data
     if isinstance(data, Value):
         raise TypeError(
