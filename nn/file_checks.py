@@ -167,8 +167,9 @@ def _check_plain(value: object, where: str, depth: int) -> None:
 def _size(value: object, where: str, depth: int = 0) -> int:
     """A layer size: an int from 1 to ``MAX_PARAMETERS``."""
     if type(value) is not int or not 1 <= value <= MAX_PARAMETERS:
-        shown = value if type(value) is int and abs(value) < 10**12 else short_repr(value)
-        raise ValueError(f"{where} must be an int from 1 to {MAX_PARAMETERS:,}, got {shown}")
+        raise ValueError(
+            f"{where} must be an int from 1 to {MAX_PARAMETERS:,}, got {short_repr(value)}"
+        )
     return value
 
 

@@ -145,6 +145,54 @@ def test_every_parameter_is_checked(tmp_path, value, message) -> None:
         load_data(tmp_path, data)
 
 
+@pytest.mark.parametrize(
+    ("nin", "shown"),
+    [
+        (2_000_000, "2000000"),
+        (-5, "-5"),
+        (10**39, "1" + "0" * 39),  # 40 digits: still written out
+        (10**40, "a huge int"),
+        (True, "True"),
+        ("3", "'3'"),
+    ],
+)
+def test_a_bad_size_is_shown_as_written_up_to_a_huge_int(nin, shown) -> None:
+    data = serialize.to_dict(Layer(2, 1, seed=0))
+    data["architecture"]["config"]["nin"] = nin
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        f"the architecture (Layer) config 'nin' must be an int from 1 to 1,000,000, got {shown}"
+    )
+
+
+def test_an_unknown_entry_is_named_cut_to_sixty_characters() -> None:
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data({**valid_model_data(), "x" * 100: 1})
+    assert str(refused.value) == (
+        f"unknown entry '{'x' * 56}...; a model file has only format, version, architecture, "
+        "parameters"
+    )
+
+
+def test_parameters_are_named_when_at_most_a_thousand_are_missing() -> None:
+    data = serialize.to_dict(nn.modules.Neuron(2, seed=0))
+    data["parameters"] = {}
+    data["architecture"]["config"]["nin"] = 999  # 1,000 parameters, none in the file
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "parameters do not match this Neuron: missing 1000 (w.0, w.1, w.2, w.3, w.4...)"
+    )
+    data["architecture"]["config"]["nin"] = 1000  # one more: too many to name
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "the architecture declares 1,001 parameters but the file holds only 0: "
+        "the weights are not for this architecture"
+    )
+
+
 def test_json_oddities_are_value_errors(tmp_path, nothing_is_built, monkeypatch) -> None:
     good = json.dumps(valid_model_data())
     with pytest.raises(ValueError, match="appears twice in one JSON object"):
