@@ -218,6 +218,30 @@ def test_too_many_parameters_is_refused(tmp_path, nothing_is_built, monkeypatch)
         load_data(tmp_path, valid_model_data())
 
 
+def test_a_stack_is_refused_as_soon_as_its_layers_pass_the_parameter_limit() -> None:
+    def stack(*sizes: tuple[int, int]) -> dict:
+        layers = [{"class": "Layer", "config": {"nin": i, "nout": o}} for i, o in sizes]
+        spec = {"class": "Sequential", "config": {"layers": layers}}
+        return {"format": "chainrule-model", "version": 1, "parameters": {}, "architecture": spec}
+
+    def refusal(data: dict) -> str:
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    # 999,000 + 1,000 parameters: exactly the limit, refused only for the missing weights
+    assert refusal(stack((999, 999), (999, 1))).startswith(
+        "the architecture declares 1,000,000 parameters but the file holds only 0"
+    )
+    assert refusal(stack((999, 999), (999, 2))) == (  # one output more: past the limit
+        "the architecture (Sequential): more than 1,000,000 parameters"
+    )
+    # layers are checked in order: a mismatch is found before the large layer after it
+    assert refusal(stack((2, 2), (2, 2), (999, 1001))) == (
+        "the architecture (Sequential): layer 1 has 2 outputs but layer 2 expects 999 inputs"
+    )
+
+
 def test_each_missing_or_unexpected_name_is_reported_unbuilt(tmp_path, nothing_is_built) -> None:
     data = valid_model_data()
     removed = sorted(data["parameters"])[3]
