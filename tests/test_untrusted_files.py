@@ -218,6 +218,19 @@ def test_too_many_parameters_is_refused(tmp_path, nothing_is_built, monkeypatch)
         load_data(tmp_path, valid_model_data())
 
 
+def test_a_config_with_missing_and_unknown_entries_names_all_missing_and_the_first_unknown() -> (
+    None
+):
+    spec = {"class": "Layer", "config": {"rng": 5, "seed": 1}}
+    data = {"format": "chainrule-model", "version": 1, "parameters": {}, "architecture": spec}
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "cannot build Layer from the architecture (Layer)'s config: missing 'nin', 'nout'; "
+        "unknown 'rng'"
+    )
+
+
 def test_a_stack_is_refused_as_soon_as_its_layers_pass_the_parameter_limit() -> None:
     def stack(*sizes: tuple[int, int]) -> dict:
         layers = [{"class": "Layer", "config": {"nin": i, "nout": o}} for i, o in sizes]
