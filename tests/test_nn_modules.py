@@ -688,6 +688,9 @@ def test_maxout_layers_draw_reproducible_weights_scaled_by_their_fan_out() -> No
     weights = [w.data for w in layer.parameters() if w.data != 0.0]
     assert len(weights) == 4 * 8 * 3 and max(map(abs, weights)) <= limit
     assert max(map(abs, weights)) > 0.9 * limit  # the whole range is used
+    alone = MaxoutUnit(4, pieces=25, init="xavier", seed=0)  # alone, a unit has one output
+    weights = [w.data for piece in alone.neurons for w in piece.w]
+    assert 1.0 < max(map(abs, weights)) <= math.sqrt(6 / (4 + 1))  # above sqrt(6 / (4 + 2))
     unit = MaxoutUnit(4, pieces=3, init="he", seed=0, fan_out=8)
     assert unit.get_config() == {"nin": 4, "pieces": 3, "init": "he"}
     assert Maxout(2, 1).units[0].num_pieces == 2  # the documented default

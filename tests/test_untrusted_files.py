@@ -122,9 +122,12 @@ def test_nesting_is_limited_and_never_a_recursion_error(tmp_path, nothing_is_bui
 
 
 def test_nesting_within_the_limit_loads(tmp_path) -> None:
-    model = nn.module_from_spec(nested_sequential(30))
+    model = nn.module_from_spec(nested_sequential(31))  # 31 stacks and a layer: 32 deep
     model.save(tmp_path / "deep.json")
     assert nn.load(tmp_path / "deep.json").state_dict() == model.state_dict()
+    one_more = {**serialize.to_dict(model), "architecture": nested_sequential(32)}
+    with pytest.raises(ValueError, match=r" layer 0: modules are nested more than 32 deep$"):
+        file_checks.check_model_data(one_more)
 
 
 @pytest.mark.parametrize(
@@ -228,6 +231,12 @@ def test_a_config_with_missing_and_unknown_entries_names_all_missing_and_the_fir
     assert str(refused.value) == (
         "cannot build Layer from the architecture (Layer)'s config: missing 'nin', 'nout'; "
         "unknown 'rng'"
+    )
+    spec["config"] = {"nin": 2, "nout": 1, "rng": 5}  # nothing missing: only the unknown
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "cannot build Layer from the architecture (Layer)'s config: unknown 'rng'"
     )
 
 
