@@ -831,6 +831,17 @@ def test_progress_bar_knows_a_notebook_kernel_from_a_terminal(monkeypatch, shell
     assert _in_notebook() is False
 
 
+def test_exploring_a_history_without_a_record_says_how_to_get_one():
+    X, y = blobs()
+    history = fit(MLP(2, [3], seed=0), X, y, loss="cross_entropy", epochs=1, progress=False)
+    with pytest.raises(ValueError) as refused:
+        history.explore()
+    assert str(refused.value) == (
+        "this History has no record of the parameters: train with "
+        "fit(..., record=True) to explore the training epoch by epoch"
+    )
+
+
 def test_divergence_message_suggests_a_tenth_of_the_learning_rate():
     X, y = make_moons(20, seed=0)
     model = MLP(2, [8, 1], seed=0)
