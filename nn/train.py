@@ -518,7 +518,7 @@ def fit(
     X: Sequence[Any],
     y: Sequence[Any],
     loss: str | LossFunction = "mse",
-    optimizer: Any = "sgd",
+    optimizer: Any = "sgd",  # pragma: no mutate ("SGD" too: the name is read lower-case)
     lr: Any = None,
     epochs: int = 10,
     batch_size: int | None = None,

@@ -321,6 +321,37 @@ def train_run(seed, shuffle=True):
     return history.loss, params_of(model)
 
 
+def test_fit_by_default_trains_ten_full_batch_sgd_epochs_of_mse_with_a_progress_bar(capsys):
+    X, y = make_moons(10, seed=0)
+    history = fit(MLP(2, [3, 1], seed=0), X, y)
+    assert "10/10" in capsys.readouterr().err  # the bar
+    spelled_out = fit(
+        MLP(2, [3, 1], seed=0),
+        X,
+        y,
+        loss="mse",
+        optimizer="sgd",
+        lr=0.1,
+        epochs=10,
+        batch_size=None,
+        metrics="auto",
+        progress=False,
+    )
+    assert len(history.loss) == 10 and history.record is None
+    for by_default, given in zip(history.loss, spelled_out.loss, strict=True):
+        assert math.isclose(by_default, given, rel_tol=1e-12)  # (the sum's order may differ)
+    assert history.accuracy == spelled_out.accuracy and len(history.accuracy) == 10
+
+
+def test_fit_shuffles_by_default():
+    def losses(**kwargs):
+        X, y = make_moons(10, seed=0)
+        model = MLP(2, [3, 1], seed=0)
+        return fit(model, X, y, epochs=3, batch_size=3, seed=1, progress=False, **kwargs).loss
+
+    assert losses() == losses(shuffle=True) != losses(shuffle=False)
+
+
 def test_same_seed_same_training_other_seed_other_order():
     assert train_run(5) == train_run(5)
     assert train_run(5) != train_run(6)
@@ -385,6 +416,15 @@ def test_progress_without_tqdm_prints_plain_lines(capsys, monkeypatch):
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
     assert "loss" in out[-1] and "acc" in out[-1]
+
+
+def test_plain_lines_come_about_twenty_times_and_at_the_end(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    X, y = make_moons(10, seed=0)
+    fit(MLP(2, [1], seed=0), X, y, epochs=45, progress=True)
+    out = capsys.readouterr().out.splitlines()
+    expected = [*range(2, 45, 2), 45]  # every 45 // 20 = 2 epochs, and the last
+    assert [line.split(":")[0] for line in out] == [f"epoch {k}/45" for k in expected]
 
 
 # -- non-finite losses ---------------------------------------------------------------
