@@ -134,6 +134,16 @@ def test_hard_sigmoid_of_nan_is_still_a_hard_sigmoid_node() -> None:
     assert Value(math.nan).hard_sigmoid().op == "hard_sigmoid"
 
 
+def test_the_slope_of_a_power_at_zero() -> None:
+    """d(a^n)/da = n a^(n-1) at a = 0: inf for 0 < n < 1, n = 1 gives 1, n > 1 gives 0."""
+    slopes = {}
+    for n in (0.5, 1, 1.5, 2):
+        a = Value(0.0)
+        (a**n).backward()
+        slopes[n] = a.grad
+    assert slopes == {0.5: math.inf, 1: 1.0, 1.5: 0.0, 2: 0.0}
+
+
 def test_zero_to_the_power_zero_has_exponent_slope_zero() -> None:
     """d(a^b)/db = a^b ln a, taken as 0 at a = 0 (as PyTorch), also where a^b = 1."""
     for b in (0.0, 2.0):
