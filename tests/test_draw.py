@@ -196,6 +196,15 @@ def test_the_collapse_suggestion_counts_the_neurons_within_the_same_depth() -> N
     assert draw(out, depth=2, collapse=True, max_nodes=18).source.count("shape=none") == 17
 
 
+def test_collapse_keeps_a_weighted_sum_that_is_used_again_apart_from_its_activation() -> None:
+    w, b = [Value(0.5), Value(-1.0)], Value(0.1)
+    z = weighted_sum(w, [1.0, 2.0], b)
+    source = draw(z.tanh() * z, collapse=True).source  # z is read twice: it must stay visible
+    assert "label=<w·x+b>" in source and "label=<tanh>" in source
+    assert "w·x+b → tanh" not in source
+    assert "label=<w·x+b → tanh>" in draw(z.tanh() * 2.0, collapse=True).source  # read once
+
+
 def test_collapsed_highlight_of_a_hidden_weighted_sum_lights_up_its_neuron() -> None:
     """With ``collapse=True`` a ``w·x+b`` node is folded into its neuron: highlighting it
     (or the backward step at it) highlights that neuron, the node a learner sees."""
