@@ -306,7 +306,7 @@ def draw(
         colour = _box_colour(node, root, parameter_set)
         cut = node in picture.cut
         constant = isinstance(node, Constant) and node is not root
-        named = bool(node.label) or node in parameter_names
+        named = bool(node.label or parameter_names.get(node))
         graph.node(
             f"v{i}",
             label=_value_label(
@@ -463,7 +463,7 @@ def _parameter_names(parameters: object, who: str) -> dict[Value, str]:
     named: dict[Value, str] = {}
     for item in parameters:  # type: ignore[attr-defined]
         if isinstance(item, Value):
-            named.setdefault(item, "")
+            named.setdefault(item, "")  # pragma: no mutate (None: no name either, as "")
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Value):
             named[item[1]] = str(item[0])
         else:

@@ -234,6 +234,8 @@ def test_depth_limits_the_picture_and_marks_cut_nodes() -> None:
     source = draw(root, depth=2).source
     assert source.count("shape=none") == 5  # root, its 2 inputs, 2 more
     assert source.count('STYLE="DASHED"') == 1
+    alone = draw(root, depth=0).source  # the root alone, cut
+    assert alone.count("shape=none") == 1 and 'STYLE="DASHED"' in alone and "->" not in alone
 
 
 def test_highlight_marks_the_node_its_op_and_input_edges() -> None:

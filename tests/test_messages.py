@@ -221,6 +221,11 @@ ENGINE_ERRORS = [
         "weighted_sums weights expects a list (or other iterable), got int: 5",
     ),
     (
+        "weighted_sums([[x, x]], [x], [x], validate=False)",  # the length is checked anyway
+        ValueError,
+        "weighted_sums: 2 weights but 1 inputs; a neuron needs one weight per input",
+    ),
+    (
         "weighted_sums([5], [1.0], [0.0])",  # a row that is a number
         TypeError,
         "weighted_sums weights expects a list (or other iterable), got int: 5",
