@@ -340,7 +340,7 @@ class _Objective:
 def _n_outputs(model: Any) -> int | None:
     """The model's number of outputs (``nout``), if it says."""
     n = getattr(model, "nout", None)
-    return n if isinstance(n, int) else None
+    return int(n) if isinstance(n, numbers.Integral) else None  # (a numpy integer too)
 
 
 def _check_dataset(X: Sequence[Any], y: Sequence[Any], what: str) -> tuple[list, list]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import random
 import re
 import sys
@@ -260,6 +261,38 @@ def test_validation_scores_the_final_model_and_changes_nothing():
     assert history.val_accuracy[-1] == val_accuracy == accuracy(validated, X_val, y_val, "hinge")
 
 
+def test_accuracy_is_measured_only_for_targets_that_are_class_labels():
+    import numpy as np
+
+    one, three = MLP(2, [1], seed=0), Layer(2, 3, seed=0)
+    X = [[0.0, 1.0], [1.0, 0.0]]
+
+    def zero(prediction, target):  # a loss that takes any target
+        return (prediction[0] if isinstance(prediction, list) else prediction) * 0.0
+
+    def measured(model, y, loss=zero) -> bool:
+        return evaluate(model, X, y, loss=loss)[1] is not None
+
+    assert measured(one, [0, 1]) and measured(one, [-1, 1])
+    assert not measured(one, [True, False])  # bools are not labels
+    assert not measured(one, [0, 2])  # one output: 2 is no label
+    assert measured(three, [0, 2]) and not measured(three, [0, 3])  # a class index below 3
+    assert measured(three, [[0, 1, 0], [1, 0, 0]], "mse")  # one-hot rows
+    assert not measured(three, [[0.5, 0.5, 0], [1, 0, 0]], "mse")  # soft targets
+    assert not measured(three, [[0, 1, 0], [2, -1, 0]], "mse")  # sums to 1, not one-hot
+
+    class Wrapped:
+        """A model of one's own that says its number of outputs with a numpy integer."""
+
+        nout = np.int64(1)
+
+        def __call__(self, x):
+            return one(x)
+
+    assert not measured(Wrapped(), [0, 2])  # as for nout = 1
+    assert measured(lambda x: one(x), [0, 2])  # a function does not say: 2 may be a class
+
+
 def test_evaluate_scores_with_the_mean_squared_error_unless_told_otherwise():
     model = MLP(1, [1], seed=0)
     X, y = [[0.0], [1.0], [2.0]], [0, 1, 2]  # 2 is no label for one output: no accuracy
@@ -341,6 +374,30 @@ def test_fit_by_default_trains_ten_full_batch_sgd_epochs_of_mse_with_a_progress_
     for by_default, given in zip(history.loss, spelled_out.loss, strict=True):
         assert math.isclose(by_default, given, rel_tol=1e-12)  # (the sum's order may differ)
     assert history.accuracy == spelled_out.accuracy and len(history.accuracy) == 10
+
+
+def test_compile_offers_every_batch_to_the_compiled_step(monkeypatch):
+    import nn.compiled
+
+    offered = []
+
+    class Declining:
+        """A compiled step that declines every batch (``None``: run it eagerly)."""
+
+        def __init__(self, model, objective, targets):
+            pass
+
+        def __call__(self, inputs, targets):
+            offered.append(len(inputs))
+
+    monkeypatch.setattr(nn.compiled, "CompiledBatches", Declining)
+    X, y = make_moons(10, seed=0)
+    eager = fit(MLP(2, [1], seed=0), X, y, epochs=2, batch_size=4, seed=0, progress=False)
+    assert offered == []  # not compiled unless asked
+    declined = fit(
+        MLP(2, [1], seed=0), X, y, epochs=2, batch_size=4, seed=0, progress=False, compile=True
+    )
+    assert offered == [4, 4, 2, 4, 4, 2] and declined.loss == eager.loss
 
 
 def test_fit_shuffles_by_default():
@@ -573,6 +630,10 @@ def test_softmax_model_with_cross_entropy_warns():
         "(it applies log-softmax itself): use a linear output layer with "
         "cross_entropy, or keep the softmax and use loss='mse'"
     ]
+    # the warning points at the line that called fit: this file, or under mutmut (whose
+    # mutated modules call fit through a trampoline) the trampoline that called fit
+    callers = {os.path.basename(w.filename) for w in caught}
+    assert callers == {"trampoline.py" if "mutmut" in sys.modules else os.path.basename(__file__)}
 
 
 def test_no_softmax_warning_for_raw_scores_or_another_loss():
