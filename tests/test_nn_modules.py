@@ -356,6 +356,16 @@ def test_maxout_takes_the_largest_piece_and_routes_gradient_to_it() -> None:
     assert [n.b.grad for n in unit.neurons] == [0.0, 0.0, 1.0]
 
 
+def test_sequential_takes_its_layers_or_one_list_of_them() -> None:
+    a, b = Layer(2, 3, seed=0), Layer(3, 1, seed=1)
+    assert Sequential([a, b]).layers == Sequential(a, b).layers == [a, b]
+    with pytest.raises(TypeError) as refused:
+        Sequential([a], b)  # a list among the layers
+    assert (
+        str(refused.value) == "Sequential layer 0 must be a Module (Layer, Maxout, ...), got list"
+    )
+
+
 def test_maxout_then_softmax_stack_passes_gradcheck() -> None:
     model = Sequential(Maxout(2, 3, pieces=2, seed=5), Layer(3, 2, activation="softmax", seed=6))
 
