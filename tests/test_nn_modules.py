@@ -356,6 +356,25 @@ def test_maxout_takes_the_largest_piece_and_routes_gradient_to_it() -> None:
     assert [n.b.grad for n in unit.neurons] == [0.0, 0.0, 1.0]
 
 
+def test_micrograds_nonlin_refusals_name_the_class() -> None:
+    with pytest.raises(ValueError) as refused:
+        Layer(2, 3, activation="tanh", nonlin=False)
+    assert str(refused.value) == (
+        "Layer: give either activation= or micrograd's nonlin= (True is 'relu', False is "
+        "'linear'), not both; got activation='tanh', nonlin=False"
+    )
+    with pytest.raises(TypeError) as refused:
+        Neuron(2, nonlin=1)  # type: ignore[arg-type]
+    assert str(refused.value) == "Neuron: nonlin must be True or False (micrograd's keyword), got 1"
+
+
+def test_a_neuron_alone_draws_its_weights_for_one_output() -> None:
+    def weights(**kwargs) -> list[float]:
+        return [w.data for w in Neuron(4, init="xavier", seed=0, **kwargs).w]
+
+    assert weights() == weights(fan_out=1) != weights(fan_out=2)
+
+
 def test_sequential_takes_its_layers_or_one_list_of_them() -> None:
     a, b = Layer(2, 3, seed=0), Layer(3, 1, seed=1)
     assert Sequential([a, b]).layers == Sequential(a, b).layers == [a, b]
