@@ -375,6 +375,26 @@ def test_a_neuron_alone_draws_its_weights_for_one_output() -> None:
     assert weights() == weights(fan_out=1) != weights(fan_out=2)
 
 
+def test_maxout_sizes_are_checked_with_the_class_named() -> None:
+    for make, name in ((lambda: MaxoutUnit(0), "MaxoutUnit"), (lambda: Maxout(0, 1), "Maxout")):
+        with pytest.raises(ValueError) as refused:
+            make()
+        assert str(refused.value) == f"{name} nin must be a positive int, got 0"
+
+
+def test_a_name_that_is_not_a_string_is_shown_as_it_is() -> None:
+    with pytest.raises(ValueError) as refused:
+        Neuron(1, seed=0).load_state_dict({"w.0": 0.5, "b": 0.0, 7: 0.0})
+    assert str(refused.value) == "parameters do not match this Neuron: unexpected 1 (7)"
+
+
+def test_short_repr_reads_sixty_characters_of_a_string() -> None:
+    from nn.modules import short_repr
+
+    # the 61st character, a quote, is not read: repr keeps its single quotes
+    assert short_repr("x" * 60 + "'") == "'" + "x" * 56 + "..."
+
+
 def test_sequential_takes_its_layers_or_one_list_of_them() -> None:
     a, b = Layer(2, 3, seed=0), Layer(3, 1, seed=1)
     assert Sequential([a, b]).layers == Sequential(a, b).layers == [a, b]

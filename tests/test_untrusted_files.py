@@ -169,6 +169,30 @@ def test_a_bad_size_is_shown_as_written_up_to_a_huge_int(nin, shown) -> None:
     )
 
 
+def test_a_version_is_shown_up_to_six_digits_and_an_init_by_its_name() -> None:
+    def refusal(data: dict) -> str:
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    reads = "; this chainrule reads version 1"
+    assert refusal({**valid_model_data(), "version": 999_999}) == (
+        "unsupported chainrule-model version 999999" + reads
+    )
+    assert refusal({**valid_model_data(), "version": 10**6}) == (
+        "unsupported chainrule-model version 'another'" + reads
+    )
+    data = serialize.to_dict(Layer(2, 1, seed=0))
+    data["architecture"]["config"]["init"] = "zeros"
+    assert refusal(data) == (
+        "the architecture (Layer) config 'init': unknown init 'zeros'; valid names: "
+        "'uniform', 'xavier', 'glorot', 'he'"
+    )
+    data = serialize.to_dict(nn.modules.Neuron(2, seed=0))
+    data["architecture"]["config"]["nin"] = 1_000_000  # the largest size: refused further on
+    assert refusal(data).startswith("the architecture declares 1,000,001 parameters")
+
+
 def test_an_unknown_entry_is_named_cut_to_sixty_characters() -> None:
     with pytest.raises(ValueError) as refused:
         file_checks.check_model_data({**valid_model_data(), "x" * 100: 1})
@@ -468,6 +492,9 @@ def test_a_maxout_unit_without_pieces_has_two(tmp_path) -> None:
     data["architecture"]["config"]["nin"] = 999  # 2 pieces of 1,000: too many for 6 numbers
     with pytest.raises(ValueError, match=r"declares 2,000 parameters but the file holds only 6"):
         load_data(tmp_path, data)
+    small = serialize.to_dict(Maxout(2, 3, pieces=2, seed=0))
+    del small["architecture"]["config"]["pieces"]
+    assert len(load_data(tmp_path, small).parameters()) == 3 * 2 * 3  # 3 units of 2 pieces
     layer = serialize.to_dict(Maxout(999, 3, pieces=2, seed=0))
     del layer["architecture"]["config"]["pieces"]
     layer["parameters"] = {}
