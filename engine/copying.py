@@ -62,9 +62,9 @@ def _attributes(node: Value) -> dict[str, Any] | None:
     the empty ``__dict__`` that reading ``node.__dict__`` would create (and
     keep) on every node copied.
     """
-    if sys.version_info >= (3, 11):
+    if sys.version_info >= (3, 11):  # pragma: no mutate (">" as well: 3.11.x > (3, 11))
         return object.__getstate__(node)[0]  # type: ignore[no-any-return, index]
-    return node.__dict__ or None
+    return node.__dict__ or None  # pragma: no mutate (Python 3.10 only: not run on 3.11)
 
 
 def _new_node(

@@ -112,13 +112,14 @@ def _neuron_inputs(z: Value) -> tuple[Edge, ...] | None:
 
     ``weighted_sum`` stores its inputs as ``(*weights, *inputs, bias)`` with
     local derivatives ``(*inputs, *weights, 1)``; the data inputs are the
-    middle third. ``None`` if ``z`` is not such a node.
+    middle third: after the ``k`` weights, before the bias. ``None`` if ``z`` is
+    not such a node.
     """
     count = len(z._inputs)
     if z._op != NEURON_OP or count % 2 != 1:
         return None
     k = count // 2
-    return tuple(zip(z._inputs[k : 2 * k], z._local_grads[k : 2 * k]))  # equal slices
+    return tuple(zip(z._inputs[k:-1], z._local_grads[k:-1]))
 
 
 class _Picture:
@@ -305,7 +306,7 @@ def draw(
         colour = _box_colour(node, root, parameter_set)
         cut = node in picture.cut
         constant = isinstance(node, Constant) and node is not root
-        named = bool(node.label) or node in parameter_names
+        named = bool(node.label or parameter_names.get(node))
         graph.node(
             f"v{i}",
             label=_value_label(
@@ -415,8 +416,8 @@ def _value_label(
     hot: bool,
     cut: bool,
     *,
-    named: bool = False,
-    constant: bool = False,
+    named: bool,
+    constant: bool,
 ) -> str:
     """The HTML-like label of a Value's box: ``name | data ... | grad ...``.
 
@@ -447,7 +448,7 @@ def _display_names(order: list[Value], parameter_names: dict[Value, str]) -> dic
     return names
 
 
-def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:
+def _parameter_names(parameters: object, who: str) -> dict[Value, str]:
     """``{Value: name}`` from ``draw``'s ``parameters=`` (names ``""`` where none are given).
 
     Accepts Values, ``(name, Value)`` pairs, a ``{name: Value}`` mapping, or
@@ -462,7 +463,7 @@ def _parameter_names(parameters: object, who: str = "draw") -> dict[Value, str]:
     named: dict[Value, str] = {}
     for item in parameters:  # type: ignore[attr-defined]
         if isinstance(item, Value):
-            named.setdefault(item, "")
+            named.setdefault(item, "")  # pragma: no mutate (None: no name either, as "")
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Value):
             named[item[1]] = str(item[0])
         else:

@@ -47,7 +47,7 @@ def _is_real(x: object) -> bool:
 
 def _to_float(data: object, what: str = "Value") -> float:
     """``float(data)`` for a real number; a ``TypeError`` naming the bad type otherwise."""
-    if type(data) is float:
+    if type(data) is float:  # pragma: no mutate (a fast path: float() keeps a float as it is)
         return data
     if isinstance(data, Value):
         raise TypeError(
@@ -293,8 +293,8 @@ class Value:
             n = _to_float(exponent, "**")
         a = self.data
         power = _float_power(a, n)
-        # the name records the exponent used: as written for an int or float, else as that float
-        name = f"**{exponent}" if type(exponent) is int or type(exponent) is float else f"**{n!r}"
+        # the name records the exponent used: an int as written, anything else as its float
+        name = f"**{exponent}" if type(exponent) is int else f"**{n!r}"
         return _from_op(power, (self,), (_power_slope(a, n),), name)
 
     def __rpow__(self, base: Number) -> Value:

@@ -145,7 +145,7 @@ def _check_spec(spec: object, where: str, depth: int) -> _Shape:
         raise ValueError(f"cannot build {name} from {where}'s config: {'; '.join(parts)}")
     for key, value in config.items():
         check, _ = fields[key]
-        check(value, f"{where} config {key!r}", depth)
+        check(value, f"{where} config {key!r}")
     return shape_of(config, where, depth)
 
 
@@ -164,22 +164,23 @@ def _check_plain(value: object, where: str, depth: int) -> None:
             stack.extend((child, level + 1) for child in item)
 
 
-def _size(value: object, where: str, depth: int = 0) -> int:
+def _size(value: object, where: str) -> int:
     """A layer size: an int from 1 to ``MAX_PARAMETERS``."""
     if type(value) is not int or not 1 <= value <= MAX_PARAMETERS:
-        shown = value if type(value) is int and abs(value) < 10**12 else short_repr(value)
-        raise ValueError(f"{where} must be an int from 1 to {MAX_PARAMETERS:,}, got {shown}")
+        raise ValueError(
+            f"{where} must be an int from 1 to {MAX_PARAMETERS:,}, got {short_repr(value)}"
+        )
     return value
 
 
-def _sizes(value: object, where: str, depth: int = 0) -> list[int]:  # pragma: no mutate (unused)
+def _sizes(value: object, where: str) -> list[int]:
     """A non-empty list of layer sizes (``MLP``'s ``nouts``)."""
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_ITEMS:
         raise ValueError(f"{where} must be a list of 1 to {MAX_ITEMS} layer sizes")
     return [_size(n, f"{where}[{i}]") for i, n in enumerate(value)]
 
 
-def _activation(value: object, where: str, depth: int = 0) -> None:
+def _activation(value: object, where: str) -> None:
     """An element-wise activation's name: a built-in one or one registered in this process."""
     if not isinstance(value, str):
         raise ValueError(f"{where}: an activation is a name, got {short_repr(value)}")
@@ -189,13 +190,13 @@ def _activation(value: object, where: str, depth: int = 0) -> None:
         raise ValueError(f"{where}: {error}") from None
 
 
-def _layer_activation(value: object, where: str, depth: int = 0) -> None:
+def _layer_activation(value: object, where: str) -> None:
     """A layer's activation: an element-wise one, or ``softmax``."""
     if not (isinstance(value, str) and value in LAYER_ACTIVATIONS):
         _activation(value, where)
 
 
-def _init(value: object, where: str, depth: int = 0) -> None:
+def _init(value: object, where: str) -> None:
     """A weight initialisation's name."""
     if not isinstance(value, str) or value not in INITS:
         raise ValueError(
@@ -203,7 +204,7 @@ def _init(value: object, where: str, depth: int = 0) -> None:
         )
 
 
-def _layers(value: object, where: str, depth: int) -> None:
+def _layers(value: object, where: str) -> None:
     """``Sequential``'s list of layer specs (checked with their shapes in ``_sequential``)."""
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_ITEMS:
         raise ValueError(f"{where} must be a list of 1 to {MAX_ITEMS} module specs")
@@ -285,7 +286,7 @@ def _parameter_names(spec: dict[str, Any], prefix: str) -> Iterator[str]:
             yield from _parameter_names(unit, f"{prefix}units.{j}.")
 
 
-Check = Callable[[object, str, int], object]
+Check = Callable[[object, str], object]
 Fields = dict[str, tuple[Check, bool]]  # key: (check, required)
 
 _INIT = (_init, False)

@@ -208,13 +208,13 @@ class _Evaluator:
             chained = isinstance(node.operand, ast.UnaryOp)  # ---a is a chain
             return [(node.operand, depth if chained else depth + 1)]
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPERATORS:
-            chain, side = _CHAINS[type(node.op)]
+            chain = _CHAINS[type(node.op)]  # (its name, the side an operand continues it on)
             levels = []
             for operand, operand_side in ((node.left, "left"), (node.right, "right")):
                 continues = (
-                    operand_side == side
+                    operand_side == chain[1]
                     and isinstance(operand, ast.BinOp)
-                    and _CHAINS.get(type(operand.op), ("",))[0] == chain
+                    and _CHAINS.get(type(operand.op)) == chain
                 )
                 levels.append((operand, depth if continues else depth + 1))
             return levels

@@ -340,7 +340,7 @@ class _Objective:
 def _n_outputs(model: Any) -> int | None:
     """The model's number of outputs (``nout``), if it says."""
     n = getattr(model, "nout", None)
-    return n if isinstance(n, int) else None
+    return int(n) if isinstance(n, numbers.Integral) else None  # (a numpy integer too)
 
 
 def _check_dataset(X: Sequence[Any], y: Sequence[Any], what: str) -> tuple[list, list]:
@@ -518,7 +518,7 @@ def fit(
     X: Sequence[Any],
     y: Sequence[Any],
     loss: str | LossFunction = "mse",
-    optimizer: Any = "sgd",
+    optimizer: Any = "sgd",  # pragma: no mutate ("SGD" too: the name is read lower-case)
     lr: Any = None,
     epochs: int = 10,
     batch_size: int | None = None,

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import Value, no_grad
 from nn.activations import activation_name
-from nn.modules import Maxout, Module, Neuron
+from nn.modules import Maxout, MaxoutUnit, Module, Neuron
 
 if TYPE_CHECKING:
     import graphviz
@@ -76,12 +76,11 @@ class _Unit:
         self.activation = activation
 
 
-def _layers_of(model: Module) -> list[tuple[str, list[_Unit]]]:
-    """The model's layers, each as (its description, its units), in order.
+def _flat_layers(model: Module) -> list[Any]:
+    """The model's layers in order; a stack inside a stack gives its own layers.
 
-    A ``Sequential``/``MLP`` has ``.layers`` (a stack inside it is drawn
-    layer by layer too); a single ``Layer``, ``Maxout`` or ``Neuron`` is
-    drawn as a network of one layer.
+    A ``Sequential``/``MLP`` has ``.layers``; a single ``Layer``, ``Maxout``,
+    ``MaxoutUnit`` or ``Neuron`` is a network of one layer.
     """
     layers: list[Any] = []
     pending = [model]
@@ -91,10 +90,17 @@ def _layers_of(model: Module) -> list[tuple[str, list[_Unit]]]:
             pending[:0] = list(item.layers)
         else:
             layers.append(item)
+    return layers
+
+
+def _layers_of(model: Module) -> list[tuple[str, list[_Unit]]]:
+    """The model's layers (see ``_flat_layers``), each as (its description, its units)."""
     described = []
-    for index, layer in enumerate(layers):
+    for index, layer in enumerate(_flat_layers(model)):
         if isinstance(layer, Neuron):
             units = [_Unit([layer], activation_name(layer.activation))]
+        elif isinstance(layer, MaxoutUnit):  # one unit: a layer of its own
+            units = [_Unit(list(layer.neurons), f"max of {len(layer.neurons)}")]
         elif isinstance(layer, Maxout):
             units = [
                 _Unit(list(unit.neurons), f"max of {len(unit.neurons)}") for unit in layer.units
@@ -136,11 +142,10 @@ def _forward_by_layer(model: Module, inputs: Sequence[Value | float]) -> list[li
 
     Runs under ``no_grad()``, so no graph is built and no gradient changes.
     """
-    layers = list(model.layers) if hasattr(model, "layers") else [model]
     values = [x.data if isinstance(x, Value) else float(x) for x in inputs]
     activations = [values]
     with no_grad():
-        for layer in layers:
+        for layer in _flat_layers(model):
             values = [v.data for v in layer.forward(values)]
             activations.append(values)
     return activations

@@ -96,6 +96,21 @@ def test_every_pickle_protocol_and_the_pure_python_pickler(protocol: int) -> Non
     assert len(copying._pending.nodes) == 0
 
 
+def test_a_pickle_lists_the_nodes_below_the_root_once(monkeypatch) -> None:
+    """One list of every node below, inputs first: each is written once, so the size is linear."""
+    lists: list[int] = []
+
+    class Counted(copying._NodesBelow):
+        def __init__(self, nodes: list[Value]) -> None:
+            lists.append(len(nodes))
+            super().__init__(nodes)
+
+    monkeypatch.setattr(copying, "_NodesBelow", Counted)
+    x, y = chain(100)
+    assert pickle.loads(pickle.dumps(y)).data == y.data
+    assert lists == [101]  # x, c and the 99 products before y
+
+
 def _python_pickler_dumps(obj: object, protocol: int) -> bytes:
     """``pickle.dumps`` with the pure-Python pickler (which reads lists ahead in batches)."""
     buffer = io.BytesIO()

@@ -188,6 +188,23 @@ def test_collapse_draws_one_node_per_neuron() -> None:
     assert 'fillcolor="#fde68a"' not in source
 
 
+def test_the_collapse_suggestion_counts_the_neurons_within_the_same_depth() -> None:
+    out, _ = mlp_output()
+    with pytest.raises(GraphTooLargeError, match=r"has 19 Value nodes") as info:
+        draw(out, depth=2, max_nodes=18)
+    assert "as one node (17 nodes here)" in str(info.value)  # 1 + 8 + 8 neurons, not all 20
+    assert draw(out, depth=2, collapse=True, max_nodes=18).source.count("shape=none") == 17
+
+
+def test_collapse_keeps_a_weighted_sum_that_is_used_again_apart_from_its_activation() -> None:
+    w, b = [Value(0.5), Value(-1.0)], Value(0.1)
+    z = weighted_sum(w, [1.0, 2.0], b)
+    source = draw(z.tanh() * z, collapse=True).source  # z is read twice: it must stay visible
+    assert "label=<w·x+b>" in source and "label=<tanh>" in source
+    assert "w·x+b → tanh" not in source
+    assert "label=<w·x+b → tanh>" in draw(z.tanh() * 2.0, collapse=True).source  # read once
+
+
 def test_collapsed_highlight_of_a_hidden_weighted_sum_lights_up_its_neuron() -> None:
     """With ``collapse=True`` a ``w·x+b`` node is folded into its neuron: highlighting it
     (or the backward step at it) highlights that neuron, the node a learner sees."""
@@ -217,6 +234,8 @@ def test_depth_limits_the_picture_and_marks_cut_nodes() -> None:
     source = draw(root, depth=2).source
     assert source.count("shape=none") == 5  # root, its 2 inputs, 2 more
     assert source.count('STYLE="DASHED"') == 1
+    alone = draw(root, depth=0).source  # the root alone, cut
+    assert alone.count("shape=none") == 1 and 'STYLE="DASHED"' in alone and "->" not in alone
 
 
 def test_highlight_marks_the_node_its_op_and_input_edges() -> None:
@@ -378,6 +397,16 @@ def test_a_huge_graph_is_refused_after_counting_without_building(monkeypatch) ->
     assert draw(y, depth=100).source.count(" -> op") == 200  # within depth: drawn
     with pytest.raises(GraphTooLargeError, match="more than 300 Value nodes"):
         draw(y, collapse=True)  # collapsing needs the graph; it stops at max_nodes
+
+
+def test_the_size_is_exact_up_to_a_hundred_times_max_nodes() -> None:
+    x = Value(0.5)
+    for _ in range(299):  # 300 Values: the most that draw(max_nodes=3) counts one by one
+        x = x.tanh()
+    with pytest.raises(GraphTooLargeError, match=r"^the graph has 300 Value nodes to draw,"):
+        draw(x, max_nodes=3)
+    with pytest.raises(GraphTooLargeError, match=r"^the graph has more than 300 Value nodes"):
+        draw(x.tanh(), max_nodes=3)  # one more: the count stops there
 
 
 def test_edge_labels_become_xlabels_just_past_the_span_threshold() -> None:

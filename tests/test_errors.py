@@ -242,6 +242,8 @@ def test_graph_functions_refuse_a_non_value_root() -> None:
         central_difference(lambda a, b: a * b, [1.0, 2.0], 2)
     with pytest.raises(ValueError, match=r"index must be an int from 0 to 1, got True"):
         central_difference(lambda a, b: a * b, [1.0, 2.0], True)
+    with pytest.raises(ValueError, match=r"index must be an int from 0 to 1, got 1.0"):
+        central_difference(lambda a, b: a * b, [1.0, 2.0], 1.0)  # a float index, even a whole one
     with pytest.raises(TypeError, match=r"central_difference point expects a number, got a Value"):
         central_difference(lambda a: a, [Value(1.0)], 0)
     with pytest.raises(ValueError, match=r"eps must be a positive number, got 0.0"):

@@ -74,6 +74,16 @@ def test_formula_errors_name_the_problem(text: str, message: str) -> None:
         evaluate_formula(text, {"a": 2.0})
 
 
+def test_a_formula_may_nest_one_hundred_levels_deep() -> None:
+    assert evaluate_formula("(a*" * 99 + "a" + ")" * 99, {"a": 1.0})[0].data == 1.0
+    with pytest.raises(FormulaError) as refused:
+        evaluate_formula("(a*" * 100 + "a" + ")" * 100, {"a": 1.0})
+    assert str(refused.value) == (
+        "the formula nests more than 100 levels deep (calls inside calls, or parentheses); "
+        "a flat chain such as a+b+c+... is fine at any length"
+    )
+
+
 def test_every_function_computes_its_op_and_gradient() -> None:
     result, variables = evaluate_formula(
         "exp(a) + log(a) + tanh(a) + sigmoid(a) + relu(a) + leaky_relu(-a) + elu(-a, 0.5) "

@@ -221,6 +221,36 @@ ENGINE_ERRORS = [
         "weighted_sums weights expects a list (or other iterable), got int: 5",
     ),
     (
+        "weighted_sums([[x, x]], [x], [x], validate=False)",  # the length is checked anyway
+        ValueError,
+        "weighted_sums: 2 weights but 1 inputs; a neuron needs one weight per input",
+    ),
+    (
+        "weighted_sums([5], [1.0], [0.0])",  # a row that is a number
+        TypeError,
+        "weighted_sums weights expects a list (or other iterable), got int: 5",
+    ),
+    (
+        "weighted_sums([[x]], 5, [0.0])",
+        TypeError,
+        "weighted_sums inputs expects a list (or other iterable), got int: 5",
+    ),
+    (
+        "weighted_sums([[x]], [1.0], 5)",
+        TypeError,
+        "weighted_sums biases expects a list (or other iterable), got int: 5",
+    ),
+    (
+        'weighted_sums([["a"]], [1.0], [0.0])',
+        TypeError,
+        "weighted_sums expects a real number (int or float), got str: 'a'",
+    ),
+    (
+        'weighted_sums([[x]], [1.0], ["b"])',
+        TypeError,
+        "weighted_sums expects a real number (int or float), got str: 'b'",
+    ),
+    (
         "central_difference(lambda a: a, [1.0], 0, eps=0)",
         ValueError,
         "central_difference: eps must be a positive number, got 0",

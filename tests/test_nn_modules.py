@@ -350,9 +350,59 @@ def test_maxout_takes_the_largest_piece_and_routes_gradient_to_it() -> None:
         n.w[0].data, n.w[1].data, n.b.data = float(k), -float(k), 0.5 * k
     y = unit([2.0, 1.0])  # pieces: 0, 1 + 0.5, 2 + 1.0 -> the last wins
     assert y.data == 3.0
+    assert [out.data for out in unit.forward([2.0, 1.0])] == [3.0]  # forward: always a list
     y.backward()
     assert [n.w[0].grad for n in unit.neurons] == [0.0, 0.0, 2.0]
     assert [n.b.grad for n in unit.neurons] == [0.0, 0.0, 1.0]
+
+
+def test_micrograds_nonlin_refusals_name_the_class() -> None:
+    with pytest.raises(ValueError) as refused:
+        Layer(2, 3, activation="tanh", nonlin=False)
+    assert str(refused.value) == (
+        "Layer: give either activation= or micrograd's nonlin= (True is 'relu', False is "
+        "'linear'), not both; got activation='tanh', nonlin=False"
+    )
+    with pytest.raises(TypeError) as refused:
+        Neuron(2, nonlin=1)  # type: ignore[arg-type]
+    assert str(refused.value) == "Neuron: nonlin must be True or False (micrograd's keyword), got 1"
+
+
+def test_a_neuron_alone_draws_its_weights_for_one_output() -> None:
+    def weights(**kwargs) -> list[float]:
+        return [w.data for w in Neuron(4, init="xavier", seed=0, **kwargs).w]
+
+    assert weights() == weights(fan_out=1) != weights(fan_out=2)
+
+
+def test_maxout_sizes_are_checked_with_the_class_named() -> None:
+    for make, name in ((lambda: MaxoutUnit(0), "MaxoutUnit"), (lambda: Maxout(0, 1), "Maxout")):
+        with pytest.raises(ValueError) as refused:
+            make()
+        assert str(refused.value) == f"{name} nin must be a positive int, got 0"
+
+
+def test_a_name_that_is_not_a_string_is_shown_as_it_is() -> None:
+    with pytest.raises(ValueError) as refused:
+        Neuron(1, seed=0).load_state_dict({"w.0": 0.5, "b": 0.0, 7: 0.0})
+    assert str(refused.value) == "parameters do not match this Neuron: unexpected 1 (7)"
+
+
+def test_short_repr_reads_sixty_characters_of_a_string() -> None:
+    from nn.modules import short_repr
+
+    # the 61st character, a quote, is not read: repr keeps its single quotes
+    assert short_repr("x" * 60 + "'") == "'" + "x" * 56 + "..."
+
+
+def test_sequential_takes_its_layers_or_one_list_of_them() -> None:
+    a, b = Layer(2, 3, seed=0), Layer(3, 1, seed=1)
+    assert Sequential([a, b]).layers == Sequential(a, b).layers == [a, b]
+    with pytest.raises(TypeError) as refused:
+        Sequential([a], b)  # a list among the layers
+    assert (
+        str(refused.value) == "Sequential layer 0 must be a Module (Layer, Maxout, ...), got list"
+    )
 
 
 def test_maxout_then_softmax_stack_passes_gradcheck() -> None:
@@ -687,6 +737,9 @@ def test_maxout_layers_draw_reproducible_weights_scaled_by_their_fan_out() -> No
     weights = [w.data for w in layer.parameters() if w.data != 0.0]
     assert len(weights) == 4 * 8 * 3 and max(map(abs, weights)) <= limit
     assert max(map(abs, weights)) > 0.9 * limit  # the whole range is used
+    alone = MaxoutUnit(4, pieces=25, init="xavier", seed=0)  # alone, a unit has one output
+    weights = [w.data for piece in alone.neurons for w in piece.w]
+    assert 1.0 < max(map(abs, weights)) <= math.sqrt(6 / (4 + 1))  # above sqrt(6 / (4 + 2))
     unit = MaxoutUnit(4, pieces=3, init="he", seed=0, fan_out=8)
     assert unit.get_config() == {"nin": 4, "pieces": 3, "init": "he"}
     assert Maxout(2, 1).units[0].num_pieces == 2  # the documented default

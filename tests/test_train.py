@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import random
 import re
 import sys
+import warnings
 
 import pytest
 
@@ -259,6 +261,52 @@ def test_validation_scores_the_final_model_and_changes_nothing():
     assert history.val_accuracy[-1] == val_accuracy == accuracy(validated, X_val, y_val, "hinge")
 
 
+def test_accuracy_is_measured_only_for_targets_that_are_class_labels():
+    import numpy as np
+
+    one, three = MLP(2, [1], seed=0), Layer(2, 3, seed=0)
+    X = [[0.0, 1.0], [1.0, 0.0]]
+
+    def zero(prediction, target):  # a loss that takes any target
+        return (prediction[0] if isinstance(prediction, list) else prediction) * 0.0
+
+    def measured(model, y, loss=zero) -> bool:
+        return evaluate(model, X, y, loss=loss)[1] is not None
+
+    assert measured(one, [0, 1]) and measured(one, [-1, 1])
+    assert not measured(one, [True, False])  # bools are not labels
+    assert not measured(one, [0, 2])  # one output: 2 is no label
+    assert measured(three, [0, 2]) and not measured(three, [0, 3])  # a class index below 3
+    assert measured(three, [[0, 1, 0], [1, 0, 0]], "mse")  # one-hot rows
+    assert not measured(three, [[0.5, 0.5, 0], [1, 0, 0]], "mse")  # soft targets
+    assert not measured(three, [[0, 1, 0], [2, -1, 0]], "mse")  # sums to 1, not one-hot
+
+    class Wrapped:
+        """A model of one's own that says its number of outputs with a numpy integer."""
+
+        nout = np.int64(1)
+
+        def __call__(self, x):
+            return one(x)
+
+    assert not measured(Wrapped(), [0, 2])  # as for nout = 1
+    assert measured(lambda x: one(x), [0, 2])  # a function does not say: 2 may be a class
+
+
+def test_evaluate_scores_with_the_mean_squared_error_unless_told_otherwise():
+    model = MLP(1, [1], seed=0)
+    X, y = [[0.0], [1.0], [2.0]], [0, 1, 2]  # 2 is no label for one output: no accuracy
+    errors = [(model(x).data - t) ** 2 for x, t in zip(X, y)]
+    loss, no_accuracy = evaluate(model, X, y)
+    assert math.isclose(loss, sum(errors) / 3, rel_tol=1e-12) and no_accuracy is None
+    penalty = 0.5 * sum(p.data**2 for p in model.parameters())
+    loss, _ = evaluate(model, X, y, regularization=l2(0.5))
+    assert math.isclose(loss, sum(errors) / 3 + penalty, rel_tol=1e-12)
+    with pytest.raises(ValueError) as refused:
+        evaluate(model, X, y[:2])
+    assert str(refused.value) == "evaluate: 3 examples in X but 2 targets in y"
+
+
 def test_regularization_is_part_of_the_reported_loss():
     X, y = make_moons(20, seed=0)
     y = to_signed_labels(y)
@@ -304,6 +352,61 @@ def train_run(seed, shuffle=True):
         progress=False,
     )
     return history.loss, params_of(model)
+
+
+def test_fit_by_default_trains_ten_full_batch_sgd_epochs_of_mse_with_a_progress_bar(capsys):
+    X, y = make_moons(10, seed=0)
+    history = fit(MLP(2, [3, 1], seed=0), X, y)
+    assert "10/10" in capsys.readouterr().err  # the bar
+    spelled_out = fit(
+        MLP(2, [3, 1], seed=0),
+        X,
+        y,
+        loss="mse",
+        optimizer="sgd",
+        lr=0.1,
+        epochs=10,
+        batch_size=None,
+        metrics="auto",
+        progress=False,
+    )
+    assert len(history.loss) == 10 and history.record is None
+    for by_default, given in zip(history.loss, spelled_out.loss, strict=True):
+        assert math.isclose(by_default, given, rel_tol=1e-12)  # (the sum's order may differ)
+    assert history.accuracy == spelled_out.accuracy and len(history.accuracy) == 10
+
+
+def test_compile_offers_every_batch_to_the_compiled_step(monkeypatch):
+    import nn.compiled
+
+    offered = []
+
+    class Declining:
+        """A compiled step that declines every batch (``None``: run it eagerly)."""
+
+        def __init__(self, model, objective, targets):
+            pass
+
+        def __call__(self, inputs, targets):
+            offered.append(len(inputs))
+
+    monkeypatch.setattr(nn.compiled, "CompiledBatches", Declining)
+    X, y = make_moons(10, seed=0)
+    eager = fit(MLP(2, [1], seed=0), X, y, epochs=2, batch_size=4, seed=0, progress=False)
+    assert offered == []  # not compiled unless asked
+    declined = fit(
+        MLP(2, [1], seed=0), X, y, epochs=2, batch_size=4, seed=0, progress=False, compile=True
+    )
+    assert offered == [4, 4, 2, 4, 4, 2] and declined.loss == eager.loss
+
+
+def test_fit_shuffles_by_default():
+    def losses(**kwargs):
+        X, y = make_moons(10, seed=0)
+        model = MLP(2, [3, 1], seed=0)
+        return fit(model, X, y, epochs=3, batch_size=3, seed=1, progress=False, **kwargs).loss
+
+    assert losses() == losses(shuffle=True) != losses(shuffle=False)
 
 
 def test_same_seed_same_training_other_seed_other_order():
@@ -372,6 +475,15 @@ def test_progress_without_tqdm_prints_plain_lines(capsys, monkeypatch):
     assert "loss" in out[-1] and "acc" in out[-1]
 
 
+def test_plain_lines_come_about_twenty_times_and_at_the_end(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    X, y = make_moons(10, seed=0)
+    fit(MLP(2, [1], seed=0), X, y, epochs=45, progress=True)
+    out = capsys.readouterr().out.splitlines()
+    expected = [*range(2, 45, 2), 45]  # every 45 // 20 = 2 epochs, and the last
+    assert [line.split(":")[0] for line in out] == [f"epoch {k}/45" for k in expected]
+
+
 # -- non-finite losses ---------------------------------------------------------------
 
 
@@ -423,9 +535,14 @@ def test_an_update_that_overflows_is_undone():
     model = MLP(2, [4, 1], seed=0)
     before = params_of(model)
     optimizer = SGD(model.parameters(), lr=1e308)  # lr * gradient overflows to inf
-    with pytest.raises(NonFiniteLossError, match=r"the update made layers\.\S+ -?inf in epoch 1/"):
+    with pytest.raises(
+        NonFiniteLossError, match=r"the update made layers\.\S+ -?inf in epoch 1/"
+    ) as caught:
         fit(model, X, y, loss=steep, optimizer=optimizer, epochs=3, progress=False)
     assert params_of(model) == before
+    assert str(caught.value).endswith(
+        "from before this step. The learning rate (lr=1e+308) is probably too high: try lr=1e+307."
+    )
 
 
 def test_overflow_error_in_the_loss_becomes_non_finite_loss_error():
@@ -506,8 +623,26 @@ def test_softmax_model_with_cross_entropy_warns():
             progress=False,
         )
     nested = Sequential(Layer(2, 4, seed=0), MLP(4, [3], output_activation="softmax", seed=1))
-    with pytest.warns(UserWarning, match="raw scores"):
+    with pytest.warns(UserWarning) as caught:
         fit(nested, X, y, loss="cross_entropy", epochs=1, progress=False)
+    assert [str(w.message) for w in caught] == [
+        "the model ends in a softmax layer, but cross_entropy expects raw scores "
+        "(it applies log-softmax itself): use a linear output layer with "
+        "cross_entropy, or keep the softmax and use loss='mse'"
+    ]
+    # the warning points at the line that called fit: this file, or under mutmut (whose
+    # mutated modules call fit through a trampoline) the trampoline that called fit
+    callers = {os.path.basename(w.filename) for w in caught}
+    assert callers == {"trampoline.py" if "mutmut" in sys.modules else os.path.basename(__file__)}
+
+
+def test_no_softmax_warning_for_raw_scores_or_another_loss():
+    X, y = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit(MLP(2, [3], seed=0), X, y, loss="cross_entropy", epochs=1, progress=False)
+        softmax = MLP(2, [3], output_activation="softmax", seed=0)
+        fit(softmax, X, y, loss="mse", epochs=1, progress=False)
 
 
 def test_optimizer_names_and_objects():
@@ -795,6 +930,17 @@ def test_progress_bar_knows_a_notebook_kernel_from_a_terminal(monkeypatch, shell
     assert _in_notebook() is expected
     monkeypatch.delitem(sys.modules, "IPython")
     assert _in_notebook() is False
+
+
+def test_exploring_a_history_without_a_record_says_how_to_get_one():
+    X, y = blobs()
+    history = fit(MLP(2, [3], seed=0), X, y, loss="cross_entropy", epochs=1, progress=False)
+    with pytest.raises(ValueError) as refused:
+        history.explore()
+    assert str(refused.value) == (
+        "this History has no record of the parameters: train with "
+        "fit(..., record=True) to explore the training epoch by epoch"
+    )
 
 
 def test_divergence_message_suggests_a_tenth_of_the_learning_rate():

@@ -122,9 +122,12 @@ def test_nesting_is_limited_and_never_a_recursion_error(tmp_path, nothing_is_bui
 
 
 def test_nesting_within_the_limit_loads(tmp_path) -> None:
-    model = nn.module_from_spec(nested_sequential(30))
+    model = nn.module_from_spec(nested_sequential(31))  # 31 stacks and a layer: 32 deep
     model.save(tmp_path / "deep.json")
     assert nn.load(tmp_path / "deep.json").state_dict() == model.state_dict()
+    one_more = {**serialize.to_dict(model), "architecture": nested_sequential(32)}
+    with pytest.raises(ValueError, match=r" layer 0: modules are nested more than 32 deep$"):
+        file_checks.check_model_data(one_more)
 
 
 @pytest.mark.parametrize(
@@ -143,6 +146,78 @@ def test_every_parameter_is_checked(tmp_path, value, message) -> None:
     data["parameters"][name] = value
     with pytest.raises(ValueError, match=message):
         load_data(tmp_path, data)
+
+
+@pytest.mark.parametrize(
+    ("nin", "shown"),
+    [
+        (2_000_000, "2000000"),
+        (-5, "-5"),
+        (10**39, "1" + "0" * 39),  # 40 digits: still written out
+        (10**40, "a huge int"),
+        (True, "True"),
+        ("3", "'3'"),
+    ],
+)
+def test_a_bad_size_is_shown_as_written_up_to_a_huge_int(nin, shown) -> None:
+    data = serialize.to_dict(Layer(2, 1, seed=0))
+    data["architecture"]["config"]["nin"] = nin
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        f"the architecture (Layer) config 'nin' must be an int from 1 to 1,000,000, got {shown}"
+    )
+
+
+def test_a_version_is_shown_up_to_six_digits_and_an_init_by_its_name() -> None:
+    def refusal(data: dict) -> str:
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    reads = "; this chainrule reads version 1"
+    assert refusal({**valid_model_data(), "version": 999_999}) == (
+        "unsupported chainrule-model version 999999" + reads
+    )
+    assert refusal({**valid_model_data(), "version": 10**6}) == (
+        "unsupported chainrule-model version 'another'" + reads
+    )
+    data = serialize.to_dict(Layer(2, 1, seed=0))
+    data["architecture"]["config"]["init"] = "zeros"
+    assert refusal(data) == (
+        "the architecture (Layer) config 'init': unknown init 'zeros'; valid names: "
+        "'uniform', 'xavier', 'glorot', 'he'"
+    )
+    data = serialize.to_dict(nn.modules.Neuron(2, seed=0))
+    data["architecture"]["config"]["nin"] = 1_000_000  # the largest size: refused further on
+    assert refusal(data).startswith("the architecture declares 1,000,001 parameters")
+
+
+def test_an_unknown_entry_is_named_cut_to_sixty_characters() -> None:
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data({**valid_model_data(), "x" * 100: 1})
+    assert str(refused.value) == (
+        f"unknown entry '{'x' * 56}...; a model file has only format, version, architecture, "
+        "parameters"
+    )
+
+
+def test_parameters_are_named_when_at_most_a_thousand_are_missing() -> None:
+    data = serialize.to_dict(nn.modules.Neuron(2, seed=0))
+    data["parameters"] = {}
+    data["architecture"]["config"]["nin"] = 999  # 1,000 parameters, none in the file
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "parameters do not match this Neuron: missing 1000 (w.0, w.1, w.2, w.3, w.4...)"
+    )
+    data["architecture"]["config"]["nin"] = 1000  # one more: too many to name
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "the architecture declares 1,001 parameters but the file holds only 0: "
+        "the weights are not for this architecture"
+    )
 
 
 def test_json_oddities_are_value_errors(tmp_path, nothing_is_built, monkeypatch) -> None:
@@ -168,6 +243,49 @@ def test_too_many_parameters_is_refused(tmp_path, nothing_is_built, monkeypatch)
     monkeypatch.setattr(file_checks, "MAX_PARAMETERS", 10)
     with pytest.raises(ValueError, match=r"holds 26 parameters, more than nn\.load accepts"):
         load_data(tmp_path, valid_model_data())
+
+
+def test_a_config_with_missing_and_unknown_entries_names_all_missing_and_the_first_unknown() -> (
+    None
+):
+    spec = {"class": "Layer", "config": {"rng": 5, "seed": 1}}
+    data = {"format": "chainrule-model", "version": 1, "parameters": {}, "architecture": spec}
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "cannot build Layer from the architecture (Layer)'s config: missing 'nin', 'nout'; "
+        "unknown 'rng'"
+    )
+    spec["config"] = {"nin": 2, "nout": 1, "rng": 5}  # nothing missing: only the unknown
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "cannot build Layer from the architecture (Layer)'s config: unknown 'rng'"
+    )
+
+
+def test_a_stack_is_refused_as_soon_as_its_layers_pass_the_parameter_limit() -> None:
+    def stack(*sizes: tuple[int, int]) -> dict:
+        layers = [{"class": "Layer", "config": {"nin": i, "nout": o}} for i, o in sizes]
+        spec = {"class": "Sequential", "config": {"layers": layers}}
+        return {"format": "chainrule-model", "version": 1, "parameters": {}, "architecture": spec}
+
+    def refusal(data: dict) -> str:
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    # 999,000 + 1,000 parameters: exactly the limit, refused only for the missing weights
+    assert refusal(stack((999, 999), (999, 1))).startswith(
+        "the architecture declares 1,000,000 parameters but the file holds only 0"
+    )
+    assert refusal(stack((999, 999), (999, 2))) == (  # one output more: past the limit
+        "the architecture (Sequential): more than 1,000,000 parameters"
+    )
+    # layers are checked in order: a mismatch is found before the large layer after it
+    assert refusal(stack((2, 2), (2, 2), (999, 1001))) == (
+        "the architecture (Sequential): layer 1 has 2 outputs but layer 2 expects 999 inputs"
+    )
 
 
 def test_each_missing_or_unexpected_name_is_reported_unbuilt(tmp_path, nothing_is_built) -> None:
@@ -302,8 +420,11 @@ def test_load_state_dict_takes_numpy_scalars_and_fractions() -> None:
         with pytest.raises(ValueError, match=message):
             model.load_state_dict({names[0]: bad, names[1]: 0.0})
     assert [p.data for p in model.parameters()] == [0.25, 1.5]  # nothing changed
-    with pytest.raises(TypeError, match="expects a dict of name: number"):
+    with pytest.raises(TypeError) as refused:
         model.load_state_dict([0.1, 0.2])  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "load_state_dict expects a dict of name: number (from state_dict()), got list"
+    )
 
 
 class FreeConfig(nn.Module):
@@ -368,3 +489,14 @@ def test_a_maxout_unit_without_pieces_has_two(tmp_path) -> None:
     data = serialize.to_dict(unit)
     del data["architecture"]["config"]["pieces"]
     assert len(load_data(tmp_path, data).parameters()) == 6
+    data["architecture"]["config"]["nin"] = 999  # 2 pieces of 1,000: too many for 6 numbers
+    with pytest.raises(ValueError, match=r"declares 2,000 parameters but the file holds only 6"):
+        load_data(tmp_path, data)
+    small = serialize.to_dict(Maxout(2, 3, pieces=2, seed=0))
+    del small["architecture"]["config"]["pieces"]
+    assert len(load_data(tmp_path, small).parameters()) == 3 * 2 * 3  # 3 units of 2 pieces
+    layer = serialize.to_dict(Maxout(999, 3, pieces=2, seed=0))
+    del layer["architecture"]["config"]["pieces"]
+    layer["parameters"] = {}
+    with pytest.raises(ValueError, match=r"declares 6,000 parameters but the file holds only 0"):
+        load_data(tmp_path, layer)

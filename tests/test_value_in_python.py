@@ -108,9 +108,12 @@ def test_round_refuses_with_the_whole_explanation() -> None:
     )
 
 
-def test_a_non_default_parameter_is_named_once_and_shared_by_its_nodes() -> None:
+def test_a_non_default_parameter_is_named_once_and_shared_by_its_nodes(monkeypatch) -> None:
     import engine.value as value_module
 
+    # the names kept are the process's: start from none kept, whatever ran before
+    monkeypatch.setattr(value_module, "_LEAKY_RELU_NAMES", {})
+    monkeypatch.setattr(value_module, "_ELU_NAMES", {})
     x, y = Value(1.0), Value(-1.0)
     assert x.leaky_relu(0.123).op == "leaky_relu(0.123)" == y.leaky_relu(0.123).op
     assert x.leaky_relu(0.123).op is y.leaky_relu(0.123).op  # one string for a layer's nodes
@@ -129,6 +132,16 @@ def test_a_non_default_parameter_is_named_once_and_shared_by_its_nodes() -> None
 
 def test_hard_sigmoid_of_nan_is_still_a_hard_sigmoid_node() -> None:
     assert Value(math.nan).hard_sigmoid().op == "hard_sigmoid"
+
+
+def test_the_slope_of_a_power_at_zero() -> None:
+    """d(a^n)/da = n a^(n-1) at a = 0: inf for 0 < n < 1, n = 1 gives 1, n > 1 gives 0."""
+    slopes = {}
+    for n in (0.5, 1, 1.5, 2):
+        a = Value(0.0)
+        (a**n).backward()
+        slopes[n] = a.grad
+    assert slopes == {0.5: math.inf, 1: 1.0, 1.5: 0.0, 2: 0.0}
 
 
 def test_zero_to_the_power_zero_has_exponent_slope_zero() -> None:

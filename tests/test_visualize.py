@@ -118,12 +118,33 @@ def test_maxout_and_single_layer_models() -> None:
     assert len(_edges(single)) == 4
 
 
+def test_the_bias_takes_part_in_choosing_the_winning_piece() -> None:
+    layer = nn.Maxout(1, 1, pieces=2, seed=0)
+    first, second = layer.units[0].neurons
+    first.w[0].data, first.b.data = 0.5, 1.0  # z = 0.5 + 1 = 1.5: wins, by its bias
+    second.w[0].data, second.b.data = 1.0, 0.0  # z = 1.0
+    edges = draw_network(layer, [1.0]).source.splitlines()
+    dashed = [edge for edge in edges if "style=dashed" in edge]
+    assert len(dashed) == 1 and 'tooltip="piece 2: w = 1.0' in dashed[0]
+
+
+def test_a_maxout_unit_alone_is_drawn_as_one_unit() -> None:
+    layer = nn.Maxout(2, 1, pieces=3, seed=0)
+    unit = layer.units[0]
+    drawn = draw_network(unit, [1.0, -2.0]).source
+    assert _edges(drawn) == _edges(
+        draw_network(layer, [1.0, -2.0]).source
+    )  # 3 pieces, 2 edges each
+    assert "L0N0 [label=" in drawn and "L0N1" not in drawn
+    assert "max of 3" in drawn and f"a = {unit([1.0, -2.0]).data:.3g}" in drawn
+
+
 def test_a_stack_inside_a_stack_is_drawn_layer_by_layer() -> None:
-    hidden = nn.MLP(2, [3], seed=4)
+    hidden = nn.MLP(2, [3, 3], seed=4)
     output = nn.Layer(3, 2, activation="softmax", seed=5)
     nested = draw_network(nn.Sequential(hidden, output), inputs=[1.0, 2.0]).source
-    flat = draw_network(nn.Sequential(hidden.layers[0], output), inputs=[1.0, 2.0]).source
-    assert nested == flat and len(_edges(nested)) == 2 * 3 + 3 * 2
+    flat = draw_network(nn.Sequential(*hidden.layers, output), inputs=[1.0, 2.0]).source
+    assert nested == flat and len(_edges(nested)) == 2 * 3 + 3 * 3 + 3 * 2
 
 
 def test_bad_arguments() -> None:
