@@ -218,6 +218,21 @@ def test_a_rule_computes_its_operation_bit_for_bit(function, build, points) -> N
     assert checked >= len(points) // 3  # most points are numbers the operation accepts
 
 
+@pytest.mark.parametrize(
+    ("function", "build", "points"),
+    [(f, b, p) for f, _, b, p in RULE_CASES],
+    ids=[name for _, name, _, _ in RULE_CASES],
+)
+def test_a_rules_title_in_the_comments_is_its_op_name(function, build, points) -> None:
+    """What the generated code's comments call an operation is what ``engine.draw`` calls it."""
+    op = build(*[Value(1.0)] * len(points[0]))._op
+    title = RULES[function](_names(len(points[0]), op)).title
+    if function is Value.__pow__:  # the exponent as the float the code uses: **2 is **2.0
+        assert title == f"**{number(float(op[2:]))}"
+    else:
+        assert title == op
+
+
 # -- every rule's bound -------------------------------------------------------------------
 
 
@@ -774,6 +789,24 @@ def test_an_error_in_the_compiled_code_is_the_eager_error_naming_the_example(
     assert W.grad == after_a_good_step  # a failed step adds nothing
 
 
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (ValueError("bad input"), ("bad input (in example 0 of the batch, while tracing it)",)),
+        (LookupError(), ("(in example 0 of the batch, while tracing it)",)),
+        (KeyError(7), (7,)),  # not a message: left as it is
+    ],
+    ids=["a message", "no message", "a key"],
+)
+def test_an_error_of_per_example_while_tracing_names_the_example(error, message) -> None:
+    def failing(x: list[Value], y: Value) -> Value:
+        raise error
+
+    with pytest.raises(type(error)) as caught:
+        engine.compile(failing, [W])([[1.0]], [0.0])
+    assert caught.value.args == message
+
+
 # -- the source ---------------------------------------------------------------------------
 
 
@@ -859,6 +892,16 @@ def test_no_variable_of_the_generated_code_hides_a_helper_it_calls() -> None:
     local_names = set(namespace["compiled_step"].__code__.co_varnames)
     assert "magnitude" in local_names and "total((" in step.source
     assert not local_names & set(NAMESPACE)
+
+
+def test_the_heading_names_per_example_or_says_per_example_for_a_lambda() -> None:
+    def hinge_term(x: list[Value], t: Value) -> Value:
+        return (1 - t * W * x[0]).relu()
+
+    for function, name in ((hinge_term, "hinge_term"), (lambda x, t: W * x[0], "per_example")):
+        step = engine.compile(function, [W])
+        step([[1.0]], [1.0])
+        assert step.source.startswith(f"# engine.compile of {name}: its forward and backward")
 
 
 def test_source_is_the_same_text_every_time() -> None:
