@@ -20,6 +20,7 @@ between two eager runs.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import linecache
@@ -374,6 +375,18 @@ def test_an_ordinary_batch_is_checked_once_per_step_not_per_example() -> None:
     assert "if careful:" in step.source and "bx = hypot(*chain(*X))" in step.source
 
 
+def test_labels_that_are_lists_are_bounded_by_all_their_numbers() -> None:
+    w = Value(0.5)
+
+    def per_example(x: list[Value], t: list[Value]) -> Value:
+        return (w * x[0] - t[0]) ** 2 + w * t[1]  # d/dw of w * t1 is t1: bounded by by
+
+    X, Y = [[1.0], [-2.0], [0.5]], [[1.0, -3.0], [0.0, 2.0], [0.5, 0.25]]
+    step = assert_same_as_eager(per_example, [w], X, Y)
+    assert "by = hypot(*chain(*Y))" in step.source
+    assert careful_of(step, X, Y) is False
+
+
 def test_where_a_bound_is_too_large_each_example_is_checked_and_runs_the_fast_path() -> None:
     w = Value(0.5)
 
@@ -532,6 +545,10 @@ def test_outputs_with_has_aux_are_the_eager_outputs() -> None:
     with no_grad():
         expected = [[v.data for v in model(x)] for x in X]
     assert outputs == expected and isinstance(loss, float)
+    model.parameters()[-1].data = 1e200  # too large for the fast path: the step runs eagerly
+    _, outputs = step(X, Y)
+    with no_grad():
+        assert outputs == [[v.data for v in model(x)] for x in X]
 
 
 def test_extra_may_be_a_number_a_parameter_or_an_operation() -> None:
@@ -689,9 +706,30 @@ def refused(per_example) -> str:
     return messages[0]
 
 
+def whole(message: str) -> re.Pattern[str]:
+    """A message, whole, but for each ``…``: any text there (a line number, a line of code)."""
+    return re.compile(".*".join(map(re.escape, message.split("…"))), re.DOTALL)
+
+
+READS = "the traced code looks at a number that changes from one example to the next: it reads"
+HERE = "tests/test_compile.py:… in <lambda>: `…`"  # the line of code, shown
+REPLAY = (
+    "A compiled step replays the graph of one example for every example, which is right only "
+    "if the code builds the same graph whatever the numbers, and code that reads a number may "
+    "branch on it or keep it as a constant. Compute the loss with Value operations alone, or "
+    "train without engine.compile"
+)
+
+
 def test_refused_a_custom_op_naming_it_and_the_node() -> None:
     message = refused(lambda x, y: cube(W * x[0]))
-    assert "custom_op ('cube'" in message and "node v" in message and "test_compile.py" in message
+    assert whole(
+        "node v3 was made by custom_op ('cube', made at tests/test_compile.py:… in cube: "
+        '`return custom_op(z.data**3, [z], [3 * z.data**2], op="cube")`): engine.compile knows '
+        "a custom operation only by its numbers at one example, not by its formula, so it "
+        "cannot write it out. Build it from the engine's operations, or train without "
+        "engine.compile"
+    ).fullmatch(message)
 
 
 def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
@@ -700,22 +738,63 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
         return z.relu() if z.data > 0 else z * 0.5
 
     message = refused(branchy)
-    assert "reads `.data` of node v" in message and "if z.data > 0" in message
+    expected = f"{READS} `.data` of node v… at tests/test_compile.py:… in branchy: "
+    assert whole(expected + f"`return z.relu() if z.data > 0 else z * 0.5`. {REPLAY}").fullmatch(
+        message
+    )
 
 
 @pytest.mark.parametrize(
     ("per_example", "expected"),
     [
-        (lambda x, y: W * x[0] * W.data, r"reads `.data`"),
-        (lambda x, y: W * x[0] + W.grad, r"reads `.grad`"),
-        (lambda x, y: W * x[0] * OUTSIDE_LEAF, r"not in params \(Value\(data=2.0"),
-        (lambda x, y: W * x[0] * OUTSIDE_NODE, r"computed before the traced code ran"),
-        (lambda x, y: W * Value(x[0].data), r"reads `.data`"),
-        (lambda x, y: (W * x[0], setattr(x[0], "data", 1.0))[0], r"changes a number"),
-        (lambda x, y: W * no_grad_exp(x[0]), r"under no_grad"),
-        (lambda x, y: W * x[0] * random.random(), r"different graphs for examples 0 and 1"),
-        (lambda x, y: 1.5, r"must return a Value"),
-        (lambda x, y: W, r"returns a parameter itself"),
+        (
+            lambda x, y: W * x[0] * W.data,
+            f"{READS} `.data` of node v2 (a leaf) at {HERE}. {REPLAY}",
+        ),
+        (
+            lambda x, y: W * x[0] + W.grad,
+            f"{READS} `.grad` of node v2 (a leaf) at {HERE}. {REPLAY}",
+        ),
+        (
+            lambda x, y: W * x[0] * OUTSIDE_LEAF,
+            "the traced code uses a leaf Value that is not in params (Value(data=2.0, grad=0.0, "
+            "label='temperature')): a compiled step computes the gradients of params only. Add "
+            "it to params to train it, or use a plain number to keep it constant",
+        ),
+        (
+            lambda x, y: W * x[0] * OUTSIDE_NODE,
+            "node v2 ('*') was computed before the traced code ran, which uses it from outside: "
+            "its number would not be recomputed for each example. Compute it inside per_example "
+            "(or in extra)",
+        ),
+        (
+            lambda x, y: W * Value(x[0].data),
+            f"{READS} `.data` of a Value (a leaf labelled 'x0') at {HERE}. {REPLAY}",
+        ),
+        (
+            lambda x, y: (W * x[0], setattr(x[0], "data", 1.0))[0],
+            "the traced code changes a number: `.data` of a leaf labelled 'x0' is set at "
+            f"{HERE}. A compiled step replays the operations, not such changes; compute new "
+            "numbers with Value operations instead",
+        ),
+        (
+            lambda x, y: W * no_grad_exp(x[0]),
+            "node v0 was made by an operation under no_grad() (a leaf, made at "
+            "tests/test_compile.py:… in no_grad_exp: `return v.exp()`): its number depends "
+            "on the example, but no graph records how; compute it with recording on",
+        ),
+        (
+            lambda x, y: W * x[0] * random.random(),
+            "per_example builds different graphs for examples 0 and 1 (from node v…), so one "
+            "example's graph cannot stand for all. Does it use random numbers (dropout), or "
+            "state that changes from one call to the next?",
+        ),
+        (lambda x, y: 1.5, "per_example must return a Value (the example's loss), got float: 1.5"),
+        (
+            lambda x, y: W,
+            "per_example returns a parameter itself, not a loss computed from it; return an "
+            "operation's result (for example 1.0 * p)",
+        ),
     ],
     ids=[
         "param data",
@@ -731,7 +810,7 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
     ],
 )
 def test_refused_with_the_reason(per_example, expected: str) -> None:
-    assert re.search(expected, refused(per_example))
+    assert whole(expected).fullmatch(refused(per_example))
 
 
 def no_grad_exp(v: Value) -> Value:
@@ -740,19 +819,47 @@ def no_grad_exp(v: Value) -> Value:
 
 
 @pytest.mark.parametrize(
-    ("call", "error", "match"),
+    ("call", "error", "message"),
     [
-        (lambda: engine.compile(None, [W]), TypeError, "per_example"),
-        (lambda: engine.compile(lambda x, y: W, W), TypeError, "params, a list"),
-        (lambda: engine.compile(lambda x, y: W, [W, 1.0]), TypeError, r"params\[1\]"),
-        (lambda: engine.compile(lambda x, y: W, [W * 2]), ValueError, "not a leaf"),
-        (lambda: engine.compile(lambda x, y: W, [W], reduce="max"), ValueError, "mean"),
-        (lambda: engine.compile(lambda x, y: W, [W], extra=1.0), TypeError, "extra"),
+        (
+            lambda: engine.compile(None, [W]),
+            TypeError,
+            "engine.compile needs per_example, a function (x, y) -> loss Value, got NoneType",
+        ),
+        (
+            lambda: engine.compile(lambda x, y: W, W),
+            TypeError,
+            "engine.compile needs params, a list of the Values to differentiate "
+            "(model.parameters()), got Value",
+        ),
+        (
+            lambda: engine.compile(lambda x, y: W, [W, 1.0]),
+            TypeError,
+            "params[1] must be a Value, got float: 1.0",
+        ),
+        (
+            lambda: engine.compile(lambda x, y: W, [W * 2]),
+            ValueError,
+            "params[0] is the result of an operation ('*'), not a leaf; gradients are filled "
+            "for leaves: pass the leaves it is computed from",
+        ),
+        (
+            lambda: engine.compile(lambda x, y: W, [W], reduce="max"),
+            ValueError,
+            "reduce must be 'mean' or 'sum', got 'max'",
+        ),
+        (
+            lambda: engine.compile(lambda x, y: W, [W], extra=1.0),
+            TypeError,
+            "extra must be a function of no arguments that returns a Value (say, an L2 "
+            "penalty), or None; got float",
+        ),
     ],
 )
-def test_bad_arguments_are_clear_errors(call, error, match) -> None:
-    with pytest.raises(error, match=match):
+def test_bad_arguments_are_clear_errors(call, error, message) -> None:
+    with pytest.raises(error) as caught:
         call()
+    assert str(caught.value) == message
 
 
 def test_bad_batches_are_the_eager_errors() -> None:
@@ -766,6 +873,19 @@ def test_bad_batches_are_the_eager_errors() -> None:
     step([[1.0], [2.0]], [1.0, 2.0])
     with pytest.raises(ValueError, match="example 1 has 2 inputs, but the step was traced with 1"):
         step([[1.0], [2.0, 3.0]], [1.0, 2.0])
+
+
+def test_a_label_of_the_wrong_shape_is_a_clear_error_naming_it() -> None:
+    one_hot = engine.compile(lambda x, t: W * x[0] * t[0] + t[1], [W])
+    one_hot([[1.0], [2.0]], [[1.0, 0.0], [0.0, 1.0]])
+    for bad in (1.0, [1.0], None):
+        message = f"label 1 must be a list of 2 numbers, got {bad!r}"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            one_hot([[1.0], [2.0]], [[1.0, 0.0], bad])
+    one_number = engine.compile(lambda x, y: W * x[0] - y, [W])
+    one_number([[1.0]], [1.0])
+    with pytest.raises(ValueError, match="label 1 is a list, but the step was traced with one"):
+        one_number([[1.0], [2.0]], [1.0, [2.0]])
 
 
 @pytest.mark.parametrize(
@@ -875,6 +995,7 @@ def test_a_large_steps_example_numbers_come_first_among_its_local_variables() ->
     first = names[:256]
     example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
     assert len(example) > 60 and all(n in first for n in example)
+    assert {"example", "x", "y", "losses", "outputs", "careful"} <= set(first)  # the loop's
     assert "p336" not in first  # the parameters that do not fit come after
     small, _, _ = demo_step()  # a small step is written as before: no line naming them first
     assert "numbers local variables" not in small.source
@@ -902,6 +1023,22 @@ def test_the_heading_names_per_example_or_says_per_example_for_a_lambda() -> Non
         step = engine.compile(function, [W])
         step([[1.0]], [1.0])
         assert step.source.startswith(f"# engine.compile of {name}: its forward and backward")
+
+
+def test_a_step_shows_what_it_compiles() -> None:
+    def hinge_term(x: list[Value], t: Value) -> Value:
+        return (1 - t * W * x[0]).relu()
+
+    step = engine.compile(hinge_term, [W, Value(1.0)], reduce="sum", extra=lambda: W * W)
+    assert repr(step) == (
+        "CompiledStep(hinge_term, 2 params, reduce='sum', extra=yes, not traced yet)"
+    )
+    step([[1.0], [2.0]], [1.0, -1.0])
+    assert repr(step) == "CompiledStep(hinge_term, 2 params, reduce='sum', extra=yes, 1 program(s))"
+    nameless = engine.compile(functools.partial(hinge_term), [W])
+    assert repr(nameless) == (
+        "CompiledStep(per_example, 1 params, reduce='mean', extra=no, not traced yet)"
+    )
 
 
 def test_source_is_the_same_text_every_time() -> None:
