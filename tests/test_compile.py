@@ -596,8 +596,27 @@ def test_a_label_read_compiles_one_program_per_label_up_to_a_limit() -> None:
     step = assert_same_as_eager(per_example, [w], [[1.0], [2.0], [3.0]], [1, 2, 1])
     assert step.source.count("key ==") == 2
     X = [[1.0]] * (engine.compiler.MAX_PROGRAMS + 1)
-    with pytest.raises(CompileError, match=r"reads the label's number \(.*test_compile.py"):
+    with pytest.raises(CompileError) as caught:
         engine.compile(per_example, [w])(X, list(range(len(X))))
+    assert whole(
+        "the traced code reads the label's number (tests/test_compile.py:… in <lambda>: "
+        "`…`), so each label value gets a program of its own, and this batch has more "
+        "than 16 of them. Pass the label to Value operations without reading .data, or "
+        "train without engine.compile"
+    ).fullmatch(str(caught.value))
+
+
+def test_a_label_list_read_compiles_one_program_per_label_list() -> None:
+    w = Value(0.5)
+
+    def per_example(x: list[Value], t: list[Value]) -> Value:
+        sign = 1.0 if t[0].data > 0 else -1.0  # reads the label: a program per label list
+        return w * x[0] * sign + w * t[1]
+
+    X, Y = [[1.0], [2.0], [3.0]], [[1.0, 0.5], [-1.0, 0.5], [1.0, 0.5]]
+    step = assert_same_as_eager(per_example, [w], X, Y)
+    assert step.source.count("key ==") == 2
+    assert "elif key == 1:  # the examples labelled -1.0, 0.5" in step.source
 
 
 def test_labels_0_and_minus_0_get_programs_of_their_own() -> None:
