@@ -234,6 +234,24 @@ def test_a_rules_title_in_the_comments_is_its_op_name(function, build, points) -
         assert title == op
 
 
+@pytest.mark.skipif(engine.templates.SUM_COMPENSATES, reason="the sum() form is the usual one")
+@pytest.mark.parametrize(
+    ("function", "build", "points"),
+    [(f, b, p) for f, name, b, p in RULE_CASES if name.startswith("w.x+b")],
+    ids=[name for _, name, _, _ in RULE_CASES if name.startswith("w.x+b")],
+)
+def test_the_sum_form_of_w_x_plus_b_is_exact_where_sum_adds_from_left_to_right(
+    function, build, points, monkeypatch
+) -> None:
+    """From Python 3.12 the rule calls ``sum()``, as ``weighted_sums`` does; before, ``sum()``
+    adds from left to right, so that form must give the same bits too: tested here."""
+    monkeypatch.setattr(engine.templates, "SUM_COMPENSATES", True)
+    test_a_rule_computes_its_operation_bit_for_bit(function, build, points)
+    inputs = len(points[0])
+    forward = "\n".join(RULES[function](_names(inputs, "w·x+b")).forward)
+    assert ("sum((" in forward) == (inputs > 1)
+
+
 # -- every rule's bound -------------------------------------------------------------------
 
 
@@ -830,6 +848,41 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
 )
 def test_refused_with_the_reason(per_example, expected: str) -> None:
     assert whole(expected).fullmatch(refused(per_example))
+
+
+def alternating(first: Callable[..., Value], second: Callable[..., Value]) -> Callable[..., Value]:
+    """A per_example that builds ``first``'s graph on one call, ``second``'s on the next."""
+    calls = itertools.count()
+    return lambda x, y: (first if next(calls) % 2 == 0 else second)(x, y)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "where"),
+    [
+        (lambda x, y: W * y, lambda x, y: W * 2.0, "v0 on: label against constant"),
+        (lambda x, y: W * x[0], lambda x, y: x[0] * W, "v0 on: input against parameter"),
+        (
+            lambda x, y: W + x[0],
+            lambda x, y: W * x[0],
+            "v2 on: operation '+' against operation '*'",
+        ),
+        (
+            lambda x, y: (W * x[0]).relu(),
+            lambda x, y: W * x[0],
+            "v3 on: operation 'relu' against no node",
+        ),
+        (lambda x, y: W * x[0].detach(), lambda x, y: W * x[0], "v0 on: detached against input"),
+    ],
+    ids=["label", "parameter", "operation", "no node", "detached"],
+)
+def test_refused_graphs_that_differ_naming_the_first_node_that_differs(
+    first, second, where
+) -> None:
+    assert refused(alternating(first, second)) == (
+        f"per_example builds different graphs for examples 0 and 1 (from node {where}), so one "
+        "example's graph cannot stand for all. Does it use random numbers (dropout), or state "
+        "that changes from one call to the next?"
+    )
 
 
 def no_grad_exp(v: Value) -> Value:
