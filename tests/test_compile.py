@@ -1073,6 +1073,16 @@ def test_a_large_steps_example_numbers_come_first_among_its_local_variables() ->
     assert "numbers local variables" not in small.source
 
 
+def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> None:
+    model = MLP(2, [6, 9, 1], seed=1)  # 91 parameters: 300 local variables in all
+    X, y = make_moons(4, seed=5)
+    step = engine.compile(lambda x, t: (1 - t * model(x)).relu(), model.parameters())
+    step(X, to_signed_labels(y))
+    names = step._function.__code__.co_varnames
+    example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
+    assert len(names) > 256 and all(n in names[:256] for n in example)
+
+
 def test_no_variable_of_the_generated_code_hides_a_helper_it_calls() -> None:
     model = MLP(2, [40, 1], seed=3)  # a long finiteness check, in pieces
     params = model.parameters()
