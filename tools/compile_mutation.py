@@ -252,7 +252,8 @@ def run(mutants: list[Mutant], jobs: int, results: dict[str, dict]) -> None:
             sys.exit(f"the compile tests fail without any mutant: see {WORK / 'clean.log'}")
         if measure:
             limit = max(30.0, 10 * (time.monotonic() - started))
-    print(f"clean runs: {time.monotonic() - started:.1f} s; time limit per mutant {limit:.0f} s")
+    elapsed = time.monotonic() - started
+    print(f"clean runs: {elapsed:.1f} s; time limit per mutant {limit:.0f} s", flush=True)
 
     tested = 0
     waiting = list(mutants)
@@ -418,7 +419,8 @@ def main(argv: list[str]) -> int:
                 or results[m.name]["status"] == "survived"
                 or _change(results[m.name]["diff"]) != _change(m.diff())
             ]
-        print(f"{len(mutants)} mutants of {', '.join(MODULES)}" + (" (sampled)" if sample else ""))
+        sampled = " (sampled)" if sample else ""
+        print(f"{len(mutants)} mutants of {', '.join(MODULES)}{sampled}", flush=True)
         run(mutants, jobs, results)
         _save(results)
         score(results, sample)
