@@ -9,6 +9,10 @@
                                                     tests, or an edit of the modules); after a
                                                     sample, only the sample's (and any it has
                                                     not reached yet: a stopped run goes on)
+    python tools/compile_mutation.py retest --sample N
+                                                    the same, the sample cut to its first N drawn
+                                                    (a stopped run closed where it got to: the
+                                                    first N drawn are a uniform sample too)
     python tools/compile_mutation.py score          per-module scores of the last run
     python tools/compile_mutation.py survivors      the survivors' names, one a line
     python tools/compile_mutation.py show NAME      a mutant as a diff
@@ -404,12 +408,16 @@ def main(argv: list[str]) -> int:
                 names = draw_sample([m.name for m in mutants], size, seed)
                 sample = {"seed": seed, "population": len(mutants), "names": names}
                 _save(sample, SAMPLE)
+        elif sample and size is not None:  # a stopped sample closed at the first N drawn
+            sample["names"] = sample["names"][:size]
+            _save(sample, SAMPLE)
         results = _load() if command == "retest" or args else {}
         current = {m.name for m in mutants} if command == "retest" and not args else None
         if current is not None:  # gone (now under a pragma): no longer counted
             results = {name: r for name, r in results.items() if name in current}
         if sample:  # in the order drawn
             order = {name: at for at, name in enumerate(sample["names"])}
+            results = {name: r for name, r in results.items() if name in order}
             mutants = sorted((m for m in mutants if m.name in order), key=lambda m: order[m.name])
         if command == "retest":
             mutants = [  # survivors, and mutants new or changed since (the module was edited)
