@@ -1037,6 +1037,18 @@ def test_an_error_while_tracing_a_new_labels_program_names_that_example() -> Non
     )
 
 
+def test_an_error_in_the_compiled_extra_term_is_the_eager_error() -> None:
+    scale = Value(2.0)
+    step = engine.compile(lambda x, y: scale * x[0], [scale], extra=lambda: scale.log())
+    step([[1.0]], [0.0])  # traced and compiled on a good number
+    scale.data = 0.0
+    with pytest.raises(ValueError) as caught:
+        step([[1.0]], [0.0])
+    assert str(caught.value) == (  # the eager message whole: no example to name
+        "log of a non-positive number: log(0.0) is undefined; log needs an input > 0"
+    )
+
+
 # -- the source ---------------------------------------------------------------------------
 
 
