@@ -1049,6 +1049,34 @@ def test_an_error_in_the_compiled_extra_term_is_the_eager_error() -> None:
     )
 
 
+def test_a_rule_that_differs_from_its_operation_is_caught_before_any_step(monkeypatch) -> None:
+    monkeypatch.setitem(engine.templates.RULES, Value.__add__, engine.templates.subtract)
+    step = engine.compile(lambda x, y: W * x[0] + y, [W])
+    with pytest.raises(CompileError) as caught:
+        step([[1.0]], [2.0])
+    assert str(caught.value) == (
+        "the compiled code does not reproduce the eager engine on the traced example (a rule "
+        "of engine.templates differs from its operation): this is a bug in chainrule, please "
+        "report it"
+    )
+
+
+def test_an_error_only_the_compiled_code_raises_is_reported_as_a_bug() -> None:
+    step = engine.compile(lambda x, y: W * x[0], [W])
+    step([[1.0]], [2.0])
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("float division by zero")
+
+    step._function = broken
+    with pytest.raises(RuntimeError) as caught:
+        step([[1.0]], [2.0])
+    assert str(caught.value) == (
+        "the compiled step raised ZeroDivisionError: float division by zero on example None, "
+        "where the eager engine does not: this is a bug in chainrule, please report it"
+    )
+
+
 # -- the source ---------------------------------------------------------------------------
 
 
