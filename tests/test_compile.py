@@ -1201,6 +1201,15 @@ def test_a_step_shows_what_it_compiles() -> None:
     )
 
 
+def test_the_extra_terms_numbers_are_named_e_and_its_gradients_ge() -> None:
+    step = engine.compile(lambda x, y: W * x[0], [W], extra=lambda: (W * W).tanh())
+    step([[1.0]], [0.0])
+    lines = [line.split("#")[0].strip() for line in step.source.splitlines()]
+    assert {"e1 = p0 * p0", "e2 = tanh(e1)", "de2 = 1.0 - e2 * e2", "ge1 += de2 * ge2"} <= set(
+        lines
+    )
+
+
 def test_source_is_the_same_text_every_time() -> None:
     assert demo_step()[0].source == demo_step()[0].source
 
