@@ -1029,8 +1029,12 @@ def test_an_error_of_per_example_while_tracing_names_the_example(error, message)
 
 def test_an_error_while_tracing_a_new_labels_program_names_that_example() -> None:
     per_example = lambda x, y: W * x[0] / (int(y.data) - 2)  # noqa: E731 (label 2: / 0)
+    step = engine.compile(per_example, [W])
+    good = step([[1.0], [2.0]], [1, 3])
     with pytest.raises(ZeroDivisionError) as caught:
-        engine.compile(per_example, [W])([[1.0], [2.0], [3.0]], [1, 3, 2])
+        step([[1.0], [2.0], [3.0]], [1, 3, 2])
+    assert step([[1.0], [2.0]], [1, 3]) == good  # the step is left as it was, and still runs
+    assert step.source.count("key ==") == 2
     assert str(caught.value) == (
         "division by zero: Value(data=1.5, grad=0.0) / Value(data=0.0, grad=0.0) "
         "(in example 2 of the batch, while tracing it)"
