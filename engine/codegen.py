@@ -490,9 +490,10 @@ def _write_backward(out: _Lines, part: _Part, seed: str, next_example: bool = Fa
             n = nodes[i]
             g = _gradient(names[n.number])
             rule = rules[n.number]
+            pairs = zip(n.inputs, rule.derivatives, strict=True)  # pragma: no mutate (same length)
             edges = [
                 _edge(rule, names[n.number], names[j], derivative, g)
-                for j, derivative in zip(n.inputs, rule.derivatives, strict=True)
+                for j, derivative in pairs
                 if needs[j]
             ]
             if i == start:  # the root, whose gradient is not 0, or a cut, checked above

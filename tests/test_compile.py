@@ -569,6 +569,27 @@ def test_outputs_with_has_aux_are_the_eager_outputs() -> None:
         assert outputs == [[v.data for v in model(x)] for x in X]
 
 
+@pytest.mark.parametrize(
+    ("per_example", "message"),
+    [
+        (
+            lambda x, y: W * x[0],
+            "with has_aux=True, per_example must return a pair (loss, outputs), got Value",
+        ),
+        (lambda x, y: (W * x[0], 1.0), "per_example's outputs must be a Value or a list of Values"),
+        (
+            lambda x, y: (W * x[0], [W, 1.0]),
+            "per_example's outputs must be a Value or a list of Values",
+        ),
+    ],
+    ids=["no pair", "a number", "a number in the list"],
+)
+def test_has_aux_needs_a_pair_of_the_loss_and_values(per_example, message) -> None:
+    with pytest.raises(CompileError) as caught:
+        engine.compile(per_example, [W], has_aux=True)([[1.0]], [0.0])
+    assert str(caught.value) == message
+
+
 def test_extra_may_be_a_number_a_parameter_or_an_operation() -> None:
     model = MLP(2, [3, 1], seed=4)
     params = model.parameters()
@@ -762,6 +783,11 @@ REPLAY = (
     "branch on it or keep it as a constant. Compute the loss with Value operations alone, or "
     "train without engine.compile"
 )
+
+
+def test_reading_the_gradient_of_a_node_made_in_the_trace_is_allowed_it_is_0() -> None:
+    per_example = lambda x, y: W * x[0] + (W * y).grad  # noqa: E731 (a new node's grad: 0.0)
+    assert_same_as_eager(per_example, [W], [[1.0], [2.0]], [1.0, 3.0])
 
 
 def test_refused_a_custom_op_naming_it_and_the_node() -> None:
@@ -962,10 +988,17 @@ def test_bad_batches_are_the_eager_errors() -> None:
     [
         ("ab", [1.0, 2.0], "step(X, Y) needs X, a list of examples, and Y, a list of labels"),
         ([[1.0], "ab"], [1.0, 2.0], "example 1 must be a list of numbers, got str"),
+        ([[1.0], 3.0], [1.0, 2.0], "example 1 must be a list of numbers, got float"),
         ([[1.0]], ["a"], "a label must be a number or a list of numbers, got str"),
         ([[1.0]], [None], "a label must be a number or a list of numbers, got NoneType"),
     ],
-    ids=["X a string", "an example a string", "a label a string", "a label None"],
+    ids=[
+        "X a string",
+        "an example a string",
+        "an example a number",
+        "a label a string",
+        "a label None",
+    ],
 )
 def test_a_batch_of_the_wrong_types_is_a_clear_type_error(X, Y, message) -> None:
     with pytest.raises(TypeError) as caught:
