@@ -658,6 +658,13 @@ def test_a_label_list_read_compiles_one_program_per_label_list() -> None:
     assert "elif key == 1:  # the examples labelled -1.0, 0.5" in step.source
 
 
+def test_reading_a_constants_number_keeps_one_program_for_every_label() -> None:
+    w = Value(0.5)
+    per_example = lambda x, y: w * x[0] * Value(2.0).data + y  # noqa: E731 (a constant: allowed)
+    step = assert_same_as_eager(per_example, [w], [[1.0], [2.0], [3.0]], [1.0, 2.0, 3.0])
+    assert "key ==" not in step.source and "one program per label" not in step.source
+
+
 def test_labels_0_and_minus_0_get_programs_of_their_own() -> None:
     w = Value(0.5)
 
