@@ -145,7 +145,7 @@ class CompiledStep:
         self.reduce = reduce
         self.has_aux = has_aux
         self._layout: Layout | None = None
-        self._shared: bool = True  # one program for every label, until the code reads it
+        self._shared: bool = True  # pragma: no mutate (the first trace sets it before any read)
         self._programs: list[Program] = []
         self._examples: list[tuple[list[float], Any]] = []  # the example each was traced on
         self._keys: dict[object, int] = {}

@@ -1223,7 +1223,12 @@ def test_the_heading_names_per_example_or_says_per_example_for_a_lambda() -> Non
     def hinge_term(x: list[Value], t: Value) -> Value:
         return (1 - t * W * x[0]).relu()
 
-    for function, name in ((hinge_term, "hinge_term"), (lambda x, t: W * x[0], "per_example")):
+    lambda_ = lambda x, t: W * x[0]  # noqa: E731
+    for function, name in (
+        (hinge_term, "hinge_term"),
+        (lambda_, "per_example"),  # "<lambda>" is no name
+        (functools.partial(hinge_term), "per_example"),  # no __name__ at all
+    ):
         step = engine.compile(function, [W])
         step([[1.0]], [1.0])
         assert step.source.startswith(f"# engine.compile of {name}: its forward and backward")
