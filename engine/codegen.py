@@ -490,9 +490,10 @@ def _write_backward(out: _Lines, part: _Part, seed: str, next_example: bool = Fa
             n = nodes[i]
             g = _gradient(names[n.number])
             rule = rules[n.number]
+            pairs = zip(n.inputs, rule.derivatives, strict=True)  # pragma: no mutate (same length)
             edges = [
                 _edge(rule, names[n.number], names[j], derivative, g)
-                for j, derivative in zip(n.inputs, rule.derivatives, strict=True)
+                for j, derivative in pairs
                 if needs[j]
             ]
             if i == start:  # the root, whose gradient is not 0, or a cut, checked above
@@ -512,14 +513,12 @@ def _cuts(nodes: list[Node], position: dict[int, int]) -> set[int]:
     processed) leads into ``n``.
     """
     cuts = set()
-    open_edges: dict[int, int] = {}  # node number -> edges leading into it, not yet processed
-    for i, n in enumerate(nodes):
-        if i > 0 and set(open_edges) == {n.number}:
+    open_ends: set[int] = set()  # the nodes that open edges lead into
+    for n in nodes:
+        if open_ends == {n.number}:  # (none is open before the root)
             cuts.add(n.number)
-        open_edges.pop(n.number, None)
-        for j in n.inputs:
-            if j in position:
-                open_edges[j] = open_edges.get(j, 0) + 1
+        open_ends.discard(n.number)
+        open_ends.update(j for j in n.inputs if j in position)
     return cuts
 
 

@@ -145,7 +145,7 @@ class CompiledStep:
         self.reduce = reduce
         self.has_aux = has_aux
         self._layout: Layout | None = None
-        self._shared: bool = True  # one program for every label, until the code reads it
+        self._shared: bool = True  # pragma: no mutate (the first trace sets it before any read)
         self._programs: list[Program] = []
         self._examples: list[tuple[list[float], Any]] = []  # the example each was traced on
         self._keys: dict[object, int] = {}
@@ -212,7 +212,8 @@ class CompiledStep:
         if len(X) == 0:
             raise ValueError("step(X, Y): the batch is empty")
         width = self._layout.inputs if self._layout else len(X[0])
-        floats = set(map(type, itertools.chain.from_iterable(X))) <= {float}
+        lists = set(map(type, X)) <= {list, tuple}  # (not a number: _row says so, below)
+        floats = lists and set(map(type, itertools.chain.from_iterable(X))) <= {float}
         if floats and set(map(len, X)) == {width}:
             rows = X  # the common case, checked in C: used as it is
         else:
@@ -305,7 +306,8 @@ class CompiledStep:
                 f"{type(result).__name__}"
             )
         loss, outputs = result
-        outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+        one = isinstance(outputs, Value) or not hasattr(outputs, "__iter__")  # (a number: below)
+        outputs = [outputs] if one else list(outputs)
         if not all(isinstance(v, Value) for v in outputs):
             raise CompileError("per_example's outputs must be a Value or a list of Values")
         return loss, outputs

@@ -627,8 +627,8 @@ def weighted_sum(node: Names) -> Rule:
     weights, inputs, bias = node.inputs[:k], node.inputs[k : 2 * k], node.inputs[-1]
     bounds = node.bounds[:k], node.bounds[k : 2 * k], node.bounds[-1]
     derivatives = (
-        *(Derivative(x, x, bound=X) for x, X in zip(inputs, bounds[1], strict=True)),
-        *(Derivative(w, w, bound=W) for w, W in zip(weights, bounds[0], strict=True)),
+        *(Derivative(x, x, bound=X) for x, X in zip(inputs, bounds[1])),  # (k of each)
+        *(Derivative(w, w, bound=W) for w, W in zip(weights, bounds[0])),
         ONE,
     )
     forward = _weighted_sum(node.value, weights, inputs, bias)

@@ -140,7 +140,7 @@ class _Watched:
     def __get__(self, node: Value | None, owner: type | None = None) -> Any:
         if node is None:
             return self
-        number = self.slot.__get__(node, owner)
+        number = self.slot.__get__(node, owner)  # pragma: no mutate (owner: read if node is None)
         if threading.get_ident() == self.thread:
             frame = sys._getframe(1)
             while frame.f_code.co_name in _COMPREHENSIONS and frame.f_back is not None:

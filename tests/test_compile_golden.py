@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import Value, sum_values
+from engine import Value, maximum, sum_values
 from nn import MLP, make_moons, to_signed_labels
 from nn.losses import mse
 from nn.softmax import log_softmax
@@ -83,8 +83,45 @@ def softmax_cross_entropy_sum() -> str:
     return step.source
 
 
+def every_other_bounded_operation() -> str:
+    """The operations with a bound that the steps above do not use: their lines and bounds."""
+    w = Value(0.5, label="w")
+
+    def per_example(x: list[Value], t: Value) -> Value:
+        h = (w * x[0] + x[1]).tanh()
+        terms = [abs(h), -h, h.sin(), h.cos(), h.leaky_relu(), h.leaky_relu(0.2), h.elu()]
+        terms += [h.elu(0.5), h.silu(), h.dsilu(), h.hard_sigmoid(), h.step(), h.sign()]
+        terms += [maximum(h, t, 0.5), h**3, h / 4.0, h - t]
+        return sum_values(terms) * t
+
+    step = engine.compile(per_example, [w])
+    step([[0.5, -1.0], [1.5, 0.25]], [1.0, -1.0])
+    return step.source
+
+
+def unbounded_operations() -> str:
+    """Operations with no bound (a varying divisor, a ** b, a ** 0.5): each example checked."""
+    w = Value(0.5, label="w")
+
+    def per_example(x: list[Value], t: Value) -> Value:
+        h = (w * x[0]).sigmoid()
+        return h / (t + 2.0) + h**t + h**0.5
+
+    step = engine.compile(per_example, [w])
+    step([[0.5], [1.5]], [1.0, 0.5])
+    return step.source
+
+
 @pytest.mark.parametrize(
-    "build", [hinge_relu, smooth_ops_with_l2, bounded_smooth_ops, softmax_cross_entropy_sum]
+    "build",
+    [
+        hinge_relu,
+        smooth_ops_with_l2,
+        bounded_smooth_ops,
+        softmax_cross_entropy_sum,
+        every_other_bounded_operation,
+        unbounded_operations,
+    ],
 )
 def test_generated_source_is_the_golden_one(build) -> None:
     source = build()  # built inside the test, so the mutation run knows what it reaches
