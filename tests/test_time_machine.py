@@ -82,7 +82,16 @@ def test_micrograds_demo_model_over_100_epochs_takes_about_half_a_megabyte() -> 
         record.add_epoch()
     assert model.num_parameters() == 337
     assert record.nbytes == 337 * (101 + 100) * 8 < 600_000
-    assert "0.54 MB" in repr(record)
+    assert repr(record) == "TrainingRecord(337 parameters, 100 epochs, 0.54 MB)"
+
+
+def test_a_records_size_is_rounded_to_the_hundredth_of_a_megabyte() -> None:
+    model = nn.MLP(4, [4, 1], seed=0)  # 25 parameters
+    record = TrainingRecord(model, model.named_parameters(), [], [], None)
+    for _ in range(12):
+        record.add_epoch()
+    assert record.nbytes == 25 * (13 + 12) * 8 == 5_000  # 0.005 MB, rounded up
+    assert repr(record) == "TrainingRecord(25 parameters, 12 epochs, 0.01 MB)"
 
 
 def test_mini_batches_record_the_last_batch_gradient() -> None:
