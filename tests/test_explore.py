@@ -436,8 +436,8 @@ def test_the_page_lists_a_dozen_paths_and_counts_the_rest() -> None:
     assert len(view["paths"]) == explore_module.PAGE_PATHS
     assert "the 64 paths" in view["title"]
     assert view["total"] == (
-        "Only the first 12 of the 64 paths are listed. Their products add up to "
-        "dv30/dx = 15625.0, the gradient of the backward pass, which adds them without listing them."
+        "Only the first 12 of the 64 paths are listed. Their products add up to dv30/dx = "
+        "15625.0, the gradient of the backward pass, which adds them without listing them."
     )
     assert view["paths"][0][0] == (  # 12 edges, more than PAGE_PATH_EDGES: shortened
         "v30 → v29 → v26 → v25 → … → v13 → v10 → v9 → x (12 edges): ∂v30/∂v29 * ∂v29/∂v26 * "
