@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -264,3 +265,77 @@ def test_an_infinite_validation_loss_is_shown_as_inf() -> None:
     data = history.explore().data
     assert data["history"]["val_loss"] == [0.5, "inf", "nan"]
     assert json.loads(json.dumps(data)) == data  # valid JSON: no bare Infinity or NaN
+
+
+def small_page_without_dot(monkeypatch) -> Page:
+    """A 2-2-1 network trained 3 epochs on 8 points, with validation, no Graphviz ``dot``."""
+
+    def no_dot(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    X, y = moons(8)
+    history = nn.fit(
+        nn.MLP(2, [2, 1], seed=0),
+        X,
+        y,
+        loss="hinge",
+        lr=0.1,
+        epochs=3,
+        progress=False,
+        record=True,
+        seed=0,
+        validation_data=(X[:4], y[:4]),
+    )
+    return history.explore(resolution=4)
+
+
+def test_a_small_page_and_its_data_are_the_golden_ones(monkeypatch) -> None:
+    """What the page shows (the boundary's cells and points, the curves, their axes, the
+    legends) and every number its script reads, compared whole (the network diagram,
+    laid out by dot, is compared by test_visualize's golden Graphviz sources)."""
+    page = small_page_without_dot(monkeypatch)
+    shown = page.html[page.html.index("<main>") : page.html.index("</main>") + len("</main>")]
+    data = "".join(f"{key}: {json.dumps(value)}\n" for key, value in page.data.items())
+    decoded = f"{shown}\n{data}"
+    golden = Path(__file__).parent / "golden" / "time_machine_small.txt"
+    if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
+        golden.write_text(decoded, encoding="utf-8")
+    assert decoded == golden.read_text(encoding="utf-8")
+
+
+def test_the_default_grid_is_48_cells_a_side_for_a_short_run() -> None:
+    _, history = trained(epochs=2)  # 60,000 evaluations / 3 epochs: more than 48 * 48
+    assert [len(grid) for grid in history.explore().data["boundary"]] == [48 * 48] * 3
+
+
+def test_a_loss_of_zero_throughout_gets_a_chart_from_0_to_1() -> None:
+    _, history = trained(epochs=3)
+    history.loss = [0.0, 0.0, 0.0]  # a flat curve: no division by a zero range
+    page = history.explore()
+    assert page.data["scales"]["loss"]["ky"] == 124 - 10 - 26  # pixels per unit of loss
+    assert '<polyline class="curve loss" points="46.0,98.0 177.0,98.0 308.0,98.0"/>' in page.html
+
+
+def test_one_hot_targets_are_classes_and_every_class_is_in_the_legend() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    one_hot = [[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]]  # no point of class 1
+    history = nn.fit(
+        nn.MLP(2, [3, 3], seed=0), X, one_hot, loss="mse", epochs=1, progress=False, record=True
+    )
+    page = history.explore(resolution=2)
+    legend = re.findall(r"</i>(predicted [^<]*)</span>", page.html)
+    assert legend == ["predicted class 0", "predicted class 1", "predicted class 2"]
+    colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+    assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 2, 0, 2)]
+    ones = [[1.0]] * 4  # one output, each target a list of one label
+    history = nn.fit(
+        nn.MLP(2, [3, 1], seed=0), X, ones, loss="mse", epochs=1, progress=False, record=True
+    )
+    page = history.explore(resolution=2)
+    assert re.findall(r"</i>(predicted [^<]*)</span>", page.html) == [
+        "predicted class 0",
+        "predicted class 1",
+    ]
+    colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+    assert colours == [time_machine.POINT_COLOURS[1]] * 4
