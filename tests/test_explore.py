@@ -292,6 +292,8 @@ def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
     page = explore(y)
     assert isinstance(page, Page)
     html = page.html
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
+    assert ".pending { opacity: .28; }" in html  # the explorer's own style: faded boxes
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
     assert "<script" not in html.split('id="page-data">')[1].split("</script>")[0]
@@ -536,6 +538,9 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
             call()
         assert str(refused.value) == message
     stranger = Value(1.0, label="z")
+    assert (
+        count_paths(topological_order(y), y, stranger, lambda n: zip(n.inputs, n.local_grads)) == 0
+    )
     with pytest.raises(ValueError) as refused:
         paths(y, stranger)
     assert str(refused.value) == (
@@ -790,3 +795,13 @@ def test_edge_labels_stay_labels_at_exactly_500_ranks(monkeypatch) -> None:
     (source,) = sources
     assert "xlabel=" not in source
     assert len(re.findall(r"-> op\d+ \[label=", source)) == 2 * 40  # every edge, labelled
+
+
+def test_paths_to_a_leaf_never_walk_the_branches_that_miss_it() -> None:
+    """Beside w, the root has 2**60 paths to x: listing w's one path must not walk them."""
+    many, _ = diamonds(60)
+    w = Value(2.0, label="w")
+    root = many + w * 3.0
+    root.label = "root"
+    (path,) = paths(root, w)
+    assert str(path) == "root → v2 → w: ∂root/∂v2 * ∂v2/∂w = 1.0 * 3.0 = 3.0"
