@@ -611,8 +611,10 @@ def _centre_texts(svg: str, final: dict[str, tuple[str, str]]) -> str:
 
 def _height(svg: str, frames: _Frames) -> int:
     """The notebook frame's height in CSS pixels: controls, picture (at most 560), texts."""
-    found = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    picture = 300.0 if found is None else float(found.group(2)) * 4 / 3
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    picture = 300.0  # pragma: no mutate (a stand-in: Graphviz always writes the size in pt)
+    if size is not None:
+        picture = float(size.group(2)) * 4 / 3
     lines = max(text.count("\n") + 1 for text in frames.lines)
     return int(150 + min(picture, 560) + 21 * min(lines, 12) + 120)
 

@@ -615,11 +615,15 @@ def svg_of(page: Page):
 def decoded_frames(page: Page) -> str:
     """Every frame of an explore page as a learner sees it, by the rules of explore.js.
 
-    Per frame: the status line, what is outlined (the picture's ids the script marks),
+    First the page around the picture (heading, controls, legend, hints); then per frame:
+    the status line, what is outlined (the picture's ids the script marks),
     each box's data and grad texts, and the frame's chain-rule text; then, per leaf, what
     clicking it shows (the path texts with the ids each path lights, and the total).
     """
     data = page.data
+    main = page.html[page.html.index("<main>") : page.html.index("</main>") + len("</main>")]
+    figure = '<div class="figure">[the picture]</div>'  # its parts are read below
+    lines = [re.sub(r'<div class="figure">.*?</svg></div>', figure, main, flags=re.DOTALL)]
     groups = {g.get("id"): g for g in svg_of(page).iter(f"{SVG}g") if g.get("id")}
     boxes = []  # (name, data text of the last frame, the ids that belong to the Value)
     for i, n in enumerate(data["nodes"]):
@@ -630,7 +634,6 @@ def decoded_frames(page: Page) -> str:
         assert list(texts) == [f"v{n}d", f"v{n}g"], texts  # the texts the script changes
         parts = [f"v{n}", f"op{n}", f"o{n}", *(f"e{n}_{k}" for k in range(data["inputs"][i]))]
         boxes.append((name, texts[f"v{n}d"], [part for part in parts if part in groups]))
-    lines = []
     count = len(data["hot"])
     for frame in range(count):
         lines.append(f"frame {frame + 1} of {count}: {data['status'][frame]}")
