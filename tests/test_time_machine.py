@@ -62,10 +62,19 @@ def test_the_record_holds_every_epoch_and_each_step_it_came_from() -> None:
         assert after == step
     assert record.names == [name for name, _ in model.named_parameters()]
     assert record.nbytes == 17 * (7 + 6) * 8
-    with pytest.raises(IndexError, match="from 1 to 6"):
-        record.gradients_in(0)
-    with pytest.raises(IndexError, match="from 0 to 6"):
-        record.parameters_after(7)
+    assert record.parameters_after(6) == record.values[-17:].tolist()  # the last epoch
+    refusals = [
+        (lambda: record.gradients_in(0), "from 1 to 6 (the epochs recorded), got 0"),
+        (lambda: record.gradients_in(7), "from 1 to 6 (the epochs recorded), got 7"),
+        (lambda: record.parameters_after(7), "from 0 to 6 (the epochs recorded), got 7"),
+        (lambda: record.parameters_after(-1), "from 0 to 6 (the epochs recorded), got -1"),
+        (lambda: record.parameters_after(True), "from 0 to 6 (the epochs recorded), got True"),
+        (lambda: record.parameters_after(1.0), "from 0 to 6 (the epochs recorded), got 1.0"),
+    ]
+    for call, message in refusals:
+        with pytest.raises(IndexError) as refused:
+            call()
+        assert str(refused.value) == f"epoch must be an int {message}"
 
 
 def test_without_record_there_is_none_and_explore_says_how_to_get_one() -> None:
@@ -248,8 +257,17 @@ def test_the_page_needs_no_matplotlib(tmp_path: Path) -> None:
 
 def test_bad_resolution_is_rejected() -> None:
     _, history = trained(epochs=1)
-    with pytest.raises(ValueError, match="resolution must be an int >= 2"):
-        history.explore(resolution=1)
+    for bad in (1, True, 2.5, "8"):
+        with pytest.raises(ValueError) as refused:
+            history.explore(resolution=bad)
+        assert str(refused.value) == (
+            f"resolution must be an int >= 2 (cells per side), got {bad!r}"
+        )
+    assert len(history.explore(resolution=2).data["boundary"][0]) == 2 * 2  # the smallest
+    history.record = None
+    with pytest.raises(ValueError) as refused:
+        time_machine.training_page(history)
+    assert str(refused.value) == "training_page needs a History from fit(..., record=True)"
 
 
 def test_a_value_is_a_parameter_only_once_in_the_labels() -> None:
