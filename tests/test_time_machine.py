@@ -285,10 +285,13 @@ def test_an_infinite_validation_loss_is_shown_as_inf() -> None:
     assert json.loads(json.dumps(data)) == data  # valid JSON: no bare Infinity or NaN
 
 
-def small_page_without_dot(monkeypatch) -> Page:
-    """A 2-2-1 network trained 3 epochs on 8 points, with validation, no Graphviz ``dot``."""
+def small_page_without_dot(monkeypatch, sources: list[str] | None = None) -> Page:
+    """A 2-2-1 network trained 3 epochs on 8 points, with validation, no Graphviz ``dot``
+    (the diagrams' Graphviz sources, handed to the missing ``dot``, go into ``sources``)."""
 
-    def no_dot(*args, **kwargs):
+    def no_dot(self, *args, **kwargs):
+        if sources is not None:
+            sources.append(self.source)
         raise graphviz.ExecutableNotFound(["dot"])
 
     monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
@@ -310,12 +313,14 @@ def small_page_without_dot(monkeypatch) -> Page:
 
 def test_a_small_page_and_its_data_are_the_golden_ones(monkeypatch) -> None:
     """What the page shows (the boundary's cells and points, the curves, their axes, the
-    legends) and every number its script reads, compared whole (the network diagram,
-    laid out by dot, is compared by test_visualize's golden Graphviz sources)."""
-    page = small_page_without_dot(monkeypatch)
+    legends), every number its script reads, and the Graphviz source of its network diagram
+    (drawn with each parameter at its widest value of the run), compared whole."""
+    sources: list[str] = []
+    page = small_page_without_dot(monkeypatch, sources)
     shown = page.html[page.html.index("<main>") : page.html.index("</main>") + len("</main>")]
     data = "".join(f"{key}: {json.dumps(value)}\n" for key, value in page.data.items())
-    decoded = f"{shown}\n{data}"
+    (network,) = sources
+    decoded = f"{shown}\n{data}{network}"
     golden = Path(__file__).parent / "golden" / "time_machine_small.txt"
     if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
         golden.write_text(decoded, encoding="utf-8")
