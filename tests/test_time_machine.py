@@ -157,6 +157,8 @@ def test_the_page_embeds_every_epoch_and_leaves_the_model_alone() -> None:
     assert data["labels"][1] == "hidden 1, neuron 1: the weight from right"
     assert data["labels"][13] == "output, neuron 1: the weight from hidden 1 neuron 2"
     assert "Training MLP 2-4-1 (17 parameters) on 30 examples: 8 epochs" in page.html
+    ticks = re.findall(r'<text x="[^"]*" y="113" text-anchor="middle">(\d+)</text>', page.html)
+    assert ticks == ["1", "4", "8"] * 2  # the first, middle and last epoch of both charts
     assert "Content-Security-Policy" in page.html
 
 
@@ -198,6 +200,8 @@ def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
             assert fast == slow  # the same floats, bit for bit
     maxout = nn.Sequential(nn.Maxout(2, 2, pieces=2, seed=0), nn.Neuron(2, seed=1))
     assert time_machine._float_layers(maxout) is None  # evaluated with the model itself
+    inner_softmax = nn.Sequential(nn.Layer(2, 3, activation="softmax", seed=0), nn.Neuron(3))
+    assert time_machine._float_layers(inner_softmax) is None  # only last can it be left out
 
 
 @needs_dot
