@@ -19,7 +19,7 @@ import graphviz
 import pytest
 
 import nn
-from engine import Page
+from engine import Page, Value
 from nn import time_machine
 from nn.record import TrainingRecord
 
@@ -366,3 +366,29 @@ def test_one_hot_targets_are_classes_and_every_class_is_in_the_legend() -> None:
     ]
     colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
     assert colours == [time_machine.POINT_COLOURS[1]] * 4
+
+
+class Line(nn.Module):
+    """y = a * x1 + b: a model that is not a stack of layers."""
+
+    def __init__(self) -> None:
+        self.a, self.b = Value(0.5), Value(0.0)
+
+    def __call__(self, x: list[float]) -> Value:
+        return self.a * x[0] + self.b
+
+    def parameters(self) -> list[Value]:
+        return [self.a, self.b]
+
+
+def test_a_model_draw_network_cannot_draw_gets_a_page_that_says_why() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    history = nn.fit(Line(), X, [1, -1, 1, -1], loss="hinge", epochs=2, progress=False, record=True)
+    page = history.explore(resolution=2)
+    assert page.data["weights"] == [] and page.data["largest"] == 0.0  # no edge to draw
+    assert (
+        '<div class="figure"><p class="hint">No network diagram: draw_network can draw Neuron, '
+        "Layer, Maxout and Sequential/MLP models, but layer 0 is a Line.</p></div>"
+    ) in page.html
+    assert "needs Graphviz" not in page.html  # dot is not what is missing
+    assert "// The training time machine (nn/time_machine.py)" in page.html  # its script
