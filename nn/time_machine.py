@@ -273,7 +273,8 @@ def _target_class(target: Any, threshold: float, outputs: int) -> int:
     if isinstance(target, Sequence) and not isinstance(target, str):
         if len(target) == 1:
             return int(target[0] > threshold)
-        return _output_class([float(t) for t in target], threshold)
+        # (two or more numbers: the argmax, which needs no threshold)
+        return _output_class([float(t) for t in target], threshold)  # pragma: no mutate
     if outputs == 1:
         return int(target > threshold)
     return int(target)

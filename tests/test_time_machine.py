@@ -312,7 +312,7 @@ def small_page_without_dot(monkeypatch, sources: list[str] | None = None) -> Pag
         seed=0,
         validation_data=(X[:4], y[:4]),
     )
-    return history.explore(resolution=4)
+    return history.explore(input_names=["left", "right"], resolution=4)
 
 
 def test_a_small_page_and_its_data_are_the_golden_ones(monkeypatch) -> None:
@@ -334,6 +334,8 @@ def test_a_small_page_and_its_data_are_the_golden_ones(monkeypatch) -> None:
 def test_the_default_grid_is_48_cells_a_side_for_a_short_run() -> None:
     _, history = trained(epochs=2)  # 60,000 evaluations / 3 epochs: more than 48 * 48
     assert [len(grid) for grid in history.explore().data["boundary"]] == [48 * 48] * 3
+    _, history = trained(epochs=40)  # 60,000 // 41 = 1,463 evaluations an epoch: 38 * 38
+    assert len(history.explore().data["boundary"][0]) == 38 * 38
 
 
 def test_a_loss_of_zero_throughout_gets_a_chart_from_0_to_1() -> None:
@@ -355,6 +357,15 @@ def test_one_hot_targets_are_classes_and_every_class_is_in_the_legend() -> None:
     assert legend == ["predicted class 0", "predicted class 1", "predicted class 2"]
     colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
     assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 2, 0, 2)]
+    two_classes = [[1, 0], [0, 1], [1, 0], [0, 1]]
+    history = nn.fit(
+        nn.MLP(2, [3, 2], seed=0), X, two_classes, loss="mse", epochs=1, progress=False, record=True
+    )
+    colours = re.findall(
+        r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>',
+        history.explore(resolution=2).html,
+    )
+    assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 1, 0, 1)]
     ones = [[1.0]] * 4  # one output, each target a list of one label
     history = nn.fit(
         nn.MLP(2, [3, 1], seed=0), X, ones, loss="mse", epochs=1, progress=False, record=True
