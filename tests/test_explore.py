@@ -552,8 +552,8 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
     assert repr(first).startswith("Path(y → ")
 
 
-def explore_dot_sources(monkeypatch) -> dict[str, str]:
-    """The Graphviz source of every explore page below, as handed to ``dot``."""
+def recorded_dot_sources(monkeypatch) -> list[str]:
+    """A list that the Graphviz source of every picture laid out from now on is added to."""
     import graphviz
 
     sources: list[str] = []
@@ -564,6 +564,12 @@ def explore_dot_sources(monkeypatch) -> dict[str, str]:
         return pipe(self, *args, **kwargs)
 
     monkeypatch.setattr(graphviz.Digraph, "pipe", recording_pipe)
+    return sources
+
+
+def explore_dot_sources(monkeypatch) -> dict[str, str]:
+    """The Graphviz source of every explore page below, as handed to ``dot``."""
+    sources = recorded_dot_sources(monkeypatch)
     loss, leaves = _readme_graph_for_dot()
     explore(loss)
     w, x, b = Value(0.5), Value(-2.0, label="x"), Value(0.1)
@@ -778,16 +784,7 @@ def test_the_notebook_frame_fits_the_picture_and_the_longest_text(readme_graph) 
 def test_edge_labels_stay_labels_at_exactly_500_ranks(monkeypatch) -> None:
     """a*a*...*a (21 products, 462 ranks) then 19 products with 1.0: its edges cross exactly
     XLABEL_SPAN = 500 ranks, still labels (past it they are xlabels: explore_long_chain.gv)."""
-    import graphviz
-
-    sources: list[str] = []
-    pipe = graphviz.Digraph.pipe
-
-    def recording_pipe(self, *args, **kwargs):
-        sources.append(self.source)
-        return pipe(self, *args, **kwargs)
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", recording_pipe)
+    sources = recorded_dot_sources(monkeypatch)
     a = Value(2.0, label="a")
     root = a
     for _ in range(21):
