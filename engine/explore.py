@@ -237,7 +237,8 @@ class _Frames:
         self.status: list[str] = []
         self.born: dict[Value, int] = {}
         self.grads: dict[Value, list[tuple[int, str]]] = {node: [] for node in picture.drawn}
-        self.exact_grad: dict[Value, float] = {}  # each drawn Value's gradient after the pass
+        # each drawn Value's gradient after the pass (set by _backward, which always runs)
+        self.exact_grad: dict[Value, float] = {}  # pragma: no mutate (replaced before any read)
         self._forward(picture, names)
         self.backward = len(self.hot)
         self._backward(root, picture, names)
@@ -283,7 +284,8 @@ class _Frames:
 
         A step at a Value that is not drawn (below ``depth``, or a weight inside a
         collapsed neuron) makes no frame, but what it adds to a drawn Value's
-        gradient shows from the next frame on (or in the last one).
+        gradient shows from the next frame on: there is always one, since that
+        Value's own step comes later (it is an input of the Value stepped at).
         """
         saved = [(node, node.grad) for node in picture.order]
         drawn = picture.edges  # every drawn Value is a key
@@ -311,7 +313,6 @@ class _Frames:
                     unseen.append((root, root.grad))
                 self._record(frame, unseen + changes)
                 unseen = []
-            self._record(len(self.hot) - 1, unseen)
             self.exact_grad = {node: node.grad for node in drawn}
         finally:
             for node, grad in saved:
@@ -328,9 +329,12 @@ class _Frames:
         return max(texts, key=len)
 
     def final_grad(self, node: Value) -> str:
-        """The gradient text ``node`` shows in the last frame."""
-        changes = self.grads[node]
-        return changes[-1][1] if changes else "0"
+        """The gradient text ``node`` shows in the last frame.
+
+        Every drawn Value has one: the root is seeded, and every other one is
+        an input of a drawn Value, whose step adds to its gradient.
+        """
+        return self.grads[node][-1][1]
 
     def data(self, picture: _Picture, names: dict[Value, str]) -> dict[str, Any]:
         """The JSON the page's script reads."""
@@ -352,11 +356,12 @@ class _Frames:
 def _use_names(step: BackwardStep, names: dict[Value, str]) -> None:
     """Write ``step``'s chain rule with the page's names (a parameter's, as ``draw`` gives it).
 
-    Both name every other Value alike (its label, or ``v<i>`` in topological order).
+    ``names`` has every Value of the graph (``picture.order``); both name every
+    other Value alike (its label, or ``v<i>`` in topological order).
     """
-    step.name = names.get(step.node, step.name)
+    step.name = names[step.node]
     for term in step.inputs:
-        term.name = names.get(term.input, term.name)
+        term.name = names[term.input]
 
 
 def _number(x: float) -> str:
@@ -399,6 +404,10 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
     drawn edges (so a collapsed neuron is one step, with its edge's
     derivative); each listed path comes with the ids of the picture's
     elements it runs through, which the page highlights.
+
+    With ``depth``, a leaf that a dashed Value depends on also has paths
+    through the Values not drawn: they are not listed, and the view says that
+    the backward pass adds them too.
     """
     root = picture.drawn[-1]
     number = picture.number
@@ -407,6 +416,7 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
     def edges_of(node: Value) -> tuple[tuple[Value, float], ...]:
         return picture.edges[node]
 
+    below_cut = _depended_on(picture.cut)
     views: dict[str, Any] = {}
     for leaf in picture.drawn:
         if leaf._inputs or leaf is root:
@@ -417,7 +427,10 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
         for nodes, local_grads, positions in islice(
             walk_paths(picture.drawn, root, leaf, edges_of), PAGE_PATHS
         ):
-            shown.append(Path(nodes, tuple(names[n] for n in nodes), local_grads, positions))
+            path_names = tuple(names[n] for n in nodes)
+            # (the view writes a Path's names and local derivatives; its nodes and positions
+            # go into the route below)
+            shown.append(Path(nodes, path_names, local_grads, positions))  # pragma: no mutate
             route = []
             for upper, position in zip(nodes, positions):
                 route += [number[upper], position]
@@ -425,10 +438,17 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
         found = PathSum(names[root], names[leaf], shown)
         grad = frames.exact_grad[leaf]
         gradient = f"d{names[root]}/d{names[leaf]}"
+        hidden = leaf in below_cut
         if count > len(shown):
             title = found.header().replace(f"the {len(shown)} paths", f"the {count:,} paths")
+            products = (
+                "With the paths through the dashed Values (their inputs are not drawn), the "
+                "products"
+                if hidden
+                else "Their products"
+            )
             total = (
-                f"Only the first {len(shown)} of the {count:,} paths are listed. Their products "
+                f"Only the first {len(shown)} of the {count:,} paths are listed. {products} "
                 f"add up to {gradient} = {grad!r}, the gradient of the backward pass, which adds "
                 "them without listing them."
             )
@@ -437,6 +457,11 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
             total = found.sum_line()
             if found.total == grad:
                 total += ", the gradient of the backward pass"
+            elif hidden:
+                total += (
+                    f"; the backward pass gives {grad!r}, adding the paths through the dashed "
+                    "Values too (their inputs are not drawn)"
+                )
             else:
                 total += (
                     f"; the backward pass gives {grad!r}, the same sum added in another order "
@@ -448,6 +473,18 @@ def _path_views(picture: _Picture, names: dict[Value, str], frames: _Frames) -> 
             "total": total,
         }
     return views
+
+
+def _depended_on(cut: set[Value]) -> set[Value]:
+    """Every Value that a Value of ``cut`` depends on (its inputs, theirs, and so on)."""
+    found: set[Value] = set()
+    pending = [child for node in cut for child in node._inputs]
+    while pending:
+        node = pending.pop()
+        if node not in found:
+            found.add(node)
+            pending.extend(node._inputs)
+    return found
 
 
 # -- the picture -----------------------------------------------------------------------
@@ -487,13 +524,14 @@ def _render(
     for node in picture.drawn:
         i = number[node]
         data_text = f"data {_short(node.data, frames.precision)}"
-        widest_data = max(data_text, "data ?", key=len)
+        # (no data text is shorter than "data ?", and max keeps the first of equal lengths:
+        # any other text of 6 characters there, "DATA ?", changes nothing)
+        widest_data = max(data_text, "data ?", key=len)  # pragma: no mutate
         final[f"v{i}"] = (data_text, f"grad {frames.final_grad(node)}")
         graph.node(
             f"v{i}",
             id=f"v{i}",
             label=_box(
-                node,
                 names[node],
                 _box_colour(node, root, parameter_names),
                 widest_data,
@@ -513,7 +551,7 @@ def _render(
             graph.edge(f"v{number[child]}", f"op{i}", id=f"e{i}_{k}", **attrs)
         graph.edge(f"op{i}", f"v{i}", id=f"o{i}")
     try:
-        svg = graph.pipe(format="svg", encoding="utf-8")
+        svg = graph.pipe(format="svg", encoding="utf-8")  # pragma: no mutate ("UTF-8": the same)
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
             "engine.explore lays out the graph with Graphviz's 'dot' program, which is not "
@@ -522,9 +560,7 @@ def _render(
     return _centre_texts(inline_svg(svg), final)
 
 
-def _box(
-    node: Value, name: str, colour: str, data_text: str, grad_text: str, cut: bool, named: bool
-) -> str:
+def _box(name: str, colour: str, data_text: str, grad_text: str, cut: bool, named: bool) -> str:
     """A Value's box, ``name | data | grad``, with the given texts (see ``draw``'s boxes);
     a ``named`` Value (a label, or a parameter's name) has its name in bold."""
     name_cell = f"<B>{_text(name)}</B>" if named else f'<FONT COLOR="#6b7280">{name}</FONT>'
@@ -575,8 +611,10 @@ def _centre_texts(svg: str, final: dict[str, tuple[str, str]]) -> str:
 
 def _height(svg: str, frames: _Frames) -> int:
     """The notebook frame's height in CSS pixels: controls, picture (at most 560), texts."""
-    found = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    picture = 300.0 if found is None else float(found.group(2)) * 4 / 3
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    picture = 300.0  # pragma: no mutate (a stand-in: Graphviz always writes the size in pt)
+    if size is not None:
+        picture = float(size.group(2)) * 4 / 3
     lines = max(text.count("\n") + 1 for text in frames.lines)
     return int(150 + min(picture, 560) + 21 * min(lines, 12) + 120)
 

@@ -207,7 +207,8 @@ def inline_svg(svg: str) -> str:
     contradict) and the Helvetica ``font-family`` of every text (the page's
     style sets it once). What remains starts at ``<svg``.
     """
-    svg = svg[svg.index("<svg") :]
+    # (rindex would do as well: there is one "<svg", every text in the picture is escaped)
+    svg = svg[svg.index("<svg") :]  # pragma: no mutate
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
     svg = re.sub(r"<title>.*?</title>\n?", "", svg, flags=re.DOTALL)
     svg = re.sub(r"<a\b[^>]*>\n?|</a>\n?", "", svg)

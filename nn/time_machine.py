@@ -167,7 +167,8 @@ def _parameters_set_to(record: TrainingRecord, values: Sequence[float]) -> Itera
 def _network(
     record: TrainingRecord, snapshots: list[list[float]], input_names: Sequence[str] | None
 ) -> tuple[str | None, list[list[Any]], list[str], list[int]]:
-    """The diagram as inline SVG (``None`` without ``dot``, or for a model it cannot draw),
+    """The diagram as inline SVG (``None`` without ``dot``; for a model it cannot draw, a
+    note that says why),
     each neuron's id with its biases' positions, a readable label for every parameter,
     and the positions of the weights (each drawn as the edge ``p<position>``).
 
@@ -177,8 +178,9 @@ def _network(
     labels = list(record.names)
     try:
         layers = _layers_of(record.model)
-    except TypeError:
-        return None, [], labels, []
+    except TypeError as error:  # not a stack of layers: no diagram, and the page says why
+        note = f'<p class="hint">No network diagram: {html.escape(str(error))}.</p>'
+        return note, [], labels, []
     position = {p: k for k, p in enumerate(record._parameters)}
     names = list(input_names) if input_names is not None else None
     previous = names or [f"x{i + 1}" for i in range(len(layers[0][1][0].pieces[0].w))]
@@ -271,7 +273,8 @@ def _target_class(target: Any, threshold: float, outputs: int) -> int:
     if isinstance(target, Sequence) and not isinstance(target, str):
         if len(target) == 1:
             return int(target[0] > threshold)
-        return _output_class([float(t) for t in target], threshold)
+        # (two or more numbers: the argmax, which needs no threshold)
+        return _output_class([float(t) for t in target], threshold)  # pragma: no mutate
     if outputs == 1:
         return int(target > threshold)
     return int(target)
@@ -281,8 +284,8 @@ def _output_class(output: float | list[float], threshold: float) -> int:
     """The class the model predicts: one output against the threshold, else the argmax."""
     if isinstance(output, float):
         return int(output > threshold)
-    if len(output) == 1:
-        return int(output[0] > threshold)
+    if len(output) == 1:  # (fit measures no accuracy of a model that returns a list of one)
+        return int(output[0] > threshold)  # pragma: no mutate (not reached from a page)
     best = 0
     for i, value in enumerate(output):
         if value > output[best]:

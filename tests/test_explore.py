@@ -160,6 +160,8 @@ def test_the_same_graph_gives_the_same_bytes_in_every_process(readme_graph) -> N
         (lambda x, y: x**2, "out = x**2 = (-1.5)**2 = 2.25"),
         (lambda x, y: y**x, f"out = y ** x = 2.0 ** (-1.5) = {2.0**-1.5!r}"),
         (lambda x, y: -x, "out = -x = -(-1.5) = 1.5"),
+        (lambda x, y: Value(0.5, label="h") ** 2, "out = h**2 = 0.5**2 = 0.25"),
+        (lambda x, y: Value(0.0, label="z") ** 2, "out = z**2 = 0.0**2 = 0.0"),
         (lambda x, y: x / y, "out = x / y = -1.5 / 2.0 = -0.75"),
         (lambda x, y: sum_values([x, y, x]), "out = x + y + x = -1.5 + 2.0 + -1.5 = -1.0"),
         (lambda x, y: maximum(x, y), "out = max(x, y) = max(-1.5, 2.0) = 2.0"),
@@ -199,10 +201,15 @@ def test_a_graph_too_large_is_refused_before_the_picture_is_built(monkeypatch) -
     monkeypatch.setattr(explore_module, "_Picture", never)
     with pytest.raises(GraphTooLargeError) as info:
         explore(chain(20_000))  # 80,001 Values
-    message = str(info.value)
-    assert "more than 300 Value nodes" in message
-    for way in ("collapse=True", "depth=3", "explore(some_inner_value)", "max_nodes=None"):
-        assert way in message
+    assert str(info.value) == (
+        "the graph has more than 300 Value nodes to show (max_nodes=300); a page that large is "
+        "slow to lay out and hard to read. Ways out:\n"
+        "  - explore(root, collapse=True) shows each neuron (w·x+b and its activation) as one "
+        "node\n"
+        "  - explore(some_inner_value) steps through the graph below one intermediate Value\n"
+        "  - explore(root, depth=3) shows only the Values within 3 operations of root\n"
+        "  - explore(root, max_nodes=None) shows everything anyway (dot may take a long time)"
+    )
     assert explore_module._count_within(chain(20_000), 300, None) == 301  # stops counting
 
 
@@ -262,8 +269,9 @@ def test_parameters_are_named_as_draw_names_them() -> None:
     page = explore(loss, parameters=model)
     boxes = re.findall(r"<text[^>]*>([^<]*)</text>", page.html)
     lines = "\n".join(page.data["lines"])
+    bold = re.findall(r'<text [^>]*font-weight="bold"[^>]*>([^<]*)</text>', page.html)
     for name, parameter in model.named_parameters():
-        assert name in boxes
+        assert name in boxes and name in bold  # a parameter's name is in bold, as a label is
         assert f"dL/d{name} = {parameter.grad!r} ({name} is a leaf" in lines
     assert "dL/dlayers.0.neurons.0.w.0 += dL/dv11 * ∂v11/∂layers.0.neurons.0.w.0" in lines
     assert "L → v7 → v6 → layers.0.neurons.1.b" in json.dumps(
@@ -284,6 +292,8 @@ def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
     page = explore(y)
     assert isinstance(page, Page)
     html = page.html
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
+    assert ".pending { opacity: .28; }" in html  # the explorer's own style: faded boxes
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
     assert "<script" not in html.split('id="page-data">')[1].split("</script>")[0]
@@ -316,8 +326,9 @@ def test_step_through_without_ipywidgets_returns_the_explorer_page(
 ) -> None:
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
     loss, leaves = readme_graph()
-    page = step_through(loss)
+    page = step_through(loss, title="The README example", rankdir="TB")
     assert isinstance(page, Page)
+    assert "<h1>The README example</h1>" in page.html  # the options reach explore
     twin, _ = readme_graph()
     assert page.data["lines"][page.data["backward"] :] == [str(s) for s in backward_steps(twin)]
     assert leaves["a"].grad == 6.0 and leaves["f"].grad == 4.0  # filled, like backward()
@@ -431,7 +442,15 @@ def test_the_page_lists_a_dozen_paths_and_counts_the_rest() -> None:
     view = views[str(topological_order(root).index(x))]
     assert len(view["paths"]) == explore_module.PAGE_PATHS
     assert "the 64 paths" in view["title"]
-    assert view["total"].startswith(f"Only the first {explore_module.PAGE_PATHS} of the 64 paths")
+    assert view["total"] == (
+        "Only the first 12 of the 64 paths are listed. Their products add up to dv30/dx = "
+        "15625.0, the gradient of the backward pass, which adds them without listing them."
+    )
+    assert view["paths"][0][0] == (  # 12 edges, more than PAGE_PATH_EDGES: shortened
+        "v30 → v29 → v26 → v25 → … → v13 → v10 → v9 → x (12 edges): ∂v30/∂v29 * ∂v29/∂v26 * "
+        "∂v26/∂v25 * ∂v25/∂v22 * … * ∂v14/∂v13 * ∂v13/∂v10 * ∂v10/∂v9 * ∂v9/∂x = 1.0 * 2.0 * 1.0 * "
+        "2.0 * … * 1.0 * 2.0 * 1.0 * 2.0 = 64.0"
+    )
 
 
 def test_the_page_scripts_are_installed_with_the_packages() -> None:
@@ -519,6 +538,9 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
             call()
         assert str(refused.value) == message
     stranger = Value(1.0, label="z")
+    assert (
+        count_paths(topological_order(y), y, stranger, lambda n: zip(n.inputs, n.local_grads)) == 0
+    )
     with pytest.raises(ValueError) as refused:
         paths(y, stranger)
     assert str(refused.value) == (
@@ -530,8 +552,8 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
     assert repr(first).startswith("Path(y → ")
 
 
-def explore_dot_sources(monkeypatch) -> dict[str, str]:
-    """The Graphviz source of every explore page below, as handed to ``dot``."""
+def recorded_dot_sources(monkeypatch) -> list[str]:
+    """A list that the Graphviz source of every picture laid out from now on is added to."""
     import graphviz
 
     sources: list[str] = []
@@ -542,15 +564,22 @@ def explore_dot_sources(monkeypatch) -> dict[str, str]:
         return pipe(self, *args, **kwargs)
 
     monkeypatch.setattr(graphviz.Digraph, "pipe", recording_pipe)
+    return sources
+
+
+def explore_dot_sources(monkeypatch) -> dict[str, str]:
+    """The Graphviz source of every explore page below, as handed to ``dot``."""
+    sources = recorded_dot_sources(monkeypatch)
     loss, leaves = _readme_graph_for_dot()
     explore(loss)
     w, x, b = Value(0.5), Value(-2.0, label="x"), Value(0.1)
     z = weighted_sum([w], [x], b)
     out = (z.relu() * z).tanh()
     explore(out, rankdir="TB", show_local_grads=False, parameters=[w, b], depth=2)
-    chain = Value(1.0, label="a")
-    for _ in range(12):  # a long chain: edge labels become xlabels
-        chain = chain * 1.5
+    a = Value(1.0, label="a")
+    chain = a
+    for _ in range(22):  # a*a*...*a: its edges cross 22 * 23 = 506 ranks, so they get xlabels
+        chain = chain * a
     explore(chain)
     names = ("explore_readme.gv", "explore_options.gv", "explore_long_chain.gv")
     return dict(zip(names, sources, strict=True))
@@ -575,3 +604,204 @@ def test_the_graphviz_source_of_a_page_is_the_golden_one(monkeypatch) -> None:
         if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
             (golden / name).write_text(source, encoding="utf-8")
         assert source == (golden / name).read_text(encoding="utf-8"), name
+
+
+# -- the whole state of a page, frame by frame -------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(page: Page):
+    """The page's picture, parsed (it must be well-formed XML)."""
+    import xml.etree.ElementTree as ElementTree
+
+    return ElementTree.fromstring(page.html.split('<div class="figure">')[1].split("</div>")[0])
+
+
+def decoded_frames(page: Page) -> str:
+    """Every frame of an explore page as a learner sees it, by the rules of explore.js.
+
+    First the page around the picture (heading, controls, legend, hints); then per frame:
+    the status line, what is outlined (the picture's ids the script marks),
+    each box's data and grad texts, and the frame's chain-rule text; then, per leaf, what
+    clicking it shows (the path texts with the ids each path lights, and the total).
+    """
+    data = page.data
+    main = page.html[page.html.index("<main>") : page.html.index("</main>") + len("</main>")]
+    figure = '<div class="figure">[the picture]</div>'  # its parts are read below
+    lines = [re.sub(r'<div class="figure">.*?</svg></div>', figure, main, flags=re.DOTALL)]
+    groups = {g.get("id"): g for g in svg_of(page).iter(f"{SVG}g") if g.get("id")}
+    boxes = []  # (name, data text of the last frame, the ids that belong to the Value)
+    for i, n in enumerate(data["nodes"]):
+        stray = [part.tail for part in groups[f"v{n}"]] + [groups[f"v{n}"].text]
+        assert "".join(text or "" for text in stray).strip() == "", stray  # only elements
+        texts = {t.get("id"): t.text for t in groups[f"v{n}"].iter(f"{SVG}text")}
+        name = texts.pop(None)
+        assert list(texts) == [f"v{n}d", f"v{n}g"], texts  # the texts the script changes
+        parts = [f"v{n}", f"op{n}", f"o{n}", *(f"e{n}_{k}" for k in range(data["inputs"][i]))]
+        boxes.append((name, texts[f"v{n}d"], [part for part in parts if part in groups]))
+    count = len(data["hot"])
+    for frame in range(count):
+        lines.append(f"frame {frame + 1} of {count}: {data['status'][frame]}")
+        hot = data["hot"][frame]
+        way = "backward" if frame >= data["backward"] else "forward"
+        lines.append(f"  outlined ({way}): " + (" ".join(boxes[hot][2]) if hot >= 0 else "-"))
+        shown = []
+        for i, (name, final_data, _) in enumerate(boxes):
+            grad = grads_at(data, frame)[i]
+            shown.append(f"{name} data {'?' if frame < data['born'][i] else final_data[5:]}")
+            shown[-1] += f" grad {grad}"
+        lines.append("  boxes: " + "; ".join(shown))
+        lines.extend(f"  | {line}" for line in data["lines"][frame].split("\n"))
+    for key, view in data["paths"].items():
+        lines.append(f"clicking {boxes[int(key)][0]}: {view['title']}")
+        for text, route in view["paths"]:
+            lit = []
+            for j in range(0, len(route), 2):
+                n = route[j]
+                lit += [f"v{n}"] if j + 1 == len(route) else [f"v{n}", f"o{n}", f"op{n}"]
+                lit += [f"e{n}_{route[j + 1]}"] if j + 1 < len(route) else []
+            assert all(part in groups for part in lit), lit
+            lines.append(f"  {text}\n    lights {' '.join(lit)}")
+        lines.append(f"  {view['total']}")
+    return "\n".join(lines) + "\n"
+
+
+def _neuron_page() -> Page:
+    """A neuron tanh(w·x+b) collapsed into one node, whose output is used with x1 again."""
+    x1, x2 = Value(0.5, label="x1"), Value(-1.0, label="x2")
+    h = weighted_sum([Value(0.3), Value(-0.2)], [x1, x2], Value(0.1)).tanh()
+    h.label = "h"
+    out = h * x1
+    out.label = "out"
+    return explore(out, collapse=True)
+
+
+def _depth_page() -> Page:
+    """depth=2 cuts the graph: x and y also reach the root through Values not drawn."""
+    x, y = Value(0.5, label="x"), Value(-1.0, label="y")
+    p = (2.0 * x) * 1.0  # 2.0 * x and y * 3.0 are below depth 2: no frames of their own;
+    q = (y * 3.0) * 1.0  # the step at the constant 2.0 comes between those at 2.0 * x and x
+    r = (x + y) * (p + q)
+    r.label = "r"
+    return explore(r, depth=2)
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("explore_readme_frames.txt", lambda: explore(_readme_graph_for_dot()[0])),
+        ("explore_neuron_frames.txt", _neuron_page),
+        ("explore_depth_frames.txt", _depth_page),
+    ],
+)
+def test_every_frame_of_a_page_is_the_golden_one(name: str, make) -> None:
+    """What a learner sees at each frame (statuses, outlines, boxes, chain-rule lines) and
+    when clicking each leaf (its paths, what they light, their sum), compared whole."""
+    decoded = decoded_frames(make())
+    golden = Path(__file__).parent / "golden" / name
+    if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
+        golden.write_text(decoded, encoding="utf-8")
+    assert decoded == golden.read_text(encoding="utf-8")
+
+
+@needs_dot
+def test_a_path_sum_that_rounds_differently_from_the_backward_pass_says_so() -> None:
+    x = Value(1.0, label="x")
+    y = x * 0.1 + x * 0.2 + x * 0.3
+    y.label = "y"
+    view = explore(y).data["paths"][str(topological_order(y).index(x))]
+    assert view["total"] == (
+        "dy/dx = 0.1 + 0.2 + 0.3 = 0.6; the backward pass gives 0.6000000000000001, the same "
+        "sum added in another order (floats round differently)"
+    )
+
+
+def test_without_graphviz_explore_says_what_to_install(monkeypatch, readme_graph) -> None:
+    import graphviz
+
+    def no_dot(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    with pytest.raises(RuntimeError) as missing:
+        explore(readme_graph()[0])
+    assert str(missing.value) == (
+        "engine.explore lays out the graph with Graphviz's 'dot' program, which is not "
+        "installed: apt-get install graphviz, brew install graphviz, or conda install graphviz"
+    )
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # the Python package: import fails
+    with pytest.raises(ImportError) as missing:
+        explore(readme_graph()[0])
+    assert str(missing.value) == "engine.explore needs the graphviz Python package"
+
+
+@needs_dot
+def test_data_and_grad_texts_are_centred_in_their_cells(readme_graph) -> None:
+    """The boxes are laid out for their widest texts; each frame's texts sit in the middle."""
+    svg = svg_of(explore(readme_graph()[0]))
+    centred = 0
+    for group in svg.iter(f"{SVG}g"):
+        cells = []
+        for element in group:
+            if element.tag == f"{SVG}polygon" and element.get("fill") == "none":
+                xs = [float(point.split(",")[0]) for point in element.get("points").split()]
+                cells.append((min(xs) + max(xs)) / 2)
+            elif element.get("id", "").endswith(("d", "g")) and element.tag == f"{SVG}text":
+                assert element.get("text-anchor") == "middle"
+                assert element.get("x") == f"{cells[-1]:.2f}", element.get("id")
+                assert element.get("font-size") == "11.00"  # Graphviz's other attributes kept
+                centred += 1
+    assert centred == 2 * 7
+
+
+@needs_dot
+def test_the_notebook_frame_fits_the_picture_and_the_longest_text(readme_graph) -> None:
+    """150 px of heading and controls, the picture (at most 560 px), 21 px a line of the
+    longest frame text (at most 12 lines), 120 px for the rest."""
+
+    def picture_height(page: Page) -> float:
+        return float(svg_of(page).get("height").removesuffix("pt")) * 4 / 3  # pt to px
+
+    page = explore(readme_graph()[0])  # at most 2 lines a frame
+    assert page.height == int(150 + picture_height(page) + 21 * 2 + 120)
+    x = Value(1.0, label="x")
+    tall = sum_values([x * float(k) for k in range(14)])  # 14 lines at the sum's step
+    tall.label = "tall"
+    page = explore(tall, rankdir="TB")
+    assert picture_height(page) < 560
+    assert page.height == int(150 + picture_height(page) + 21 * 12 + 120)
+    chain = x
+    for _ in range(12):
+        chain = chain * 1.5
+    page = explore(chain, rankdir="TB")
+    assert picture_height(page) > 560
+    assert page.height == 150 + 560 + 21 * 2 + 120
+
+
+@needs_dot
+def test_edge_labels_stay_labels_at_exactly_500_ranks(monkeypatch) -> None:
+    """a*a*...*a (21 products, 462 ranks) then 19 products with 1.0: its edges cross exactly
+    XLABEL_SPAN = 500 ranks, still labels (past it they are xlabels: explore_long_chain.gv)."""
+    sources = recorded_dot_sources(monkeypatch)
+    a = Value(2.0, label="a")
+    root = a
+    for _ in range(21):
+        root = root * a
+    for _ in range(19):
+        root = root * 1.0
+    explore(root, max_nodes=None)
+    (source,) = sources
+    assert "xlabel=" not in source
+    assert len(re.findall(r"-> op\d+ \[label=", source)) == 2 * 40  # every edge, labelled
+
+
+def test_paths_to_a_leaf_never_walk_the_branches_that_miss_it() -> None:
+    """Beside w, the root has 2**60 paths to x: listing w's one path must not walk them."""
+    many, _ = diamonds(60)
+    w = Value(2.0, label="w")
+    root = many + w * 3.0
+    root.label = "root"
+    (path,) = paths(root, w)
+    assert str(path) == "root → v2 → w: ∂root/∂v2 * ∂v2/∂w = 1.0 * 3.0 = 3.0"

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import graphviz
 import pytest
 
 import nn
-from engine import Page
+from engine import Page, Value
 from nn import time_machine
 from nn.record import TrainingRecord
 
@@ -61,10 +62,19 @@ def test_the_record_holds_every_epoch_and_each_step_it_came_from() -> None:
         assert after == step
     assert record.names == [name for name, _ in model.named_parameters()]
     assert record.nbytes == 17 * (7 + 6) * 8
-    with pytest.raises(IndexError, match="from 1 to 6"):
-        record.gradients_in(0)
-    with pytest.raises(IndexError, match="from 0 to 6"):
-        record.parameters_after(7)
+    assert record.parameters_after(6) == record.values[-17:].tolist()  # the last epoch
+    refusals = [
+        (lambda: record.gradients_in(0), "from 1 to 6 (the epochs recorded), got 0"),
+        (lambda: record.gradients_in(7), "from 1 to 6 (the epochs recorded), got 7"),
+        (lambda: record.parameters_after(7), "from 0 to 6 (the epochs recorded), got 7"),
+        (lambda: record.parameters_after(-1), "from 0 to 6 (the epochs recorded), got -1"),
+        (lambda: record.parameters_after(True), "from 0 to 6 (the epochs recorded), got True"),
+        (lambda: record.parameters_after(1.0), "from 0 to 6 (the epochs recorded), got 1.0"),
+    ]
+    for call, message in refusals:
+        with pytest.raises(IndexError) as refused:
+            call()
+        assert str(refused.value) == f"epoch must be an int {message}"
 
 
 def test_without_record_there_is_none_and_explore_says_how_to_get_one() -> None:
@@ -82,7 +92,16 @@ def test_micrograds_demo_model_over_100_epochs_takes_about_half_a_megabyte() -> 
         record.add_epoch()
     assert model.num_parameters() == 337
     assert record.nbytes == 337 * (101 + 100) * 8 < 600_000
-    assert "0.54 MB" in repr(record)
+    assert repr(record) == "TrainingRecord(337 parameters, 100 epochs, 0.54 MB)"
+
+
+def test_a_records_size_is_rounded_to_the_hundredth_of_a_megabyte() -> None:
+    model = nn.MLP(4, [4, 1], seed=0)  # 25 parameters
+    record = TrainingRecord(model, model.named_parameters(), [], [], None)
+    for _ in range(12):
+        record.add_epoch()
+    assert record.nbytes == 25 * (13 + 12) * 8 == 5_000  # 0.005 MB, rounded up
+    assert repr(record) == "TrainingRecord(25 parameters, 12 epochs, 0.01 MB)"
 
 
 def test_mini_batches_record_the_last_batch_gradient() -> None:
@@ -138,6 +157,8 @@ def test_the_page_embeds_every_epoch_and_leaves_the_model_alone() -> None:
     assert data["labels"][1] == "hidden 1, neuron 1: the weight from right"
     assert data["labels"][13] == "output, neuron 1: the weight from hidden 1 neuron 2"
     assert "Training MLP 2-4-1 (17 parameters) on 30 examples: 8 epochs" in page.html
+    ticks = re.findall(r'<text x="[^"]*" y="113" text-anchor="middle">(\d+)</text>', page.html)
+    assert ticks == ["1", "4", "8"] * 2  # the first, middle and last epoch of both charts
     assert "Content-Security-Policy" in page.html
 
 
@@ -179,6 +200,8 @@ def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
             assert fast == slow  # the same floats, bit for bit
     maxout = nn.Sequential(nn.Maxout(2, 2, pieces=2, seed=0), nn.Neuron(2, seed=1))
     assert time_machine._float_layers(maxout) is None  # evaluated with the model itself
+    inner_softmax = nn.Sequential(nn.Layer(2, 3, activation="softmax", seed=0), nn.Neuron(3))
+    assert time_machine._float_layers(inner_softmax) is None  # only last can it be left out
 
 
 @needs_dot
@@ -238,8 +261,17 @@ def test_the_page_needs_no_matplotlib(tmp_path: Path) -> None:
 
 def test_bad_resolution_is_rejected() -> None:
     _, history = trained(epochs=1)
-    with pytest.raises(ValueError, match="resolution must be an int >= 2"):
-        history.explore(resolution=1)
+    for bad in (1, True, 2.5, "8"):
+        with pytest.raises(ValueError) as refused:
+            history.explore(resolution=bad)
+        assert str(refused.value) == (
+            f"resolution must be an int >= 2 (cells per side), got {bad!r}"
+        )
+    assert len(history.explore(resolution=2).data["boundary"][0]) == 2 * 2  # the smallest
+    history.record = None
+    with pytest.raises(ValueError) as refused:
+        time_machine.training_page(history)
+    assert str(refused.value) == "training_page needs a History from fit(..., record=True)"
 
 
 def test_a_value_is_a_parameter_only_once_in_the_labels() -> None:
@@ -255,3 +287,119 @@ def test_an_infinite_validation_loss_is_shown_as_inf() -> None:
     data = history.explore().data
     assert data["history"]["val_loss"] == [0.5, "inf", "nan"]
     assert json.loads(json.dumps(data)) == data  # valid JSON: no bare Infinity or NaN
+
+
+def small_page_without_dot(monkeypatch, sources: list[str] | None = None) -> Page:
+    """A 2-2-1 network trained 3 epochs on 8 points, with validation, no Graphviz ``dot``
+    (the diagrams' Graphviz sources, handed to the missing ``dot``, go into ``sources``)."""
+
+    def no_dot(self, *args, **kwargs):
+        if sources is not None:
+            sources.append(self.source)
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    X, y = moons(8)
+    history = nn.fit(
+        nn.MLP(2, [2, 1], seed=0),
+        X,
+        y,
+        loss="hinge",
+        lr=0.1,
+        epochs=3,
+        progress=False,
+        record=True,
+        seed=0,
+        validation_data=(X[:4], y[:4]),
+    )
+    return history.explore(input_names=["left", "right"], resolution=4)
+
+
+def test_a_small_page_and_its_data_are_the_golden_ones(monkeypatch) -> None:
+    """What the page shows (the boundary's cells and points, the curves, their axes, the
+    legends), every number its script reads, and the Graphviz source of its network diagram
+    (drawn with each parameter at its widest value of the run), compared whole."""
+    sources: list[str] = []
+    page = small_page_without_dot(monkeypatch, sources)
+    shown = page.html[page.html.index("<main>") : page.html.index("</main>") + len("</main>")]
+    data = "".join(f"{key}: {json.dumps(value)}\n" for key, value in page.data.items())
+    (network,) = sources
+    decoded = f"{shown}\n{data}{network}"
+    golden = Path(__file__).parent / "golden" / "time_machine_small.txt"
+    if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
+        golden.write_text(decoded, encoding="utf-8")
+    assert decoded == golden.read_text(encoding="utf-8")
+
+
+def test_the_default_grid_is_48_cells_a_side_for_a_short_run() -> None:
+    _, history = trained(epochs=2)  # 60,000 evaluations / 3 epochs: more than 48 * 48
+    assert [len(grid) for grid in history.explore().data["boundary"]] == [48 * 48] * 3
+    _, history = trained(epochs=40)  # 60,000 // 41 = 1,463 evaluations an epoch: 38 * 38
+    assert len(history.explore().data["boundary"][0]) == 38 * 38
+
+
+def test_a_loss_of_zero_throughout_gets_a_chart_from_0_to_1() -> None:
+    _, history = trained(epochs=3)
+    history.loss = [0.0, 0.0, 0.0]  # a flat curve: no division by a zero range
+    page = history.explore()
+    assert page.data["scales"]["loss"]["ky"] == 124 - 10 - 26  # pixels per unit of loss
+    assert '<polyline class="curve loss" points="46.0,98.0 177.0,98.0 308.0,98.0"/>' in page.html
+
+
+def test_one_hot_targets_are_classes_and_every_class_is_in_the_legend() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    one_hot = [[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]]  # no point of class 1
+    history = nn.fit(
+        nn.MLP(2, [3, 3], seed=0), X, one_hot, loss="mse", epochs=1, progress=False, record=True
+    )
+    page = history.explore(resolution=2)
+    legend = re.findall(r"</i>(predicted [^<]*)</span>", page.html)
+    assert legend == ["predicted class 0", "predicted class 1", "predicted class 2"]
+    colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+    assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 2, 0, 2)]
+    two_classes = [[1, 0], [0, 1], [1, 0], [0, 1]]
+    history = nn.fit(
+        nn.MLP(2, [3, 2], seed=0), X, two_classes, loss="mse", epochs=1, progress=False, record=True
+    )
+    colours = re.findall(
+        r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>',
+        history.explore(resolution=2).html,
+    )
+    assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 1, 0, 1)]
+    ones = [[1.0]] * 4  # one output, each target a list of one label
+    history = nn.fit(
+        nn.MLP(2, [3, 1], seed=0), X, ones, loss="mse", epochs=1, progress=False, record=True
+    )
+    page = history.explore(resolution=2)
+    assert re.findall(r"</i>(predicted [^<]*)</span>", page.html) == [
+        "predicted class 0",
+        "predicted class 1",
+    ]
+    colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+    assert colours == [time_machine.POINT_COLOURS[1]] * 4
+
+
+class Line(nn.Module):
+    """y = a * x1 + b: a model that is not a stack of layers."""
+
+    def __init__(self) -> None:
+        self.a, self.b = Value(0.5), Value(0.0)
+
+    def __call__(self, x: list[float]) -> Value:
+        return self.a * x[0] + self.b
+
+    def parameters(self) -> list[Value]:
+        return [self.a, self.b]
+
+
+def test_a_model_draw_network_cannot_draw_gets_a_page_that_says_why() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    history = nn.fit(Line(), X, [1, -1, 1, -1], loss="hinge", epochs=2, progress=False, record=True)
+    page = history.explore(resolution=2)
+    assert page.data["weights"] == [] and page.data["largest"] == 0.0  # no edge to draw
+    assert (
+        '<div class="figure"><p class="hint">No network diagram: draw_network can draw Neuron, '
+        "Layer, Maxout and Sequential/MLP models, but layer 0 is a Line.</p></div>"
+    ) in page.html
+    assert "needs Graphviz" not in page.html  # dot is not what is missing
+    assert "// The training time machine (nn/time_machine.py)" in page.html  # its script
