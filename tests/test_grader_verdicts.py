@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import linecache
 import math
+import sys
 import warnings
 from pathlib import Path
 
@@ -94,9 +95,11 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
 
 def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
     no_data = load_class("class Value:\n    def __init__(self, x):\n        self.x = x\n")
-    assert check_engine(no_data)["core"].message == (
-        "your code raised AttributeError: 'Value' object has no attribute 'data'"
-    )
+    message = check_engine(no_data)["core"].message
+    expected = "your code raised AttributeError: 'Value' object has no attribute 'data'"
+    if "mutmut" in sys.modules:  # the error is read in mutmut's trampoline, which says where
+        message = message.split(" at trampoline.py:")[0]
+    assert message == expected
 
 
 def test_one_check_named_alone_is_the_check_not_its_letters() -> None:
