@@ -214,6 +214,21 @@ def test_a_graph_too_large_is_refused_before_the_picture_is_built(monkeypatch) -
 
 
 @needs_dot
+def test_max_nodes_is_the_most_a_page_shows() -> None:
+    root = chain(1)  # x * 1.0 + 0.1: five Values, the two numbers too; no neuron
+    assert len(explore(root, max_nodes=5).data["nodes"]) == 5  # exactly max_nodes: shown
+    with pytest.raises(GraphTooLargeError, match=r"more than 4 Value nodes"):
+        explore(root, max_nodes=4)
+    from nn import MLP
+
+    model = MLP(2, [1], seed=0)  # one neuron: x0, x1 and the collapsed neuron
+    out = model([1.0, 2.0])
+    assert len(explore(out, collapse=True, max_nodes=3).data["nodes"]) == 3
+    with pytest.raises(GraphTooLargeError, match="even with collapse=True"):
+        explore(out, collapse=True, max_nodes=2)
+
+
+@needs_dot
 def test_depth_and_collapse_are_the_ways_out(monkeypatch) -> None:
     root = chain(200)
     data = explore(root, depth=2).data

@@ -478,6 +478,10 @@ def test_changing_an_activation_takes_effect() -> None:
         model.layers[0].activation = "sigmod"
     with pytest.raises(TypeError, match="needs nin and nout"):
         Sequential(Layer(2, 2, seed=0), nn.modules.Module())
+    half = nn.modules.Module()
+    half.nin = 2  # a number of inputs but none of outputs is not enough either
+    with pytest.raises(TypeError, match="needs nin and nout"):
+        Sequential(Layer(2, 2, seed=0), half)
 
 
 def test_a_weight_replaced_by_a_number_is_a_clear_type_error():
