@@ -748,3 +748,15 @@ def test_maxout_layers_draw_reproducible_weights_scaled_by_their_fan_out() -> No
     assert unit.get_config() == {"nin": 4, "pieces": 3, "init": "he"}
     assert Maxout(2, 1).units[0].num_pieces == 2  # the documented default
     assert Maxout(2, 1, init="he").get_config()["init"] == "he"
+
+
+def test_parameters_of_a_module_found_after_an_attribute_that_is_a_number() -> None:
+    class Scaled(nn.modules.Module):
+        def __init__(self) -> None:
+            self.scale = 2.0  # not a parameter: listed before the layer, and passed over
+            self.name = "scaled"
+            self.layer = Layer(2, 1, seed=0)
+
+    model = Scaled()
+    assert model.parameters() == model.layer.parameters()
+    assert [name for name, _ in model.named_parameters()][0] == "layer.neurons.0.w.0"

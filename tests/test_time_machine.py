@@ -403,3 +403,11 @@ def test_a_model_draw_network_cannot_draw_gets_a_page_that_says_why() -> None:
     ) in page.html
     assert "needs Graphviz" not in page.html  # dot is not what is missing
     assert "// The training time machine (nn/time_machine.py)" in page.html  # its script
+
+
+def test_a_tie_between_outputs_goes_to_the_first_class_as_argmax_does() -> None:
+    from nn.time_machine import _output_class
+
+    assert _output_class([0.5, 0.5], 0.5) == 0
+    assert _output_class([0.1, 0.7, 0.7], 0.5) == 1
+    assert _output_class(0.7, 0.5) == 1 and _output_class(0.3, 0.5) == 0

@@ -1091,3 +1091,18 @@ def test_a_model_without_named_parameters_gets_numbered_names_in_errors():
 
     with pytest.raises(NonFiniteLossError, match=r"the gradient of parameter 0 became nan"):
         fit(Bare(), [[1.0]], [2.0], epochs=1, progress=False)
+
+
+def test_a_one_element_output_list_is_judged_as_its_one_number() -> None:
+    from nn.train import _is_correct
+
+    assert _is_correct([0.8], 1.0, 0.5) and _is_correct([0.2], 0.0, 0.5)
+    assert not _is_correct([0.2], 1.0, 0.5) and not _is_correct([0.8], [0.0], 0.5)
+
+
+def test_only_numbers_and_one_hot_lists_are_class_labels() -> None:
+    from nn.train import _is_label
+
+    assert _is_label(1, 1) and _is_label(2, 3) and _is_label([0, 1, 0], 3)
+    for target in (None, {"class": 1}, "1", True, 2.5):
+        assert not _is_label(target, None), target
