@@ -268,7 +268,7 @@ class Module:
             elif isinstance(item, (list, tuple)):
                 children = [(str(i), child) for i, child in enumerate(item)]
             else:
-                continue  # numbers, strings, functions: not parameters
+                continue  # pragma: no mutate (unreachable: only the kinds below are pushed)
             prefix = f"{name}." if name else ""
             # push in reverse so that the first child is popped (and listed) first
             for key, child in reversed(children):
