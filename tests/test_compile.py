@@ -1205,6 +1205,18 @@ def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> N
     assert len(names) > 256 and all(n in names[:256] for n in example)
 
 
+def test_a_quotient_and_a_negative_number_read_as_written() -> None:
+    """The comments state d(a/b)/db = -(a/b)/b, and a negative number is in parentheses."""
+    w, b = Value(2.0), Value(0.5)
+    step = engine.compile(lambda x, y: (b / w * x[0] * -2.0 + y).relu(), [w, b])
+    step([[1.0], [3.0]], [0.5, 1.0])
+    lines = [line.strip() for line in step.source.splitlines()]
+    assert "gp0 += d5_1 * g5                              # /: dv5/dp0 = -(p1/p0)/p0" in lines
+    assert "gp1 += d5_0 * g5                              # /: dv5/dp1 = 1/p0" in lines
+    assert "v7 = v6 * (-2.0)                              # *" in lines
+    assert "g6 += (-2.0) * g7                             # *: dv7/dv6 = (-2.0)" in lines
+
+
 def test_no_variable_of_the_generated_code_hides_a_helper_it_calls() -> None:
     model = MLP(2, [40, 1], seed=3)  # a long finiteness check, in pieces
     params = model.parameters()
