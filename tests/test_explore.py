@@ -582,10 +582,10 @@ def recorded_dot_sources(monkeypatch) -> list[str]:
     return sources
 
 
-def explore_dot_sources(monkeypatch) -> dict[str, str]:
+def explore_dot_sources(monkeypatch, readme_graph) -> dict[str, str]:
     """The Graphviz source of every explore page below, as handed to ``dot``."""
     sources = recorded_dot_sources(monkeypatch)
-    loss, leaves = _readme_graph_for_dot()
+    loss, _ = readme_graph()
     explore(loss)
     w, x, b = Value(0.5), Value(-2.0, label="x"), Value(0.1)
     z = weighted_sum([w], [x], b)
@@ -600,22 +600,11 @@ def explore_dot_sources(monkeypatch) -> dict[str, str]:
     return dict(zip(names, sources, strict=True))
 
 
-def _readme_graph_for_dot():
-    leaves = {n: Value(v, label=n) for n, v in [("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)]}
-    e = leaves["a"] * leaves["b"]
-    e.label = "e"
-    d = e + leaves["c"]
-    d.label = "d"
-    loss = d * leaves["f"]
-    loss.label = "L"
-    return loss, leaves
-
-
 @needs_dot
-def test_the_graphviz_source_of_a_page_is_the_golden_one(monkeypatch) -> None:
+def test_the_graphviz_source_of_a_page_is_the_golden_one(monkeypatch, readme_graph) -> None:
     """Every box, colour, font, edge label and id that ``dot`` lays out, compared whole."""
     golden = Path(__file__).parent / "golden"
-    for name, source in explore_dot_sources(monkeypatch).items():
+    for name, source in explore_dot_sources(monkeypatch, readme_graph).items():
         if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
             (golden / name).write_text(source, encoding="utf-8")
         assert source == (golden / name).read_text(encoding="utf-8"), name
@@ -706,15 +695,15 @@ def _depth_page() -> Page:
 @pytest.mark.parametrize(
     ("name", "make"),
     [
-        ("explore_readme_frames.txt", lambda: explore(_readme_graph_for_dot()[0])),
-        ("explore_neuron_frames.txt", _neuron_page),
-        ("explore_depth_frames.txt", _depth_page),
+        ("explore_readme_frames.txt", lambda readme_graph: explore(readme_graph()[0])),
+        ("explore_neuron_frames.txt", lambda _: _neuron_page()),
+        ("explore_depth_frames.txt", lambda _: _depth_page()),
     ],
 )
-def test_every_frame_of_a_page_is_the_golden_one(name: str, make) -> None:
+def test_every_frame_of_a_page_is_the_golden_one(name: str, make, readme_graph) -> None:
     """What a learner sees at each frame (statuses, outlines, boxes, chain-rule lines) and
     when clicking each leaf (its paths, what they light, their sum), compared whole."""
-    decoded = decoded_frames(make())
+    decoded = decoded_frames(make(readme_graph))
     golden = Path(__file__).parent / "golden" / name
     if os.environ.get("CHAINRULE_UPDATE_GOLDEN"):
         golden.write_text(decoded, encoding="utf-8")
