@@ -203,6 +203,19 @@ def test_callable_loss_and_regression_targets_have_no_accuracy():
         fit(model, X, y, loss="mse", epochs=1, metrics=["accuracy"], progress=False)
 
 
+def test_metrics_may_be_one_name_a_list_of_names_or_none():
+    X, y = make_moons(20, seed=0)  # labels 0/1: accuracy is measured unless told not to
+
+    def trained(metrics) -> History:
+        return fit(MLP(2, [1], seed=0), X, y, epochs=2, metrics=metrics, progress=False)
+
+    assert trained("accuracy").keys() == trained(["accuracy"]).keys() == ["loss", "accuracy"]
+    assert trained(None).keys() == trained([]).keys() == ["loss"]
+    with pytest.raises(ValueError) as unknown:
+        trained("f1")
+    assert str(unknown.value) == "unknown metric 'f1'; the one metric is 'accuracy'"
+
+
 # -- history and validation ----------------------------------------------------------
 
 
@@ -585,6 +598,17 @@ def test_predict_returns_numbers():
     assert single == [one(x).data for x in X]
     several = predict(three, X)
     assert several == [[v.data for v in three(x)] for x in X]
+
+
+def test_a_baseline_that_returns_a_plain_number_is_predicted_and_scored_like_a_model():
+    def always_one(x):  # the majority class, to compare a trained model with
+        return 1
+
+    X, y = [[0.0], [1.0], [2.0]], [1, -1, 1]
+    predictions = predict(always_one, X)
+    assert predictions == [1.0, 1.0, 1.0] and all(type(p) is float for p in predictions)
+    assert accuracy(always_one, X, y, loss="hinge") == 2 / 3
+    assert evaluate(always_one, X, y, loss="hinge") == (2 / 3, 2 / 3)  # hinge: 0, 2 and 0
 
 
 def test_accuracy_rules():
