@@ -1117,6 +1117,38 @@ def test_a_model_without_named_parameters_gets_numbered_names_in_errors():
         fit(Bare(), [[1.0]], [2.0], epochs=1, progress=False)
 
 
+def test_a_value_the_optimizer_holds_besides_the_models_is_recorded_once_by_its_place():
+    class PlainSGD:
+        """A hand-written optimizer: it lists whatever it is given, twice if given twice."""
+
+        def __init__(self, params, lr):
+            self.params, self.lr = list(params), lr
+
+        def zero_grad(self):
+            for p in self.params:
+                p.grad = 0.0
+
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * p.grad
+
+    model = Neuron(1, activation="linear", seed=0)
+    scale = Value(1.0)  # a learnable scale of the output, outside the model
+    optimizer = PlainSGD([*model.parameters(), scale, scale], lr=0.01)
+    history = fit(
+        model,
+        [[1.0], [2.0]],
+        [2.0, 4.0],
+        loss=lambda prediction, target: (scale * prediction - target) ** 2,
+        optimizer=optimizer,
+        epochs=2,
+        progress=False,
+        record=True,
+    )
+    assert history.record.names == ["w.0", "b", "optimizer parameter 2"]
+    assert history.record.parameters_after(2)[2] == scale.data
+
+
 def test_a_one_element_output_list_is_judged_as_its_one_number() -> None:
     from nn.train import _is_correct
 
