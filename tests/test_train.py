@@ -15,7 +15,7 @@ import pytest
 from engine import Value, custom_op, sum_values
 from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
 from nn.losses import mse
-from nn.modules import MLP, Layer, Module, Neuron, Sequential
+from nn.modules import MLP, Layer, Maxout, Module, Neuron, Sequential
 from nn.optim import SGD, Adam
 from nn.train import (
     DEFAULT_LR,
@@ -667,6 +667,8 @@ def test_no_softmax_warning_for_raw_scores_or_another_loss():
         fit(MLP(2, [3], seed=0), X, y, loss="cross_entropy", epochs=1, progress=False)
         softmax = MLP(2, [3], output_activation="softmax", seed=0)
         fit(softmax, X, y, loss="mse", epochs=1, progress=False)
+        maxout = Sequential(Layer(2, 4, seed=0), Maxout(4, 3, seed=0))  # no activation at all
+        fit(maxout, X, y, loss="cross_entropy", epochs=1, progress=False)
 
 
 def test_optimizer_names_and_objects():
