@@ -375,7 +375,7 @@ def _curves(history: History) -> tuple[list[str], dict[str, Any]]:
     for name, keys in groups:
         present = [key for key in keys if history[key]]
         if not present:
-            continue
+            continue  # pragma: no mutate (break: no accuracy without a loss, which comes first)
         values = [v for key in present for v in history[key] if math.isfinite(v)]
         if name == "accuracy":
             low, high = 0.0, 1.0

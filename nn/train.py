@@ -576,6 +576,11 @@ def fit(
     from before it. A validation output that is ``nan``/``inf`` is recorded
     as a ``nan`` ``val_loss``.
     """
+    if not callable(getattr(model, "parameters", None)):
+        raise TypeError(
+            "fit: the model must have parameters() (the Values it learns), e.g. an MLP or a "
+            f"Module of your own; got {type(model).__name__}"
+        )
     X, y = _check_dataset(X, y, "fit")
     epochs = _positive_int(epochs, "epochs", "")
     if batch_size is not None:

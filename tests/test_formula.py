@@ -84,6 +84,15 @@ def test_a_formula_may_nest_one_hundred_levels_deep() -> None:
     )
 
 
+def test_a_minus_sign_before_parentheses_nests_but_a_chain_of_minus_signs_does_not() -> None:
+    # -(a+-(a+...)): each "-(" and each "a+(" is a level, so 49 of them nest 99 deep, 50 are 101
+    assert evaluate_formula("-(a+" * 49 + "a" + ")" * 49, {"a": 0.5})[0].data == -1.0
+    with pytest.raises(FormulaError, match="^the formula nests more than 100 levels deep"):
+        evaluate_formula("-(a+" * 50 + "a" + ")" * 50, {"a": 0.5})
+    # -(-(-a)) is a chain, as a+b+c+... is: 150 minus signs nest one level
+    assert evaluate_formula("-(" * 150 + "a" + ")" * 150, {"a": 0.5})[0].data == 0.5
+
+
 def test_every_function_computes_its_op_and_gradient() -> None:
     result, variables = evaluate_formula(
         "exp(a) + log(a) + tanh(a) + sigmoid(a) + relu(a) + leaky_relu(-a) + elu(-a, 0.5) "

@@ -631,6 +631,11 @@ NN_ERRORS = [
         "layer 0 (int): to_torch cannot translate a int; it knows Layer, Neuron, Maxout and MaxoutUnit (and Sequential/MLP stacks of them)",
     ),
     (
+        "fit(lambda x: 2 * x[0], [[1.0]], [2.0])",
+        TypeError,
+        "fit: the model must have parameters() (the Values it learns), e.g. an MLP or a Module of your own; got function",
+    ),
+    (
         'fit(Neuron(1), "ab", [1])',
         TypeError,
         "fit: X and y must be lists (examples and their targets)",

@@ -346,6 +346,37 @@ def test_a_loss_of_zero_throughout_gets_a_chart_from_0_to_1() -> None:
     assert '<polyline class="curve loss" points="46.0,98.0 177.0,98.0 308.0,98.0"/>' in page.html
 
 
+def test_a_loss_below_zero_is_charted_from_its_lowest_value_to_its_highest() -> None:
+    X, y = moons()
+    negative = nn.fit(
+        nn.MLP(2, [4, 1], seed=0),
+        X,
+        y,
+        loss=lambda prediction, target: -prediction * target,  # a custom loss may go below 0
+        lr=0.1,
+        epochs=3,
+        progress=False,
+        record=True,
+        seed=0,
+    )
+    assert [f"{loss:.3f}" for loss in negative.loss] == ["-0.025", "-0.056", "-0.085"]
+    page = negative.explore(resolution=2)
+    # the first epoch at the top of the chart (y = 10), the last at the bottom (y = 98)
+    assert '<polyline class="curve loss" points="46.0,10.0 177.0,55.4 308.0,98.0"/>' in page.html
+    ticks = re.findall(r'<text x="41" y="([^"]*)" text-anchor="end">([^<]*)</text>', page.html)
+    assert ticks[:3] == [("102.0", "-0.085"), ("58.0", "-0.055"), ("14.0", "-0.025")]
+
+
+def test_the_page_draws_its_curves_as_lines_in_their_colours(monkeypatch) -> None:
+    page = small_page_without_dot(monkeypatch)
+    style = page.html[page.html.index("<style>") : page.html.index("</style>")]
+    # an SVG polyline is a filled black shape unless its style says otherwise
+    assert ".curve { fill: none; stroke-width: 1.6; }" in style
+    assert ".curve.loss, .dot.loss { stroke: #d97706; }" in style
+    assert ".curve.accuracy, .dot.accuracy { stroke: #059669; }" in style
+    assert "grid-template-columns: minmax(0, 1fr) 340px;" in style  # the network, then the side
+
+
 def test_one_hot_targets_are_classes_and_every_class_is_in_the_legend() -> None:
     X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
     one_hot = [[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]]  # no point of class 1

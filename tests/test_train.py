@@ -15,7 +15,7 @@ import pytest
 from engine import Value, custom_op, sum_values
 from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
 from nn.losses import mse
-from nn.modules import MLP, Layer, Module, Neuron, Sequential
+from nn.modules import MLP, Layer, Maxout, Module, Neuron, Sequential
 from nn.optim import SGD, Adam
 from nn.train import (
     DEFAULT_LR,
@@ -201,6 +201,19 @@ def test_callable_loss_and_regression_targets_have_no_accuracy():
     assert math.isclose(model.b.data, 0.5, rel_tol=1e-3)
     with pytest.raises(ValueError, match="class labels"):
         fit(model, X, y, loss="mse", epochs=1, metrics=["accuracy"], progress=False)
+
+
+def test_metrics_may_be_one_name_a_list_of_names_or_none():
+    X, y = make_moons(20, seed=0)  # labels 0/1: accuracy is measured unless told not to
+
+    def trained(metrics) -> History:
+        return fit(MLP(2, [1], seed=0), X, y, epochs=2, metrics=metrics, progress=False)
+
+    assert trained("accuracy").keys() == trained(["accuracy"]).keys() == ["loss", "accuracy"]
+    assert trained(None).keys() == trained([]).keys() == ["loss"]
+    with pytest.raises(ValueError) as unknown:
+        trained("f1")
+    assert str(unknown.value) == "unknown metric 'f1'; the one metric is 'accuracy'"
 
 
 # -- history and validation ----------------------------------------------------------
@@ -587,6 +600,17 @@ def test_predict_returns_numbers():
     assert several == [[v.data for v in three(x)] for x in X]
 
 
+def test_a_baseline_that_returns_a_plain_number_is_predicted_and_scored_like_a_model():
+    def always_one(x):  # the majority class, to compare a trained model with
+        return 1
+
+    X, y = [[0.0], [1.0], [2.0]], [1, -1, 1]
+    predictions = predict(always_one, X)
+    assert predictions == [1.0, 1.0, 1.0] and all(type(p) is float for p in predictions)
+    assert accuracy(always_one, X, y, loss="hinge") == 2 / 3
+    assert evaluate(always_one, X, y, loss="hinge") == (2 / 3, 2 / 3)  # hinge: 0, 2 and 0
+
+
 def test_accuracy_rules():
     layer = Layer(1, 3, activation="linear", seed=0)
     for j, neuron in enumerate(layer.neurons):  # output j peaks at x = j
@@ -643,6 +667,8 @@ def test_no_softmax_warning_for_raw_scores_or_another_loss():
         fit(MLP(2, [3], seed=0), X, y, loss="cross_entropy", epochs=1, progress=False)
         softmax = MLP(2, [3], output_activation="softmax", seed=0)
         fit(softmax, X, y, loss="mse", epochs=1, progress=False)
+        maxout = Sequential(Layer(2, 4, seed=0), Maxout(4, 3, seed=0))  # no activation at all
+        fit(maxout, X, y, loss="cross_entropy", epochs=1, progress=False)
 
 
 def test_optimizer_names_and_objects():
@@ -1091,6 +1117,38 @@ def test_a_model_without_named_parameters_gets_numbered_names_in_errors():
 
     with pytest.raises(NonFiniteLossError, match=r"the gradient of parameter 0 became nan"):
         fit(Bare(), [[1.0]], [2.0], epochs=1, progress=False)
+
+
+def test_a_value_the_optimizer_holds_besides_the_models_is_recorded_once_by_its_place():
+    class PlainSGD:
+        """A hand-written optimizer: it lists whatever it is given, twice if given twice."""
+
+        def __init__(self, params, lr):
+            self.params, self.lr = list(params), lr
+
+        def zero_grad(self):
+            for p in self.params:
+                p.grad = 0.0
+
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * p.grad
+
+    model = Neuron(1, activation="linear", seed=0)
+    scale = Value(1.0)  # a learnable scale of the output, outside the model
+    optimizer = PlainSGD([*model.parameters(), scale, scale], lr=0.01)
+    history = fit(
+        model,
+        [[1.0], [2.0]],
+        [2.0, 4.0],
+        loss=lambda prediction, target: (scale * prediction - target) ** 2,
+        optimizer=optimizer,
+        epochs=2,
+        progress=False,
+        record=True,
+    )
+    assert history.record.names == ["w.0", "b", "optimizer parameter 2"]
+    assert history.record.parameters_after(2)[2] == scale.data
 
 
 def test_a_one_element_output_list_is_judged_as_its_one_number() -> None:
