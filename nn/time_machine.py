@@ -493,10 +493,9 @@ def _body(
         )
     for chart in curves:
         name = "loss" if 'aria-label="loss"' in chart else "accuracy"
-        side.append(
-            f'<div class="box"><h2>{name.capitalize()} per epoch (solid: training, dashed: '
-            f"validation)</h2>{chart}</div>"
-        )
+        validated = "stroke-dasharray" in chart  # a validation curve is drawn dashed
+        key = "solid: training, dashed: validation" if validated else "on the training data"
+        side.append(f'<div class="box"><h2>{name.capitalize()} per epoch ({key})</h2>{chart}</div>')
     return f"""<main>
 <h1>{html.escape(heading)}</h1>
 {controls("epoch")}

@@ -223,6 +223,9 @@ def test_three_classes_regression_and_other_inputs() -> None:
     page = regression.explore()
     assert page.data["boundary"] is None and "Decision boundary" not in page.html
     assert list(page.data["scales"]) == ["loss"]
+    # no validation data: the chart's heading promises no dashed curve
+    assert "<h2>Loss per epoch (on the training data)</h2>" in page.html
+    assert "dashed: validation" not in page.html
     three_d = nn.fit(
         nn.MLP(3, [3, 1], seed=0),
         [[*x, 1.0] for x in X],
