@@ -584,11 +584,17 @@ def test_pressing_stop_stops_the_students_code_too() -> None:
         while True:
             pass
 
+    # Ctrl-C as in an interactive Python, even where the tests were started with SIGINT
+    # ignored (a shell's background job: `nohup ... &`)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     press_stop = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    press_stop.start()
-    with pytest.raises(KeyboardInterrupt):
-        run_limited(forever, 10.0)
-    press_stop.join()
+    try:
+        press_stop.start()
+        with pytest.raises(KeyboardInterrupt):
+            run_limited(forever, 10.0)
+        press_stop.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     (worker,) = workers
     assert not worker.is_alive()
 
