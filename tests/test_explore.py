@@ -502,6 +502,50 @@ def test_a_page_is_saved_as_utf8_whatever_the_locale(tmp_path: Path, ascii_local
     assert saved.read_bytes().decode("utf-8") == page.html
 
 
+def test_a_pages_data_keeps_its_symbols_as_they_are_and_cannot_end_its_script() -> None:
+    """A saved page is read as text too: ∂ and σ stay ∂ and σ (the page is UTF-8), not
+    ``\\u2202``; only ``<`` is escaped, so no text can close the script it sits in."""
+    page = Page("t", "<p>x</p>", {"label": "∂L/∂σ", "text": "</script><b>", "n": [1.5, 2]}, "")
+    assert (
+        '<script type="application/json" id="page-data">'
+        '{"label":"∂L/∂σ","text":"\\u003c/script>\\u003cb>","n":[1.5,2]}</script>\n'
+    ) in page.html
+
+
+@needs_dot
+def test_a_graphviz_picture_in_a_page_keeps_its_drawing_and_loses_its_tooltips() -> None:
+    """``inline_svg`` on a picture with tooltips (``draw_network`` gives every weight and
+    neuron one, showing numbers that a page's frames would contradict): the boxes, lines and
+    texts stay, the prolog, comments, ``<title>`` pop-ups and ``<a>`` wrappers go."""
+    import xml.etree.ElementTree as ElementTree
+
+    import nn
+    from engine.page import inline_svg
+
+    random.seed(0)
+    svg = nn.draw_network(nn.MLP(2, [2, 1])).pipe(format="svg", encoding="utf-8")
+    assert "<a xlink:title=" in svg and "<title>" in svg and "<!--" in svg  # what goes
+    inlined = inline_svg(svg)
+    assert inlined.startswith("<svg ") and inlined.endswith("</svg>")
+    for gone in ("<?xml", "<!DOCTYPE", "<!--", "<title>", "<a ", "</a>", "xlink:title"):
+        assert gone not in inlined, gone
+    assert "Helvetica,sans-Serif" not in inlined  # the page's style sets the font once
+
+    def drawn(text: str) -> list[tuple[str, dict[str, str], str | None]]:
+        root = ElementTree.fromstring(text[text.index("<svg") :])
+        kept = ("text", "path", "polygon", "ellipse")
+        return [
+            (e.tag, {k: v for k, v in e.attrib.items() if k != "font-family"}, e.text)
+            for e in root.iter()
+            if e.tag.removeprefix(SVG) in kept
+        ]
+
+    assert drawn(inlined) == drawn(svg) and len(drawn(svg)) > 20
+    root = ElementTree.fromstring(inlined)  # and no text but the labels drawn
+    words = [text.strip() for text in root.itertext() if text.strip()]
+    assert words == [label.text for label in root.iter(f"{SVG}text")]
+
+
 def test_a_page_in_a_notebook_escapes_its_title_and_says_how_to_open_it() -> None:
     page = Page('say "hi" & <b>', "<p>x</p>", {}, "", height=321)
     frame = page._repr_html_()
