@@ -425,6 +425,27 @@ def test_long_paths_need_no_recursion() -> None:
     assert "(20000 edges)" in path.text(8) and path.text(8).count("→") == 8
 
 
+def test_a_long_path_is_shortened_in_the_middle_and_always_keeps_both_ends() -> None:
+    a = Value(2.0, label="a")
+    v = a
+    for name in "bcdef":
+        v = v * 2.0
+        v.label = name
+    (path,) = paths(v, a)
+    whole = (
+        "f → e → d → c → b → a: ∂f/∂e * ∂e/∂d * ∂d/∂c * ∂c/∂b * ∂b/∂a = "
+        "2.0 * 2.0 * 2.0 * 2.0 * 2.0 = 32.0"
+    )
+    assert path.text() == str(path) == path.text(5) == whole
+    assert path.text(4) == (
+        "f → e → … → b → a (5 edges): ∂f/∂e * ∂e/∂d * … * ∂c/∂b * ∂b/∂a = "
+        "2.0 * 2.0 * … * 2.0 * 2.0 = 32.0"
+    )
+    first_and_last = "f → … → a (5 edges): ∂f/∂e * … * ∂b/∂a = 2.0 * … * 2.0 = 32.0"
+    assert path.text(3) == path.text(2) == path.text(1) == first_and_last
+    assert str(paths(a, a)[0]) == "a: the empty path (a value to itself) = 1.0"
+
+
 def test_paths_rejects_what_it_cannot_answer() -> None:
     x, other = Value(1.0), Value(2.0)
     with pytest.raises(ValueError, match="root does not depend on"):
