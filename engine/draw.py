@@ -275,12 +275,16 @@ def draw(
     if max_nodes is not None and not collapse:  # count first, building nothing
         count = _count_within(root, COUNT_FACTOR * max_nodes, depth)
         if count > max_nodes:
-            raise GraphTooLargeError(_too_large_message(root, count, max_nodes, collapse, depth))
+            message = _too_large_message(  # pragma: no mutate (collapse is False: None is too)
+                root, count, max_nodes, collapse, depth
+            )
+            raise GraphTooLargeError(message)
     picture = _Picture(root, collapse, depth, max_nodes)
     if picture.too_many:  # (only with collapse: the count of drawn neurons needs the picture)
-        raise GraphTooLargeError(
-            _too_large_message(root, len(picture.drawn), max_nodes, collapse, depth)
+        message = _too_large_message(  # pragma: no mutate (with collapse, root and depth go unread)
+            root, len(picture.drawn), max_nodes, collapse, depth
         )
+        raise GraphTooLargeError(message)
 
     names = _display_names(picture.order, parameter_names)
     number = picture.number
