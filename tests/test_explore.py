@@ -333,6 +333,21 @@ def test_bad_arguments_are_rejected_clearly() -> None:
         explore(Value(1.0), parameters=[1.0])  # type: ignore[list-item]
     with pytest.raises(TypeError):
         explore(Value(1.0), highlight=None)  # type: ignore[call-arg]
+    with pytest.raises(ValueError) as refused:
+        explore(Value(1.0), max_nodes=0)
+    assert str(refused.value) == "explore: max_nodes must be at least 1 (or None), got 0"
+    with pytest.raises(TypeError) as refused:
+        explore(Value(1.0), max_nodes=2.5)  # type: ignore[arg-type]
+    assert str(refused.value) == "explore: max_nodes must be an int or None, got 2.5"
+
+
+@needs_dot
+def test_numpy_integers_are_ints_to_explore_as_to_draw() -> None:
+    import numpy as np
+
+    out = Value(2.0, label="a") * Value(3.0, label="b")
+    as_numpy = explore(out, max_nodes=np.int64(10), depth=np.int32(1), precision=np.int64(3))
+    assert as_numpy.html == explore(out, max_nodes=10, depth=1, precision=3).html
 
 
 @needs_dot
