@@ -504,6 +504,31 @@ def test_the_page_lists_a_dozen_paths_and_counts_the_rest() -> None:
     )
 
 
+@needs_dot
+def test_a_dozen_paths_listed_and_more_through_dashed_values_are_counted_apart() -> None:
+    # x has 16 drawn paths (4 diamonds) and one more through a chain cut at depth 9: the
+    # page lists 12, counts 16 and says the backward pass adds the paths it cannot draw too
+    root, x = diamonds(4)
+    deep = x
+    for _ in range(10):
+        deep = deep * 1.5
+    loss = root + deep
+    loss.label = "L"
+    page = explore(loss, depth=9, max_nodes=None)
+    (view,) = [view for view in page.data["paths"].values() if view["title"].startswith("dL/dx ")]
+    assert len(view["paths"]) == 12
+    assert view["title"] == (
+        "dL/dx is the sum, over the 16 paths from L to x, of the product of the local "
+        "derivatives along each:"
+    )
+    assert view["total"] == (
+        "Only the first 12 of the 16 paths are listed. With the paths through the dashed Values "
+        "(their inputs are not drawn), the products add up to dL/dx = 682.6650390625, the "
+        "gradient of the backward pass, which adds them without listing them."
+    )
+    assert 5.0**4 + 1.5**10 == 682.6650390625
+
+
 def test_the_page_scripts_are_installed_with_the_packages() -> None:
     """Every .js beside the code is package data, so `pip install .` (not -e) ships it."""
     root = Path(__file__).resolve().parent.parent
