@@ -258,9 +258,18 @@ def test_an_op_returning_something_with_data_but_no_grad_is_not_a_value() -> Non
     )
     report = check_engine(plain, checks=["add"])
     assert report["add"].diagnosis == "not_a_value"
-    assert report["add"].message == (
+    message = (
         "your a + b returned a SimpleNamespace, not a Value: an operation returns a new Value "
         "that records its inputs, e.g. out = Value(self.data + other.data, (self, other), '+')"
+    )
+    assert report["add"].message == message
+    assert str(report) == (  # the mistake is named with its operation
+        "check_engine(Value): 1 of 2 checks passed, FAILED\n"
+        "  ✓ core\n"
+        f"  ✗ add: {message}\n"
+        "To fix:\n"
+        "  * an operation returns something other than a Value (add): return a new Value: "
+        "out = Value(data, (self, other), '+'); return out [add]"
     )
 
 
