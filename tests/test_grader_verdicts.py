@@ -87,7 +87,8 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     core = report["core"]
     assert (core.status, core.diagnosis, core.message) == ("failed", diagnosis, message)
     assert core.failure is None  # the student's code raised nothing
-    assert str(report).splitlines()[1] == f"  ✗ core: {message}"
+    heading = f"check_engine(Value): 0 of {len(ENGINE_CHECKS)} checks passed, FAILED"
+    assert str(report).splitlines()[:2] == [heading, f"  ✗ core: {message}"]
     assert [check.name for check in report.checks] == list(ENGINE_CHECKS)  # core once
     not_run = "not run: core failed (Value(2.0), .data, .grad, backward() come first)"
     assert {(check.status, check.message) for check in report.checks[1:]} == {("not run", not_run)}
@@ -579,6 +580,38 @@ def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
             "[reuse, diamond, subexpression, mlp]",
         ]
     )
+
+
+def test_a_skeleton_with_neither_sum_nor_product_is_told_what_each_check_needs() -> None:
+    """Only ``__init__`` and ``backward()`` written: the seed check needs ``+`` or ``*`` (it
+    does not blame an exception on a line of the student's), the others need both."""
+    source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
+    source = source[: source.index("    def __add__")] + source[source.index("    def backward") :]
+    report = check_engine(load_class(source, "skeleton.py"))
+    assert str(report) == "\n".join(
+        [
+            "check_engine(Value): 1 of 8 checks passed, FAILED",
+            "  ✓ core",
+            "  ✗ seed: this check needs a + b or a * b",
+            "  ✗ add: your Value has no __add__ (for a + b)",
+            "  ✗ mul: your Value has no __mul__ (for a * b)",
+            "  ✗ reuse: the same mistake as in seed",
+            "  ✗ diamond: the same mistake as in seed",
+            "  ✗ subexpression: the same mistake as in seed",
+            "  ✗ mlp: the same mistake as in seed",
+            "  not implemented (not counted): sub, neg, truediv, pow, radd, rsub, rmul, rtruediv, "
+            "relu, tanh, exp, log, sigmoid, sin, cos",
+            "To fix:",
+            "  * something required is missing or not done yet: implement what the message names "
+            "[seed, reuse, diamond, subexpression, mlp]",
+            "  * something required is missing or not done yet (add): implement what the message "
+            "names [add]",
+            "  * something required is missing or not done yet (mul): implement what the message "
+            "names [mul]",
+        ]
+    )
+    needs_both = "this check needs a + b and a * b"
+    assert [report[name].message for name in CHECKS + ["mlp"]] == [needs_both] * 4
 
 
 def test_an_attribute_that_is_not_a_method_is_not_an_operation() -> None:
