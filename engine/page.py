@@ -109,7 +109,10 @@ _FIT_FRAME = (
 
 def _json_for_script(data: Any) -> str:
     """``data`` as JSON that is safe inside ``<script>``: every ``<`` is written ``\\u003c``."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # (no mutate: json reads both flags as true or false only, so None would say False too)
+    text = json.dumps(  # pragma: no mutate
+        data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
     return text.replace("<", "\\u003c")
 
 

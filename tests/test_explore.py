@@ -571,6 +571,28 @@ def test_a_pages_data_keeps_its_symbols_as_they_are_and_cannot_end_its_script() 
         '<script type="application/json" id="page-data">'
         '{"label":"∂L/∂σ","text":"\\u003c/script>\\u003cb>","n":[1.5,2]}</script>\n'
     ) in page.html
+    for number in (math.nan, math.inf):  # JSON has neither: the page's script could not load
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            Page("t", "<p>x</p>", {"loss": [0.5, number]}, "")
+
+
+def test_a_page_is_one_document_with_its_head_its_body_its_data_and_its_script() -> None:
+    from engine.page import BASE_STYLE
+
+    page = Page("A & B", "<main>x</main>", {"n": 1}, "show(0);")
+    head = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src '
+        "data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>A &amp; B</title>\n"
+        f"<style>{BASE_STYLE}</style>\n</head>\n<body>\n<main>x</main>\n"
+        '<script type="application/json" id="page-data">{"n":1}</script>\n<script>'
+    )
+    assert page.html.startswith(head)
+    assert page.html.endswith("show(0);</script>\n</body>\n</html>\n")
+    assert page.height == 600  # the notebook's frame, unless the page says how tall it is
+    assert 'style="width: 100%; height: 600px; border: 0;"' in page._repr_html_()
 
 
 @needs_dot
