@@ -390,7 +390,8 @@ class _Context:
     def __init__(self, value_class: Callable[[float], Any], available: set[str]) -> None:
         self.value_class = value_class
         self.available = available
-        self.activation: str | None = None  # the MLP's hidden activation, once chosen
+        # the MLP's hidden activation, chosen just before the mlp check (its only reader) runs
+        self.activation: str | None = None  # pragma: no mutate (never read before it is set)
         # the expression being checked, for messages about exceptions
         self.current = ""  # pragma: no mutate (None is false too)
         # whether it mixes numbers with Values (a * 3.0), read as true or false only
