@@ -461,6 +461,22 @@ def test_a_long_path_is_shortened_in_the_middle_and_always_keeps_both_ends() -> 
     assert str(paths(a, a)[0]) == "a: the empty path (a value to itself) = 1.0"
 
 
+def test_the_sum_writes_out_up_to_ten_products_and_counts_more() -> None:
+    x = Value(2.0, label="x")
+
+    def fan(n: int) -> Value:  # x * 1 + x * 2 + ... + x * n: n paths from y to x
+        y = x * 1.0
+        for k in range(2, n + 1):
+            y = y + x * float(k)
+        y.label = "y"
+        return y
+
+    assert paths(fan(10), x).sum_line() == (
+        "dy/dx = 1.0 + 2.0 + 3.0 + 4.0 + 5.0 + 6.0 + 7.0 + 8.0 + 9.0 + 10.0 = 55.0"
+    )
+    assert paths(fan(11), x).sum_line() == "dy/dx = the sum of these 11 products = 66.0"
+
+
 def test_paths_rejects_what_it_cannot_answer() -> None:
     x, other = Value(1.0), Value(2.0)
     with pytest.raises(ValueError, match="root does not depend on"):
