@@ -193,6 +193,7 @@ def test_the_collapse_suggestion_counts_the_neurons_within_the_same_depth() -> N
     with pytest.raises(GraphTooLargeError, match=r"has 19 Value nodes") as info:
         draw(out, depth=2, max_nodes=18)
     assert "as one node (17 nodes here)" in str(info.value)  # 1 + 8 + 8 neurons, not all 20
+    assert draw(out, depth=2, max_nodes=19).source.count("shape=none") == 19  # exactly the most
     assert draw(out, depth=2, collapse=True, max_nodes=18).source.count("shape=none") == 17
 
 
