@@ -717,9 +717,9 @@ def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
 
 
 def _defines(kind: type, attribute: str) -> bool:
-    """True when the class ``kind`` has ``attribute`` (not just the one every object has)."""
-    found = getattr(kind, attribute, None)
-    return callable(found) and found is not getattr(object, attribute, None)
+    """True when the class ``kind`` has a method ``attribute`` (a placeholder such as
+    ``relu = None`` is not one; ``object`` itself has none of ``_NEEDS``' methods)."""
+    return callable(getattr(kind, attribute, None))
 
 
 def _mlp_activation(results: list[CheckResult], available: set[str]) -> str | None:
