@@ -103,6 +103,17 @@ def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
     assert message == expected
 
 
+def test_a_report_names_a_factory_without_a_name_by_its_type() -> None:
+    import functools
+
+    report = check_engine(functools.partial(Value), checks=["add"])
+    assert str(report).splitlines() == [
+        "check_engine(partial): 2 of 2 checks passed, all passed",
+        "  ✓ core",
+        "  ✓ add",
+    ]
+
+
 def test_one_check_named_alone_is_the_check_not_its_letters() -> None:
     report = check_engine(Value, checks="mlp")
     assert [check.name for check in report.checks] == ["core", "mlp"]
