@@ -97,6 +97,7 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
 def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
     no_data = load_class("class Value:\n    def __init__(self, x):\n        self.x = x\n")
     message = check_engine(no_data)["core"].message
+    assert "to accept a number as an operand" not in message  # no number was an operand
     expected = "your code raised AttributeError: 'Value' object has no attribute 'data'"
     if "mutmut" in sys.modules:  # the error is read in mutmut's trampoline, which says where
         message = message.split(" at trampoline.py:")[0]
