@@ -339,6 +339,20 @@ def test_a_small_error_in_a_derivative_is_caught() -> None:
     assert check_engine(close)["tanh"].diagnosis == "local_derivative"
 
 
+def test_a_difference_of_rounding_only_is_not_a_mistake() -> None:
+    """Numbers agree within a relative 1e-7 or an absolute 1e-9: a derivative off by 1e-8 of
+    itself, or a zero gradient that comes out as 1e-12, is right."""
+    rounded = variant(
+        "            self.grad += (1 - t**2) * out.grad\n",
+        "            self.grad += (1 - t**2) * out.grad * (1 + 1e-8)\n",
+    )
+    almost_zero = variant(
+        "            self.grad += (out.data > 0) * out.grad\n",
+        "            self.grad += (out.data > 0) * out.grad + 1e-12\n",
+    )
+    assert check_engine(rounded).passed and check_engine(almost_zero).passed
+
+
 def test_number_operands_that_are_not_wrapped_get_a_hint() -> None:
     unwrapped = variant(
         "        other = other if isinstance(other, Value) else Value(other)\n"
