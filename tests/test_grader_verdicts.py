@@ -77,8 +77,13 @@ def core_class(data: str = "x", grad: str = "0.0", backward: bool = True) -> typ
         (core_class(backward=False), "missing", "your Value has no backward() method"),
         (core_class(data="str(x)"), "not_a_number", "Value(2.0).data is a str, not a number"),
         (core_class(grad="'0'"), "not_a_number", "Value(2.0).grad is a str, not a number"),
+        (  # an array has a .data (its buffer) but no .grad: it is not taken for a Value
+            core_class(data="__import__('numpy').array([x])"),
+            "not_a_number",
+            "Value(2.0).data is a ndarray, not a number",
+        ),
     ],
-    ids=["data", "grad", "backward", "data not a number", "grad not a number"],
+    ids=["data", "grad", "backward", "data not a number", "grad not a number", "data an array"],
 )
 def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     value_class, diagnosis, message
