@@ -324,6 +324,24 @@ def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
     assert "bytes" in repr(page)
 
 
+@needs_dot
+def test_the_hint_offers_path_views_only_where_there_are_paths_to_show() -> None:
+    def hint(page: Page) -> str:
+        return page.html.split('<p class="hint">')[1].split("</p>")[0]
+
+    keys = "Keys: ← → one step, Home / End the first and last frame. "
+    gradients = (
+        "is the gradient of the output {0} with respect to x,\nbuilt up by +=; ∂u/∂x is the "
+        "local derivative of an operation's result u with respect to its\ninput x."
+    )
+    x = Value(3.0, label="x")
+    assert hint(explore(x)) == keys + "\ndx/dx " + gradients.format("x")  # no path to list
+    assert hint(explore(x * 2)) == (
+        keys + "Click a leaf's box (an input, a constant or a parameter) to see every path "
+        "from the output to it. \ndv2/dx " + gradients.format("v2")
+    )
+
+
 def test_bad_arguments_are_rejected_clearly() -> None:
     with pytest.raises(TypeError, match="explore expects a Value"):
         explore(3.0)  # type: ignore[arg-type]
