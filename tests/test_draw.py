@@ -425,3 +425,9 @@ def test_edge_labels_become_xlabels_just_past_the_span_threshold() -> None:
     assert " [label=" in below.split("->", 1)[1] and "xlabel=" not in below  # 21 * 22 = 462
     assert below.count("-> op") == 42
     assert above.count("xlabel=") == 44 and "-> op22 [label=" not in above  # 22 * 23 = 506
+    at_most = chain(21)  # 462, then each tanh after it adds one rank
+    for _ in range(38):
+        at_most = at_most.tanh()
+    past = at_most.tanh()
+    assert "xlabel=" not in draw(at_most, max_nodes=None).source  # 462 + 38 = 500: labels
+    assert draw(past, max_nodes=None).source.count("xlabel=") == 42 + 39  # 501: xlabels
