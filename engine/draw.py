@@ -97,7 +97,11 @@ def _text(value: object) -> str:
 
 def _plain_int(x: object) -> object:
     """A numpy integer as an int (so it passes the checks as one); anything else as it is."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x) is not int:
+    if (
+        isinstance(x, numbers.Integral)
+        and not isinstance(x, bool)
+        and type(x) is not int  # pragma: no mutate (a fast path: int() of an int is that int)
+    ):
         return int(x)
     return x
 
@@ -212,7 +216,7 @@ def draw(
     show_local_grads: bool = True,
     highlight: BackwardStep | Value | None = None,
     max_nodes: int | None = 300,
-    image_format: str = "svg",
+    image_format: str = "svg",  # pragma: no mutate ("SVG" too: graphviz writes it lower-case)
     *,
     parameters: Iterable[Value] | Iterable[tuple[str, Value]] | object | None = None,
     collapse: bool = False,
