@@ -418,6 +418,19 @@ def test_a_backward_that_loops_forever_times_out_with_its_line() -> None:
     assert elapsed < 5  # two time limits and their stopping, not seven
 
 
+def test_a_value_that_is_never_made_stops_the_core_check_in_time() -> None:
+    forever = load_class(
+        "class Value:\n    def __init__(self, x):\n        while True:\n            pass\n",
+        filename="hostile_engine.py",
+    )
+    started = time.perf_counter()
+    report = check_engine(forever, checks=["add"], time_limit=0.3)
+    assert time.perf_counter() - started < 5
+    assert report["core"].diagnosis == "timeout"
+    assert re.search(r"did not finish within 0\.3 s; stopped at hostile_engine\.py:3", str(report))
+    assert report["add"].status == "not run"
+
+
 def test_a_backward_that_recurses_forever_is_a_recursion_error() -> None:
     report = check_engine(minimal("self.backward()"), time_limit=2.0)
     assert not report.passed
