@@ -35,6 +35,7 @@ from engine import (
     weighted_sum,
 )
 from engine.draw import _short
+from engine.page import page_script
 from engine.paths import count_paths
 
 explore_module = importlib.import_module("engine.explore")  # engine.explore is the function
@@ -309,6 +310,7 @@ def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
     html = page.html
     assert html.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
     assert ".pending { opacity: .28; }" in html  # the explorer's own style: faded boxes
+    assert page_script("engine", "explore.js") in html  # and its own script
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
     assert "<script" not in html.split('id="page-data">')[1].split("</script>")[0]
@@ -357,6 +359,9 @@ def test_bad_arguments_are_rejected_clearly() -> None:
     with pytest.raises(TypeError) as refused:
         explore(Value(1.0), max_nodes=2.5)  # type: ignore[arg-type]
     assert str(refused.value) == "explore: max_nodes must be an int or None, got 2.5"
+    with pytest.raises(ValueError) as refused:
+        explore(Value(1.0), depth=-1)
+    assert str(refused.value) == "explore: depth must be an int >= 0 or None, got -1"
 
 
 @needs_dot
