@@ -169,7 +169,7 @@ class _Picture:
                 self.drawn = list(self.edges)  # too many already: no need to lay it out
                 self.too_many = True
                 return
-        self.too_many = False
+        self.too_many = False  # pragma: no mutate (read only as true or false: None is false)
         self.drawn = sorted(self.edges, key=self.number.__getitem__)
         # An estimate of dot's layout: the longest-path rank of every drawn
         # result (its op node one rank before it), each input without drawn
@@ -179,7 +179,7 @@ class _Picture:
         users: dict[Value, list[int]] = {}
         for node in self.drawn:
             edges = self.edges[node]
-            op_rank = 1 + max((rank.get(child, 0) for child, _ in edges), default=-1)
+            op_rank = 1 + max((rank[child] for child, _ in edges), default=-1)  # inputs first
             rank[node] = op_rank + 1
             for child, _ in edges:
                 users.setdefault(child, []).append(op_rank)

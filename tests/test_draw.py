@@ -195,6 +195,7 @@ def test_the_collapse_suggestion_counts_the_neurons_within_the_same_depth() -> N
     assert "as one node (17 nodes here)" in str(info.value)  # 1 + 8 + 8 neurons, not all 20
     assert draw(out, depth=2, max_nodes=19).source.count("shape=none") == 19  # exactly the most
     assert draw(out, depth=2, collapse=True, max_nodes=18).source.count("shape=none") == 17
+    assert draw(out, depth=2, collapse=True, max_nodes=17).source.count("shape=none") == 17
 
 
 def test_collapse_keeps_a_weighted_sum_that_is_used_again_apart_from_its_activation() -> None:
