@@ -722,6 +722,8 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
     assert (
         count_paths(topological_order(y), y, stranger, lambda n: zip(n.inputs, n.local_grads)) == 0
     )
+    above = topological_order(y * 2.0)  # an order with nodes above y, which no path from y meets
+    assert count_paths(above, y, a, lambda n: zip(n.inputs, n.local_grads)) == 8
     with pytest.raises(ValueError) as refused:
         paths(y, stranger)
     assert str(refused.value) == (
