@@ -82,7 +82,7 @@ def _html_text(value: object) -> str:
     printable (newlines, control characters) are shown as Python escapes.
     """
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
-    return html.escape(text, quote=False)
+    return html.escape(text, quote=False)  # pragma: no mutate (quote=None: false too)
 
 
 def _text(value: object) -> str:

@@ -132,6 +132,12 @@ def test_nasty_labels_render_and_show_their_text(label: str) -> None:
     assert expected in svg
 
 
+def test_quotes_in_a_label_stay_quotes_in_the_dot_source() -> None:
+    """A teacher reads ``draw(...).source`` too: only ``&``, ``<`` and ``>`` need entities."""
+    x = Value(2.0, label='f\'(x) says "hi"')
+    assert 'f\'(x) says "hi"' in draw(x).source
+
+
 def test_ops_with_special_characters_are_escaped() -> None:
     x = Value(2.0)
     source = draw(x**2).source
