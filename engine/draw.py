@@ -179,7 +179,8 @@ class _Picture:
         users: dict[Value, list[int]] = {}
         for node in self.drawn:
             edges = self.edges[node]
-            op_rank = 1 + max((rank[child] for child, _ in edges), default=-1)  # inputs first
+            # (no mutate: another default shifts every rank alike; a span is a difference)
+            op_rank = 1 + max((rank[child] for child, _ in edges), default=-1)  # pragma: no mutate
             rank[node] = op_rank + 1
             for child, _ in edges:
                 users.setdefault(child, []).append(op_rank)

@@ -438,3 +438,21 @@ def test_edge_labels_become_xlabels_just_past_the_span_threshold() -> None:
     past = at_most.tanh()
     assert "xlabel=" not in draw(at_most, max_nodes=None).source  # 462 + 38 = 500: labels
     assert draw(past, max_nodes=None).source.count("xlabel=") == 42 + 39  # 501: xlabels
+
+
+def test_an_edge_from_a_short_branch_into_a_long_one_counts_every_rank_it_crosses() -> None:
+    """``c = tanh(a)`` waits beside a chain of 166 tanh for the product ``c * d``: its edge
+    crosses the whole chain's ranks, and so the picture reaches the threshold."""
+
+    def branches(tail: int) -> Value:
+        a, b = Value(1.0, label="a"), Value(0.5, label="b")
+        d = b
+        for _ in range(166):
+            d = d.tanh()
+        y = a.tanh() * d
+        for _ in range(tail):
+            y = y.tanh()
+        return y
+
+    assert "xlabel=" not in draw(branches(1), max_nodes=None).source  # 500 ranks: labels
+    assert draw(branches(2), max_nodes=None).source.count("xlabel=") == 171  # 501: xlabels
