@@ -138,6 +138,12 @@ def test_quotes_in_a_label_stay_quotes_in_the_dot_source() -> None:
     assert 'f\'(x) says "hi"' in draw(x).source
 
 
+def test_a_neuron_without_activation_is_collapsed_and_coloured_as_a_neuron() -> None:
+    z = weighted_sum([Value(1.0)], [Value(2.0, label="x")], Value(0.5))
+    source = draw(z, collapse=True).source
+    assert '\top3 [label=<w·x+b> fillcolor="#e9d5ff" ' in source  # NEURON_COLOUR, not grey
+
+
 def test_ops_with_special_characters_are_escaped() -> None:
     x = Value(2.0)
     source = draw(x**2).source
