@@ -82,7 +82,7 @@ def _html_text(value: object) -> str:
     printable (newlines, control characters) are shown as Python escapes.
     """
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
-    return html.escape(text, quote=False)
+    return html.escape(text, quote=False)  # pragma: no mutate (quote=None: false too)
 
 
 def _text(value: object) -> str:
@@ -97,7 +97,11 @@ def _text(value: object) -> str:
 
 def _plain_int(x: object) -> object:
     """A numpy integer as an int (so it passes the checks as one); anything else as it is."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x) is not int:
+    if (
+        isinstance(x, numbers.Integral)
+        and not isinstance(x, bool)
+        and type(x) is not int  # pragma: no mutate (a fast path: int() of an int is that int)
+    ):
         return int(x)
     return x
 
@@ -165,7 +169,7 @@ class _Picture:
                 self.drawn = list(self.edges)  # too many already: no need to lay it out
                 self.too_many = True
                 return
-        self.too_many = False
+        self.too_many = False  # pragma: no mutate (read only as true or false: None is false)
         self.drawn = sorted(self.edges, key=self.number.__getitem__)
         # An estimate of dot's layout: the longest-path rank of every drawn
         # result (its op node one rank before it), each input without drawn
@@ -175,7 +179,8 @@ class _Picture:
         users: dict[Value, list[int]] = {}
         for node in self.drawn:
             edges = self.edges[node]
-            op_rank = 1 + max((rank.get(child, 0) for child, _ in edges), default=-1)
+            # (no mutate: another default shifts every rank alike; a span is a difference)
+            op_rank = 1 + max((rank[child] for child, _ in edges), default=-1)  # pragma: no mutate
             rank[node] = op_rank + 1
             for child, _ in edges:
                 users.setdefault(child, []).append(op_rank)
@@ -212,7 +217,7 @@ def draw(
     show_local_grads: bool = True,
     highlight: BackwardStep | Value | None = None,
     max_nodes: int | None = 300,
-    image_format: str = "svg",
+    image_format: str = "svg",  # pragma: no mutate ("SVG" too: graphviz writes it lower-case)
     *,
     parameters: Iterable[Value] | Iterable[tuple[str, Value]] | object | None = None,
     collapse: bool = False,
@@ -275,12 +280,16 @@ def draw(
     if max_nodes is not None and not collapse:  # count first, building nothing
         count = _count_within(root, COUNT_FACTOR * max_nodes, depth)
         if count > max_nodes:
-            raise GraphTooLargeError(_too_large_message(root, count, max_nodes, collapse, depth))
+            message = _too_large_message(  # pragma: no mutate (collapse is False: None is too)
+                root, count, max_nodes, collapse, depth
+            )
+            raise GraphTooLargeError(message)
     picture = _Picture(root, collapse, depth, max_nodes)
     if picture.too_many:  # (only with collapse: the count of drawn neurons needs the picture)
-        raise GraphTooLargeError(
-            _too_large_message(root, len(picture.drawn), max_nodes, collapse, depth)
+        message = _too_large_message(  # pragma: no mutate (with collapse, root and depth go unread)
+            root, len(picture.drawn), max_nodes, collapse, depth
         )
+        raise GraphTooLargeError(message)
 
     names = _display_names(picture.order, parameter_names)
     number = picture.number

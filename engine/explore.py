@@ -69,6 +69,7 @@ from engine.draw import (
     _html_text,
     _op_attrs,
     _Picture,
+    _plain_int,
     _short,
     _text,
 )
@@ -121,6 +122,7 @@ def explore(
         page = explore(c)     # a notebook cell that ends with it shows the page
         page.save("c.html")   # one file; open it in any browser
     """
+    max_nodes, depth, precision = map(_plain_int, (max_nodes, depth, precision))
     parameter_names = _checked_options(
         "explore", root, rankdir, max_nodes, depth, precision, parameters
     )

@@ -339,6 +339,20 @@ def test_a_small_error_in_a_derivative_is_caught() -> None:
     assert check_engine(close)["tanh"].diagnosis == "local_derivative"
 
 
+def test_a_difference_of_rounding_only_is_not_a_mistake() -> None:
+    """Numbers agree within a relative 1e-7 or an absolute 1e-9: a derivative off by 1e-8 of
+    itself, or a zero gradient that comes out as 1e-12, is right."""
+    rounded = variant(
+        "            self.grad += (1 - t**2) * out.grad\n",
+        "            self.grad += (1 - t**2) * out.grad * (1 + 1e-8)\n",
+    )
+    almost_zero = variant(
+        "            self.grad += (out.data > 0) * out.grad\n",
+        "            self.grad += (out.data > 0) * out.grad + 1e-12\n",
+    )
+    assert check_engine(rounded).passed and check_engine(almost_zero).passed
+
+
 def test_number_operands_that_are_not_wrapped_get_a_hint() -> None:
     unwrapped = variant(
         "        other = other if isinstance(other, Value) else Value(other)\n"
@@ -402,6 +416,19 @@ def test_a_backward_that_loops_forever_times_out_with_its_line() -> None:
     assert [check.name for check in rest] == ["mul", "reuse", "diamond", "subexpression", "mlp"]
     assert all("ran out of time" in check.message for check in rest)
     assert elapsed < 5  # two time limits and their stopping, not seven
+
+
+def test_a_value_that_is_never_made_stops_the_core_check_in_time() -> None:
+    forever = load_class(
+        "class Value:\n    def __init__(self, x):\n        while True:\n            pass\n",
+        filename="hostile_engine.py",
+    )
+    started = time.perf_counter()
+    report = check_engine(forever, checks=["add"], time_limit=0.3)
+    assert time.perf_counter() - started < 5
+    assert report["core"].diagnosis == "timeout"
+    assert re.search(r"did not finish within 0\.3 s; stopped at hostile_engine\.py:3", str(report))
+    assert report["add"].status == "not run"
 
 
 def test_a_backward_that_recurses_forever_is_a_recursion_error() -> None:

@@ -132,6 +132,18 @@ def test_nasty_labels_render_and_show_their_text(label: str) -> None:
     assert expected in svg
 
 
+def test_quotes_in_a_label_stay_quotes_in_the_dot_source() -> None:
+    """A teacher reads ``draw(...).source`` too: only ``&``, ``<`` and ``>`` need entities."""
+    x = Value(2.0, label='f\'(x) says "hi"')
+    assert 'f\'(x) says "hi"' in draw(x).source
+
+
+def test_a_neuron_without_activation_is_collapsed_and_coloured_as_a_neuron() -> None:
+    z = weighted_sum([Value(1.0)], [Value(2.0, label="x")], Value(0.5))
+    source = draw(z, collapse=True).source
+    assert '\top3 [label=<w·x+b> fillcolor="#e9d5ff" ' in source  # NEURON_COLOUR, not grey
+
+
 def test_ops_with_special_characters_are_escaped() -> None:
     x = Value(2.0)
     source = draw(x**2).source
@@ -193,7 +205,9 @@ def test_the_collapse_suggestion_counts_the_neurons_within_the_same_depth() -> N
     with pytest.raises(GraphTooLargeError, match=r"has 19 Value nodes") as info:
         draw(out, depth=2, max_nodes=18)
     assert "as one node (17 nodes here)" in str(info.value)  # 1 + 8 + 8 neurons, not all 20
+    assert draw(out, depth=2, max_nodes=19).source.count("shape=none") == 19  # exactly the most
     assert draw(out, depth=2, collapse=True, max_nodes=18).source.count("shape=none") == 17
+    assert draw(out, depth=2, collapse=True, max_nodes=17).source.count("shape=none") == 17
 
 
 def test_collapse_keeps_a_weighted_sum_that_is_used_again_apart_from_its_activation() -> None:
@@ -424,3 +438,27 @@ def test_edge_labels_become_xlabels_just_past_the_span_threshold() -> None:
     assert " [label=" in below.split("->", 1)[1] and "xlabel=" not in below  # 21 * 22 = 462
     assert below.count("-> op") == 42
     assert above.count("xlabel=") == 44 and "-> op22 [label=" not in above  # 22 * 23 = 506
+    at_most = chain(21)  # 462, then each tanh after it adds one rank
+    for _ in range(38):
+        at_most = at_most.tanh()
+    past = at_most.tanh()
+    assert "xlabel=" not in draw(at_most, max_nodes=None).source  # 462 + 38 = 500: labels
+    assert draw(past, max_nodes=None).source.count("xlabel=") == 42 + 39  # 501: xlabels
+
+
+def test_an_edge_from_a_short_branch_into_a_long_one_counts_every_rank_it_crosses() -> None:
+    """``c = tanh(a)`` waits beside a chain of 166 tanh for the product ``c * d``: its edge
+    crosses the whole chain's ranks, and so the picture reaches the threshold."""
+
+    def branches(tail: int) -> Value:
+        a, b = Value(1.0, label="a"), Value(0.5, label="b")
+        d = b
+        for _ in range(166):
+            d = d.tanh()
+        y = a.tanh() * d
+        for _ in range(tail):
+            y = y.tanh()
+        return y
+
+    assert "xlabel=" not in draw(branches(1), max_nodes=None).source  # 500 ranks: labels
+    assert draw(branches(2), max_nodes=None).source.count("xlabel=") == 171  # 501: xlabels

@@ -35,6 +35,7 @@ from engine import (
     weighted_sum,
 )
 from engine.draw import _short
+from engine.page import page_script
 from engine.paths import count_paths
 
 explore_module = importlib.import_module("engine.explore")  # engine.explore is the function
@@ -309,6 +310,7 @@ def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
     html = page.html
     assert html.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
     assert ".pending { opacity: .28; }" in html  # the explorer's own style: faded boxes
+    assert page_script("engine", "explore.js") in html  # and its own script
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
     assert "<script" not in html.split('id="page-data">')[1].split("</script>")[0]
@@ -324,6 +326,24 @@ def test_the_page_is_self_contained_and_safe(tmp_path: Path) -> None:
     assert "bytes" in repr(page)
 
 
+@needs_dot
+def test_the_hint_offers_path_views_only_where_there_are_paths_to_show() -> None:
+    def hint(page: Page) -> str:
+        return page.html.split('<p class="hint">')[1].split("</p>")[0]
+
+    keys = "Keys: ← → one step, Home / End the first and last frame. "
+    gradients = (
+        "is the gradient of the output {0} with respect to x,\nbuilt up by +=; ∂u/∂x is the "
+        "local derivative of an operation's result u with respect to its\ninput x."
+    )
+    x = Value(3.0, label="x")
+    assert hint(explore(x)) == keys + "\ndx/dx " + gradients.format("x")  # no path to list
+    assert hint(explore(x * 2)) == (
+        keys + "Click a leaf's box (an input, a constant or a parameter) to see every path "
+        "from the output to it. \ndv2/dx " + gradients.format("v2")
+    )
+
+
 def test_bad_arguments_are_rejected_clearly() -> None:
     with pytest.raises(TypeError, match="explore expects a Value"):
         explore(3.0)  # type: ignore[arg-type]
@@ -333,6 +353,24 @@ def test_bad_arguments_are_rejected_clearly() -> None:
         explore(Value(1.0), parameters=[1.0])  # type: ignore[list-item]
     with pytest.raises(TypeError):
         explore(Value(1.0), highlight=None)  # type: ignore[call-arg]
+    with pytest.raises(ValueError) as refused:
+        explore(Value(1.0), max_nodes=0)
+    assert str(refused.value) == "explore: max_nodes must be at least 1 (or None), got 0"
+    with pytest.raises(TypeError) as refused:
+        explore(Value(1.0), max_nodes=2.5)  # type: ignore[arg-type]
+    assert str(refused.value) == "explore: max_nodes must be an int or None, got 2.5"
+    with pytest.raises(ValueError) as refused:
+        explore(Value(1.0), depth=-1)
+    assert str(refused.value) == "explore: depth must be an int >= 0 or None, got -1"
+
+
+@needs_dot
+def test_numpy_integers_are_ints_to_explore_as_to_draw() -> None:
+    import numpy as np
+
+    out = Value(2.0, label="a") * Value(3.0, label="b")
+    as_numpy = explore(out, max_nodes=np.int64(10), depth=np.int32(1), precision=np.int64(3))
+    assert as_numpy.html == explore(out, max_nodes=10, depth=1, precision=3).html
 
 
 @needs_dot
@@ -425,6 +463,43 @@ def test_long_paths_need_no_recursion() -> None:
     assert "(20000 edges)" in path.text(8) and path.text(8).count("→") == 8
 
 
+def test_a_long_path_is_shortened_in_the_middle_and_always_keeps_both_ends() -> None:
+    a = Value(2.0, label="a")
+    v = a
+    for name in "bcdef":
+        v = v * 2.0
+        v.label = name
+    (path,) = paths(v, a)
+    whole = (
+        "f → e → d → c → b → a: ∂f/∂e * ∂e/∂d * ∂d/∂c * ∂c/∂b * ∂b/∂a = "
+        "2.0 * 2.0 * 2.0 * 2.0 * 2.0 = 32.0"
+    )
+    assert path.text() == str(path) == path.text(5) == whole
+    assert path.text(4) == (
+        "f → e → … → b → a (5 edges): ∂f/∂e * ∂e/∂d * … * ∂c/∂b * ∂b/∂a = "
+        "2.0 * 2.0 * … * 2.0 * 2.0 = 32.0"
+    )
+    first_and_last = "f → … → a (5 edges): ∂f/∂e * … * ∂b/∂a = 2.0 * … * 2.0 = 32.0"
+    assert path.text(3) == path.text(2) == path.text(1) == first_and_last
+    assert str(paths(a, a)[0]) == "a: the empty path (a value to itself) = 1.0"
+
+
+def test_the_sum_writes_out_up_to_ten_products_and_counts_more() -> None:
+    x = Value(2.0, label="x")
+
+    def fan(n: int) -> Value:  # x * 1 + x * 2 + ... + x * n: n paths from y to x
+        y = x * 1.0
+        for k in range(2, n + 1):
+            y = y + x * float(k)
+        y.label = "y"
+        return y
+
+    assert paths(fan(10), x).sum_line() == (
+        "dy/dx = 1.0 + 2.0 + 3.0 + 4.0 + 5.0 + 6.0 + 7.0 + 8.0 + 9.0 + 10.0 = 55.0"
+    )
+    assert paths(fan(11), x).sum_line() == "dy/dx = the sum of these 11 products = 66.0"
+
+
 def test_paths_rejects_what_it_cannot_answer() -> None:
     x, other = Value(1.0), Value(2.0)
     with pytest.raises(ValueError, match="root does not depend on"):
@@ -468,6 +543,31 @@ def test_the_page_lists_a_dozen_paths_and_counts_the_rest() -> None:
     )
 
 
+@needs_dot
+def test_a_dozen_paths_listed_and_more_through_dashed_values_are_counted_apart() -> None:
+    # x has 16 drawn paths (4 diamonds) and one more through a chain cut at depth 9: the
+    # page lists 12, counts 16 and says the backward pass adds the paths it cannot draw too
+    root, x = diamonds(4)
+    deep = x
+    for _ in range(10):
+        deep = deep * 1.5
+    loss = root + deep
+    loss.label = "L"
+    page = explore(loss, depth=9, max_nodes=None)
+    (view,) = [view for view in page.data["paths"].values() if view["title"].startswith("dL/dx ")]
+    assert len(view["paths"]) == 12
+    assert view["title"] == (
+        "dL/dx is the sum, over the 16 paths from L to x, of the product of the local "
+        "derivatives along each:"
+    )
+    assert view["total"] == (
+        "Only the first 12 of the 16 paths are listed. With the paths through the dashed Values "
+        "(their inputs are not drawn), the products add up to dL/dx = 682.6650390625, the "
+        "gradient of the backward pass, which adds them without listing them."
+    )
+    assert 5.0**4 + 1.5**10 == 682.6650390625
+
+
 def test_the_page_scripts_are_installed_with_the_packages() -> None:
     """Every .js beside the code is package data, so `pip install .` (not -e) ships it."""
     root = Path(__file__).resolve().parent.parent
@@ -500,6 +600,72 @@ def test_a_page_is_saved_as_utf8_whatever_the_locale(tmp_path: Path, ascii_local
     saved = page.save(tmp_path / "page.html")
     assert saved == tmp_path / "page.html"
     assert saved.read_bytes().decode("utf-8") == page.html
+
+
+def test_a_pages_data_keeps_its_symbols_as_they_are_and_cannot_end_its_script() -> None:
+    """A saved page is read as text too: ∂ and σ stay ∂ and σ (the page is UTF-8), not
+    ``\\u2202``; only ``<`` is escaped, so no text can close the script it sits in."""
+    page = Page("t", "<p>x</p>", {"label": "∂L/∂σ", "text": "</script><b>", "n": [1.5, 2]}, "")
+    assert (
+        '<script type="application/json" id="page-data">'
+        '{"label":"∂L/∂σ","text":"\\u003c/script>\\u003cb>","n":[1.5,2]}</script>\n'
+    ) in page.html
+    for number in (math.nan, math.inf):  # JSON has neither: the page's script could not load
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            Page("t", "<p>x</p>", {"loss": [0.5, number]}, "")
+
+
+def test_a_page_is_one_document_with_its_head_its_body_its_data_and_its_script() -> None:
+    from engine.page import BASE_STYLE
+
+    page = Page("A & B", "<main>x</main>", {"n": 1}, "show(0);")
+    head = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src '
+        "data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>A &amp; B</title>\n"
+        f"<style>{BASE_STYLE}</style>\n</head>\n<body>\n<main>x</main>\n"
+        '<script type="application/json" id="page-data">{"n":1}</script>\n<script>'
+    )
+    assert page.html.startswith(head)
+    assert page.html.endswith("show(0);</script>\n</body>\n</html>\n")
+    assert page.height == 600  # the notebook's frame, unless the page says how tall it is
+    assert 'style="width: 100%; height: 600px; border: 0;"' in page._repr_html_()
+
+
+@needs_dot
+def test_a_graphviz_picture_in_a_page_keeps_its_drawing_and_loses_its_tooltips() -> None:
+    """``inline_svg`` on a picture with tooltips (``draw_network`` gives every weight and
+    neuron one, showing numbers that a page's frames would contradict): the boxes, lines and
+    texts stay, the prolog, comments, ``<title>`` pop-ups and ``<a>`` wrappers go."""
+    import xml.etree.ElementTree as ElementTree
+
+    import nn
+    from engine.page import inline_svg
+
+    random.seed(0)
+    svg = nn.draw_network(nn.MLP(2, [2, 1])).pipe(format="svg", encoding="utf-8")
+    assert "<a xlink:title=" in svg and "<title>" in svg and "<!--" in svg  # what goes
+    inlined = inline_svg(svg)
+    assert inlined.startswith("<svg ") and inlined.endswith("</svg>")
+    for gone in ("<?xml", "<!DOCTYPE", "<!--", "<title>", "<a ", "</a>", "xlink:title"):
+        assert gone not in inlined, gone
+    assert "Helvetica,sans-Serif" not in inlined  # the page's style sets the font once
+
+    def drawn(text: str) -> list[tuple[str, dict[str, str], str | None]]:
+        root = ElementTree.fromstring(text[text.index("<svg") :])
+        kept = ("text", "path", "polygon", "ellipse")
+        return [
+            (e.tag, {k: v for k, v in e.attrib.items() if k != "font-family"}, e.text)
+            for e in root.iter()
+            if e.tag.removeprefix(SVG) in kept
+        ]
+
+    assert drawn(inlined) == drawn(svg) and len(drawn(svg)) > 20
+    root = ElementTree.fromstring(inlined)  # and no text but the labels drawn
+    words = [text.strip() for text in root.itertext() if text.strip()]
+    assert words == [label.text for label in root.iter(f"{SVG}text")]
 
 
 def test_a_page_in_a_notebook_escapes_its_title_and_says_how_to_open_it() -> None:
@@ -556,6 +722,8 @@ def test_paths_refuses_with_whole_messages_and_counts_up_to_max_paths_exactly() 
     assert (
         count_paths(topological_order(y), y, stranger, lambda n: zip(n.inputs, n.local_grads)) == 0
     )
+    above = topological_order(y * 2.0)  # an order with nodes above y, which no path from y meets
+    assert count_paths(above, y, a, lambda n: zip(n.inputs, n.local_grads)) == 8
     with pytest.raises(ValueError) as refused:
         paths(y, stranger)
     assert str(refused.value) == (

@@ -77,8 +77,13 @@ def core_class(data: str = "x", grad: str = "0.0", backward: bool = True) -> typ
         (core_class(backward=False), "missing", "your Value has no backward() method"),
         (core_class(data="str(x)"), "not_a_number", "Value(2.0).data is a str, not a number"),
         (core_class(grad="'0'"), "not_a_number", "Value(2.0).grad is a str, not a number"),
+        (  # an array has a .data (its buffer) but no .grad: it is not taken for a Value
+            core_class(data="__import__('numpy').array([x])"),
+            "not_a_number",
+            "Value(2.0).data is a ndarray, not a number",
+        ),
     ],
-    ids=["data", "grad", "backward", "data not a number", "grad not a number"],
+    ids=["data", "grad", "backward", "data not a number", "grad not a number", "data an array"],
 )
 def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     value_class, diagnosis, message
@@ -87,7 +92,8 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
     core = report["core"]
     assert (core.status, core.diagnosis, core.message) == ("failed", diagnosis, message)
     assert core.failure is None  # the student's code raised nothing
-    assert str(report).splitlines()[1] == f"  ✗ core: {message}"
+    heading = f"check_engine(Value): 0 of {len(ENGINE_CHECKS)} checks passed, FAILED"
+    assert str(report).splitlines()[:2] == [heading, f"  ✗ core: {message}"]
     assert [check.name for check in report.checks] == list(ENGINE_CHECKS)  # core once
     not_run = "not run: core failed (Value(2.0), .data, .grad, backward() come first)"
     assert {(check.status, check.message) for check in report.checks[1:]} == {("not run", not_run)}
@@ -96,10 +102,22 @@ def test_a_core_mistake_is_named_as_a_mistake_not_as_an_exception(
 def test_a_class_without_data_is_told_so_without_a_hint_about_numbers() -> None:
     no_data = load_class("class Value:\n    def __init__(self, x):\n        self.x = x\n")
     message = check_engine(no_data)["core"].message
+    assert "to accept a number as an operand" not in message  # no number was an operand
     expected = "your code raised AttributeError: 'Value' object has no attribute 'data'"
     if "mutmut" in sys.modules:  # the error is read in mutmut's trampoline, which says where
         message = message.split(" at trampoline.py:")[0]
     assert message == expected
+
+
+def test_a_report_names_a_factory_without_a_name_by_its_type() -> None:
+    import functools
+
+    report = check_engine(functools.partial(Value), checks=["add"])
+    assert str(report).splitlines() == [
+        "check_engine(partial): 2 of 2 checks passed, all passed",
+        "  ✓ core",
+        "  ✓ add",
+    ]
 
 
 def test_one_check_named_alone_is_the_check_not_its_letters() -> None:
@@ -258,9 +276,18 @@ def test_an_op_returning_something_with_data_but_no_grad_is_not_a_value() -> Non
     )
     report = check_engine(plain, checks=["add"])
     assert report["add"].diagnosis == "not_a_value"
-    assert report["add"].message == (
+    message = (
         "your a + b returned a SimpleNamespace, not a Value: an operation returns a new Value "
         "that records its inputs, e.g. out = Value(self.data + other.data, (self, other), '+')"
+    )
+    assert report["add"].message == message
+    assert str(report) == (  # the mistake is named with its operation
+        "check_engine(Value): 1 of 2 checks passed, FAILED\n"
+        "  ✓ core\n"
+        f"  ✗ add: {message}\n"
+        "To fix:\n"
+        "  * an operation returns something other than a Value (add): return a new Value: "
+        "out = Value(data, (self, other), '+'); return out [add]"
     )
 
 
@@ -570,6 +597,38 @@ def test_an_engine_without_a_product_is_graded_on_what_it_has() -> None:
             "[reuse, diamond, subexpression, mlp]",
         ]
     )
+
+
+def test_a_skeleton_with_neither_sum_nor_product_is_told_what_each_check_needs() -> None:
+    """Only ``__init__`` and ``backward()`` written: the seed check needs ``+`` or ``*`` (it
+    does not blame an exception on a line of the student's), the others need both."""
+    source = SMALL.replace("KIDS", "_prev").replace("METHOD", "")
+    source = source[: source.index("    def __add__")] + source[source.index("    def backward") :]
+    report = check_engine(load_class(source, "skeleton.py"))
+    assert str(report) == "\n".join(
+        [
+            "check_engine(Value): 1 of 8 checks passed, FAILED",
+            "  ✓ core",
+            "  ✗ seed: this check needs a + b or a * b",
+            "  ✗ add: your Value has no __add__ (for a + b)",
+            "  ✗ mul: your Value has no __mul__ (for a * b)",
+            "  ✗ reuse: the same mistake as in seed",
+            "  ✗ diamond: the same mistake as in seed",
+            "  ✗ subexpression: the same mistake as in seed",
+            "  ✗ mlp: the same mistake as in seed",
+            "  not implemented (not counted): sub, neg, truediv, pow, radd, rsub, rmul, rtruediv, "
+            "relu, tanh, exp, log, sigmoid, sin, cos",
+            "To fix:",
+            "  * something required is missing or not done yet: implement what the message names "
+            "[seed, reuse, diamond, subexpression, mlp]",
+            "  * something required is missing or not done yet (add): implement what the message "
+            "names [add]",
+            "  * something required is missing or not done yet (mul): implement what the message "
+            "names [mul]",
+        ]
+    )
+    needs_both = "this check needs a + b and a * b"
+    assert [report[name].message for name in CHECKS + ["mlp"]] == [needs_both] * 4
 
 
 def test_an_attribute_that_is_not_a_method_is_not_an_operation() -> None:

@@ -470,7 +470,7 @@ def compare(root: Twin, value_class: Callable[[float], Any], what: str) -> None:
     for twin in reversed(order):
         if twin is root or close(grads[id(twin)], twin.reference.grad):
             continue
-        _diagnose(twin, users[id(twin)], order, grads, root, value_class, what)
+        _diagnose(twin, users[id(twin)], order, grads, value_class, what)
     _check_recorded(order, what, "")  # right numbers, but would a longer graph work?
 
 
@@ -501,7 +501,6 @@ def _diagnose(
     uses: list[tuple[Twin, int]],
     order: list[Twin],
     grads: dict[int, float],
-    root: Twin,
     value_class: Callable[[float], Any],
     what: str,
 ) -> None:

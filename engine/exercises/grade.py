@@ -390,10 +390,12 @@ class _Context:
     def __init__(self, value_class: Callable[[float], Any], available: set[str]) -> None:
         self.value_class = value_class
         self.available = available
-        self.activation: str | None = None  # the MLP's hidden activation, once chosen
+        # the MLP's hidden activation, chosen just before the mlp check (its only reader) runs
+        self.activation: str | None = None  # pragma: no mutate (never read before it is set)
         # the expression being checked, for messages about exceptions
         self.current = ""  # pragma: no mutate (None is false too)
-        self.number_operand = False  # whether it mixes numbers with Values (a * 3.0)
+        # whether it mixes numbers with Values (a * 3.0), read as true or false only
+        self.number_operand = False  # pragma: no mutate (None is false too)
 
     def leaves(self, data: dict[str, float]) -> list[Twin]:
         """One named leaf per entry of ``data``, in both engines."""
@@ -649,7 +651,8 @@ def check_engine(
     results: list[CheckResult] = []
     skipped: list[CheckResult] = []
     if not core.ok or not isinstance(core.value, type):
-        results.append(_result("core", core, _Context(value_class, set())))
+        # (a fresh context: the core's result reads neither the class nor the ops it has)
+        results.append(_result("core", core, _Context(value_class, set())))  # pragma: no mutate
         not_run = "not run: core failed (Value(2.0), .data, .grad, backward() come first)"
         results += [CheckResult(name, "not run", not_run) for name, _ in plan if name != "core"]
         return EngineReport(class_name, results, skipped)
@@ -701,8 +704,8 @@ def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
         wanted = {}
         for name in checks:
             if name == "ops":
-                for key in _NEEDS:
-                    wanted.setdefault(key, False)
+                for key in _NEEDS:  # (read as true or false only: None would do as well)
+                    wanted.setdefault(key, False)  # pragma: no mutate
             elif name in ENGINE_CHECKS:
                 wanted[name] = True
             else:
@@ -714,9 +717,9 @@ def _plan(checks: Iterable[str] | None) -> list[tuple[str, bool]]:
 
 
 def _defines(kind: type, attribute: str) -> bool:
-    """True when the class ``kind`` has ``attribute`` (not just the one every object has)."""
-    found = getattr(kind, attribute, None)
-    return callable(found) and found is not getattr(object, attribute, None)
+    """True when the class ``kind`` has a method ``attribute`` (a placeholder such as
+    ``relu = None`` is not one; ``object`` itself has none of ``_NEEDS``' methods)."""
+    return callable(getattr(kind, attribute, None))
 
 
 def _mlp_activation(results: list[CheckResult], available: set[str]) -> str | None:
@@ -750,9 +753,13 @@ def _runner(name: str, ctx: _Context) -> Callable[[], StudentMistake | None]:
 
 
 def _needs_add_and_mul(name: str, ctx: _Context) -> None:
-    """The structural checks (all but ``seed``) build graphs from ``+`` and ``*``."""
+    """The structural checks build graphs from ``+`` and ``*``; ``seed`` needs one of them
+    (``a * b``, or else ``a + b``)."""
     missing = [OPS[op].example for op in ("add", "mul") if op not in ctx.available]
-    if missing and name != "seed":
+    if name == "seed":
+        if len(missing) == 2:
+            raise StudentMistake("missing", f"this check needs {' or '.join(missing)}")
+    elif missing:
         raise StudentMistake("missing", f"this check needs {' and '.join(missing)}")
 
 
