@@ -25,6 +25,7 @@ from typing import Any
 
 import engine
 from engine import Value
+from nn.train import _check_outputs, _non_finite_output
 
 
 class CompiledBatches:
@@ -55,8 +56,10 @@ class CompiledBatches:
     def __call__(self, inputs: list[Any], targets: list[Any]) -> tuple[float, list[Any]] | None:
         """``(cost, predictions)`` of the batch with every gradient filled; ``None`` to run eagerly.
 
-        A cost that is not finite leaves the gradients as they were, as the
-        eager step stops before its backward pass.
+        A model output that is not finite raises ``_Diverged`` as in the eager
+        step, which checks the outputs before its loss. That output, or a cost
+        that is not finite, leaves the gradients as they were, as the eager step
+        stops before its backward pass.
         """
         if self.step is None:
             return None
@@ -71,7 +74,8 @@ class CompiledBatches:
             return None
         before = [p.grad for p in self.params]
         cost, predictions = self.step(inputs, targets)
-        if not math.isfinite(cost):
-            for p, grad in zip(self.params, before, strict=True):
+        if not math.isfinite(cost) or _non_finite_output(predictions) is not None:
+            for p, grad in zip(self.params, before):
                 p.grad = grad
+        _check_outputs(predictions, inputs)
         return cost, predictions

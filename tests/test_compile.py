@@ -751,6 +751,36 @@ def test_fit_compiled_stops_on_a_non_finite_loss_exactly_as_eager() -> None:
     assert outcomes[0] == outcomes[1]
 
 
+def stopped(X, y, loss: str, compile: bool) -> tuple:
+    """``fit``'s ``NonFiniteLossError`` message, and the model's parameters and gradients then."""
+    model = MLP(2, [1], seed=0)  # one neuron: w = (0.69, 0.52), b = 0
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(model, X, y, loss=loss, epochs=2, progress=False, compile=compile)
+    return str(caught.value), [(bits(p.data), bits(p.grad)) for p in model.parameters()]
+
+
+@pytest.mark.parametrize(
+    ("bad", "loss", "y", "output"),
+    [
+        (nan, "mse", [1.0, 0.0], "nan"),
+        # hinge's term for an output of inf and a label of 1 is max(0, 1 - inf) = 0: the cost
+        # is finite, but eager stops at the output, before its backward pass (gradients 0.0)
+        (inf, "hinge", [1, 1], "inf"),
+    ],
+)
+def test_fit_compiled_stops_on_a_non_finite_output_exactly_as_eager(bad, loss, y, output):
+    X = [[0.5, 1.0], [bad, 1.0]]
+    eager, compiled = (stopped(X, y, loss, compile) for compile in (False, True))
+    assert compiled == eager
+    message, params = compiled
+    assert message == (
+        f"the model's output became {output} in epoch 1/2, batch 1/1; training stopped and the "
+        "model keeps its parameters from before this step. An input example contains "
+        f"{output}: check X."
+    )
+    assert [grad for _, grad in params] == [bits(0.0)] * 3
+
+
 # -- refusals ----------------------------------------------------------------------------
 
 
