@@ -105,7 +105,7 @@ def write_step(
     out = _Lines()
     out.add(*(f"# {line}".rstrip() for line in heading.splitlines()))
     out.add("", "", "def compiled_step(params, grads, X, Y, keys, seed):")
-    out.indent += 1
+    out.indent = 1  # the function's body
     out.add("# -- once per step: the parameters, and their gradients so far (p.grad) --")
     out.assign(p, "params")
     labels = _parameter_labels(graphs, used)

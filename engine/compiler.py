@@ -546,13 +546,15 @@ def _seed(n: int, mean: bool, extra: bool) -> float:
 
     Computed by the eager engine itself on a stand-in batch of ``n`` zeros, so
     that it is the very float the eager pass gives (``1.0 / n`` for a mean).
+    The numbers do not matter: a sum's derivatives, and those of ``/ n`` and of
+    ``+ extra`` toward ``total``, do not depend on them.
     """
-    losses = [Value(0.0) for _ in range(n)]
+    losses = [Value(0.0) for _ in range(n)]  # pragma: no mutate (any numbers: see the docstring)
     total = sum_values(losses)
     if mean:
         total = total / n
     if extra:
-        total = total + Value(0.0)
+        total = total + Value(0.0)  # pragma: no mutate (1.0, or -: the same derivative)
     total.backward()
     return losses[0].grad
 

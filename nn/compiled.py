@@ -7,8 +7,9 @@ predictions and the same gradients, bit for bit, from one compiled step:
 ``per_example`` is the model and the loss of one example, ``extra`` the
 regularization. A target reaches the loss as it does in the eager step: a
 number as a Value of that number (the losses treat both alike), a class index
-as the int itself (the compiled step then reads the label, and writes one
-program per class).
+as the int itself where the loss reads one (``cross_entropy``; a named loss
+given a model of several outputs, which makes it a one-hot list): the
+compiled step then reads the label, and writes one program per class.
 
 Where ``engine.compile`` refuses the model or the loss (a ``custom_op``
 activation; ``rmse`` or ``binary_cross_entropy``, which read their numbers to
@@ -44,7 +45,8 @@ class CompiledBatches:
 
         def per_example(x: list[Value], y: Any) -> tuple[Value, Any]:
             prediction = model(x)
-            target = int(y.data) if self.class_indices else y
+            index = objective.name == "cross_entropy" or isinstance(prediction, list)
+            target = int(y.data) if self.class_indices and index else y
             return objective.example_loss(prediction, target), prediction
 
         regularization = objective.regularization

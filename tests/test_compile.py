@@ -690,7 +690,8 @@ def fit_twice(make_model, X, y, **kwargs):
 
 
 @pytest.mark.parametrize(
-    "case", ["hinge + l2", "mse, batches, validation", "logits", "cross_entropy", "one-hot mse"]
+    "case",
+    ["hinge + l2", "mse, batches, validation", "logits", "cross_entropy", "one-hot mse", "pairs"],
 )
 def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
     X, labels = make_moons(30, noise=0.1, seed=6)
@@ -704,6 +705,10 @@ def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
         kwargs |= {"loss": "mse", "batch_size": 7, "validation_data": make_moons(10, seed=1)}
     elif case == "logits":
         kwargs |= {"loss": "binary_cross_entropy_with_logits", "batch_size": 8}
+    elif case == "pairs":  # two outputs, a pair of numbers for each
+        y = [[t, -0.5 * t] for t in labels]
+        make_model = lambda: MLP(2, [6, 2], seed=8)  # noqa: E731
+        kwargs |= {"loss": "mse"}
     else:
         y = [(k + int(t)) % 3 for k, t in enumerate(labels)]
         make_model = lambda: MLP(2, [6, 3], seed=8)  # noqa: E731
@@ -713,6 +718,46 @@ def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
         eager, compiled = fit_twice(make_model, X, y, **kwargs)
     assert compiled == eager
     assert len(eager[0]["loss"]) == 4
+
+
+def two_counts(p: list[Value], t: Value) -> Value:
+    """A loss of a model's own: the outputs should be the target and twice the target."""
+    return (p[0] - t) ** 2 + (p[1] - 2 * t) ** 2
+
+
+@pytest.mark.parametrize(("loss", "outputs"), [("mse", 1), (two_counts, 2)])
+def test_fit_compiled_takes_whole_number_targets_as_numbers_where_the_loss_does(loss, outputs):
+    # read as class indices, 20 different targets would need 20 programs (more than 16)
+    X, _ = make_moons(30, seed=6)
+    y = [k % 20 for k in range(30)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled: no fallback
+        eager, compiled = fit_twice(
+            lambda: MLP(2, [4, outputs], seed=8), X, y, epochs=2, lr=0.001, loss=loss
+        )
+    assert compiled == eager
+
+
+class TupleScores:
+    """A model that returns its scores as a tuple, which cross_entropy takes as a list."""
+
+    def __init__(self) -> None:
+        self.mlp = MLP(2, [4, 3], seed=8)
+
+    def __call__(self, x: list[Value]) -> tuple[Value, ...]:
+        return tuple(self.mlp(x))
+
+    def parameters(self) -> list[Value]:
+        return self.mlp.parameters()
+
+
+def test_fit_compiled_gives_cross_entropy_class_indices_whatever_the_model_returns() -> None:
+    X, labels = make_moons(12, seed=6)
+    y = [(k + int(t)) % 3 for k, t in enumerate(labels)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled: no fallback
+        eager, compiled = fit_twice(TupleScores, X, y, epochs=2, loss="cross_entropy")
+    assert compiled == eager
 
 
 def test_fit_falls_back_with_a_warning_where_it_cannot_compile() -> None:
@@ -802,6 +847,7 @@ def refused(per_example) -> str:
             step([[1.0, 2.0], [3.0, -1.0]], [1.0, 0.0])
         messages.append(str(caught.value))
         assert type(Value.__dict__["data"]).__name__ == "member_descriptor"
+        assert linecache.getlines(step.filename) == []  # no source: a traceback shows none
     if "different graphs" not in messages[0]:  # (random numbers differ from call to call)
         assert messages[0] == messages[1]
     return messages[0]
@@ -1223,6 +1269,23 @@ def test_a_large_steps_example_numbers_come_first_among_its_local_variables() ->
     assert "p336" not in first  # the parameters that do not fit come after
     small, _, _ = demo_step()  # a small step is written as before: no line naming them first
     assert "numbers local variables" not in small.source
+
+
+def test_a_large_step_with_list_labels_names_the_loops_variables_and_labels_first() -> None:
+    model = MLP(2, [16, 16, 3], seed=1)  # 355 parameters
+    X, labels = make_moons(4, seed=5)
+    Y = [[float(t), 1.0 - t, 0.5] for t in labels]
+    step = engine.compile(lambda x, t: mse([model(x)], [t]), model.parameters())
+    step(X, Y)
+    lines = step.source.splitlines()
+    first = lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 3
+    assert lines[first].startswith(
+        "    example = x = y = losses = outputs = careful = x0 = x1 = y0 = y1 = y2 = v9 = "
+    )
+    names = step._function.__code__.co_varnames
+    assert names[6:17] == ("example", "x", "y", "losses", "outputs", "careful") + (
+        "x0", "x1", "y0", "y1", "y2"
+    )
 
 
 def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> None:
