@@ -141,7 +141,7 @@ def write_step(
         out.assign([f"x{i}" for i in range(layout.inputs)], "x")
     if layout.label_size is not None and not keyed:
         loop += [f"y{j}" for j in range(layout.label_size)]
-    for i, (program, part) in enumerate(zip(programs, parts, strict=True)):
+    for i, (program, part) in enumerate(zip(programs, parts)):
         if program.label is None:
             if layout.label_size is not None:
                 out.assign([f"y{j}" for j in range(layout.label_size)], "y")
@@ -179,7 +179,7 @@ def _name_first(out: _Lines, names: list[str]) -> None:
         "# (Python numbers local variables in the order they first appear, and reads the",
         "# first 256 quickest: one example's numbers are named first, before each is set.)",
     )
-    top.assign_all(names, "None")
+    top.assign_all(names, "None")  # pragma: no mutate (None for "None": written the same)
     start = out.lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 1
     out.lines[start:start] = top.lines
 

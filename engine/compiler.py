@@ -376,10 +376,10 @@ class CompiledStep:
             eager = _bits(self._eager([x], [y]), [p.grad for p in self.params])
             for p in self.params:
                 p.grad = 0.0
-            keys = [0] if self._shared else [self._keys[_key(y)]]
+            keys = [self._keys[_key(y)]]  # the program traced on this example
             compiled = _bits(self._run([x], [y], keys), [p.grad for p in self.params])
         finally:
-            for p, grad in zip(self.params, saved, strict=True):
+            for p, grad in zip(self.params, saved):
                 p.grad = grad
         if compiled != eager:
             raise CompileError(
@@ -403,7 +403,7 @@ class CompiledStep:
         if result is None:  # a number too large or not finite for the fast path: run eagerly
             return self._eager(X, Y)
         losses, outputs, extra_value, new_grads = result
-        for p, grad in zip(self._used, new_grads, strict=True):
+        for p, grad in zip(self._used, new_grads):
             p.grad = grad
         total = _total(losses)
         if self.reduce == "mean":

@@ -639,7 +639,7 @@ def _weighted_sum(
     target: str, weights: tuple[str, ...], inputs: tuple[str, ...], bias: str
 ) -> tuple[str, ...]:
     """``target = bias + w0 * x0 + ...``, at most ``TERMS_PER_STATEMENT`` products a statement."""
-    products = [f"{w} * {x}" for w, x in zip(weights, inputs, strict=True)]
+    products = [f"{w} * {x}" for w, x in zip(weights, inputs)]
     if SUM_COMPENSATES and products:
         return tuple(_wrapped(target, ["sum((" + products[0], *products[1:]], ", ", f",), {bias})"))
     lines: list[str] = []

@@ -1278,8 +1278,12 @@ def test_a_large_step_with_list_labels_names_the_loops_variables_and_labels_firs
     step = engine.compile(lambda x, t: mse([model(x)], [t]), model.parameters())
     step(X, Y)
     lines = step.source.splitlines()
-    first = lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 3
-    assert lines[first].startswith(
+    first = lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 1
+    assert lines[first : first + 2] == [
+        "    # (Python numbers local variables in the order they first appear, and reads the",
+        "    # first 256 quickest: one example's numbers are named first, before each is set.)",
+    ]
+    assert lines[first + 2].startswith(
         "    example = x = y = losses = outputs = careful = x0 = x1 = y0 = y1 = y2 = v9 = "
     )
     names = step._function.__code__.co_varnames
