@@ -51,7 +51,15 @@ from engine import (
     topological_order,
     weighted_sums,
 )
-from engine.templates import NAMESPACE, RULES, TERMS_PER_STATEMENT, Names, number
+from engine.templates import (
+    NAMESPACE,
+    RULES,
+    TERMS_PER_STATEMENT,
+    Names,
+    _wrapped,
+    number,
+    parameter,
+)
 from engine.tracing import run_traced
 from engine.value import _value_power
 from nn import MLP, Layer, fit, make_moons, to_signed_labels
@@ -1300,6 +1308,33 @@ def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> N
     names = step._function.__code__.co_varnames
     example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
     assert len(names) > 256 and all(n in names[:256] for n in example)
+
+
+def test_a_statement_is_one_line_up_to_80_characters_and_wrapped_after() -> None:
+    terms = ["b7", "p10 * v50", "p11 * v51", "p12 * v52", "p13 * v53", "p14 * v54"]
+    assert _wrapped("v99", [*terms, "p15 * v55"]) == [  # 80 characters
+        "v99 = b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54 + p15 * v55"
+    ]
+    assert _wrapped("v99", [*terms, "p15 * v155"]) == [  # 81: in parentheses, continued
+        "v99 = (b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54",
+        "    + p15 * v155)",
+    ]
+    assert _wrapped("v99", [*terms, "p1 * v55", "p16 * v56"]) == [  # a line fills up to 80
+        "v99 = (b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54 + p1 * v55",
+        "    + p16 * v56)",
+    ]
+    assert _wrapped("v99", [*terms, "p1 * v155", "p16 * v56"]) == [  # 81: the term goes on
+        "v99 = (b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54",
+        "    + p1 * v155 + p16 * v56)",
+    ]
+
+
+def test_an_op_name_gives_its_parameter_or_a_clear_error() -> None:
+    assert parameter("leaky_relu(0.2)", "leaky_relu", 0.01) == 0.2
+    assert parameter("elu", "elu", 1.0) == 1.0  # the default: no parameter written
+    with pytest.raises(ValueError) as caught:  # e.g. a node whose _op was renamed by hand
+        parameter("elu(0.5)", "leaky_relu", 0.01)
+    assert str(caught.value) == "op name 'elu(0.5)' is not 'leaky_relu' with a parameter"
 
 
 def test_a_quotient_and_a_negative_number_read_as_written() -> None:
