@@ -82,7 +82,6 @@ class Layout:
 
     inputs: int
     label_size: int | None
-    parameter_count: int
     aux: bool
 
 
@@ -142,16 +141,16 @@ def write_step(
     if layout.label_size is not None and not keyed:
         loop += [f"y{j}" for j in range(layout.label_size)]
     for i, (program, part) in enumerate(zip(programs, parts)):
-        if program.label is None:
+        if program.label is None:  # the one program, whatever the label
             if layout.label_size is not None:
                 out.assign([f"y{j}" for j in range(layout.label_size)], "y")
             _write_example(out, part, layout, bounded[i])
-            continue
-        shown = ", ".join(map(repr, program.label))
-        out.add(f"{'if' if i == 0 else 'elif'} key == {i}:  # the examples labelled {shown}")
-        out.indent += 1
-        _write_example(out, part, layout, bounded[i])
-        out.indent -= 1
+        else:
+            shown = ", ".join(map(repr, program.label))
+            out.add(f"{'if' if i == 0 else 'elif'} key == {i}:  # the examples labelled {shown}")
+            out.indent += 1
+            _write_example(out, part, layout, bounded[i])
+            out.indent -= 1
     out.indent -= 1
     if extra_part is not None:
         _write_extra_backward(out, extra_part)

@@ -219,7 +219,7 @@ class CompiledStep:
         else:
             rows = [_row(x, k, width) for k, x in enumerate(X)]
         size = self._layout.label_size if self._layout else _label_size(Y[0])
-        if size is None and set(map(type, Y)) <= {float}:
+        if size is None and set(map(type, Y)) <= {float}:  # pragma: no mutate (a fast path)
             return rows, Y
         return rows, [_label(y, k, size) for k, y in enumerate(Y)]
 
@@ -246,13 +246,13 @@ class CompiledStep:
         self, X: Sequence[Sequence[float]], Y: list[Any], new: int
     ) -> Iterator[int] | list[int]:
         if self._layout is None:
-            self._layout = Layout(len(X[0]), _label_size(Y[0]), len(self.params), self.has_aux)
+            self._layout = Layout(len(X[0]), _label_size(Y[0]), self.has_aux)
             self._trace_extra()
             graph = self._trace_example(X[0], Y[0], 0)
             self._shared = graph.label_read is None  # the code never reads the label's number
             self._add_program(graph, X, Y, 0)
         if self._shared:
-            keys: Iterator[int] | list[int] = itertools.repeat(0)
+            keys: Iterator[int] | list[int] = itertools.repeat(0)  # pragma: no mutate (unread)
         else:
             keys = []
             for k, y in enumerate(Y):

@@ -1104,6 +1104,8 @@ def test_a_label_of_the_wrong_shape_is_a_clear_error_naming_it() -> None:
         message = f"label 1 must be a list of 2 numbers, got {bad!r}"
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
             one_hot([[1.0], [2.0]], [[1.0, 0.0], bad])
+    with pytest.raises(ValueError, match=r"^label 0 must be a list of 2 numbers, got 1\.0$"):
+        one_hot([[1.0], [2.0]], [1.0, 2.0])  # every label a number
     one_number = engine.compile(lambda x, y: W * x[0] - y, [W])
     one_number([[1.0]], [1.0])
     with pytest.raises(
@@ -1295,9 +1297,8 @@ def test_a_large_step_with_list_labels_names_the_loops_variables_and_labels_firs
         "    example = x = y = losses = outputs = careful = x0 = x1 = y0 = y1 = y2 = v9 = "
     )
     names = step._function.__code__.co_varnames
-    assert names[6:17] == ("example", "x", "y", "losses", "outputs", "careful") + (
-        "x0", "x1", "y0", "y1", "y2"
-    )
+    loop = ("example", "x", "y", "losses", "outputs", "careful")
+    assert names[6:17] == (*loop, "x0", "x1", "y0", "y1", "y2")
 
 
 def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> None:
