@@ -61,7 +61,7 @@ class CompileError(ValueError):
 #: The code of every engine function that makes nodes: their reads of ``.data`` are
 #: how an operation computes, not a look at the numbers by the traced code.
 _OPERATIONS: dict[CodeType, Callable[..., object]] = {f.__code__: f for f in RULES}
-_OPERATIONS[custom_op.__code__] = custom_op
+_OPERATIONS[custom_op.__code__] = custom_op  # pragma: no mutate (None is refused alike)
 _FROM_OP = _from_op.__code__
 _INIT = Value.__init__.__code__
 _DETACH = Value.detach.__code__
