@@ -784,7 +784,8 @@ def test_fit_falls_back_with_a_warning_where_it_cannot_compile() -> None:
     (warning,) = caught
     assert whole(
         "fit(compile=True) trains eagerly instead (the same results, slower): "
-        f"{READS} `.data` of node v27 … at nn/losses.py:… in rmse: `…`. {REPLAY}"
+        f"{READS} `.data` of node v27 ('/', made at tests/test_compile.py:… in fit_twice: "
+        f"`history = fit(…)`) at nn/losses.py:… in rmse: `…`. {REPLAY}"  # made: where fit is
     ).fullmatch(str(warning.message))
     assert "fit(model, X, y" in linecache.getline(warning.filename, warning.lineno)  # the call
 
