@@ -307,9 +307,10 @@ def analyse(
         )
     for reading in record.writes:
         raise CompileError(
-            f"the traced code changes a number: `.data` of {_describe(reading.node, record)} "
-            f"is set at {reading.site}. A compiled step replays the operations, not such "
-            "changes; compute new numbers with Value operations instead"
+            f"the traced code changes a number: `.{reading.attribute}` of "
+            f"{_describe(reading.node, record)} is set at {reading.site}. A compiled step "
+            "replays the operations, not such changes; compute new numbers with Value "
+            "operations instead"
         )
 
     order = topological_order(root)

@@ -604,7 +604,10 @@ def test_extra_may_be_a_number_a_parameter_or_an_operation() -> None:
     X, Y = points(5, 2, 9), [1.0, -1.0, 0.5, 0.0, 2.0]
     per_example = lambda x, y: mse(model(x), y)  # noqa: E731
     for extra in (lambda: 0.5, lambda: params[0], lambda: abs(params[1]) + maximum(*params[:3])):
-        assert_same_as_eager(per_example, params, X, Y, "sum", extra)
+        step = assert_same_as_eager(per_example, params, X, Y, "sum", extra)
+        if extra() is params[0]:  # the parameter itself: its gradient gets 1, said so
+            line = r"^    gp0 \+= 1\.0 +# dL/d\(extra\) = 1, before any example$"
+            assert re.search(line, step.source, re.MULTILINE)
 
 
 def test_an_infinite_local_derivative_behind_a_zero_gradient_is_nan_as_eager() -> None:
