@@ -171,7 +171,7 @@ def constant(code: str) -> float | None:
     makes starts with a letter, and no number does, but ``inf`` and ``nan``.
     """
     text = code[1:-1] if code.startswith("(") and code.endswith(")") else code
-    if text in ("inf", "-inf", "nan") or text[:1] in tuple("-0123456789."):
+    if text in ("inf", "-inf", "nan") or not text[:1].isalpha():
         return float(text)
     return None
 
