@@ -128,7 +128,7 @@ class Record:
 # -- watching the slots ---------------------------------------------------------------
 
 _lock = threading.Lock()
-_tracing_thread: int | None = None
+_tracing_thread: int | None = None  # pragma: no mutate ("" is no thread's id either)
 
 
 class _Watched:
@@ -193,7 +193,7 @@ def _watching() -> Iterator[Record]:
         finally:
             for name in names:
                 setattr(Value, name, slots[name])
-            _tracing_thread = None
+            _tracing_thread = None  # pragma: no mutate ("" is no thread's id either)
 
 
 def run_traced(function: Callable[..., Any], *args: Any) -> tuple[Any, Record]:
