@@ -82,7 +82,6 @@ class Layout:
 
     inputs: int
     label_size: int | None
-    parameter_count: int
     aux: bool
 
 
@@ -105,7 +104,7 @@ def write_step(
     out = _Lines()
     out.add(*(f"# {line}".rstrip() for line in heading.splitlines()))
     out.add("", "", "def compiled_step(params, grads, X, Y, keys, seed):")
-    out.indent += 1
+    out.indent = 1  # the function's body
     out.add("# -- once per step: the parameters, and their gradients so far (p.grad) --")
     out.assign(p, "params")
     labels = _parameter_labels(graphs, used)
@@ -141,17 +140,17 @@ def write_step(
         out.assign([f"x{i}" for i in range(layout.inputs)], "x")
     if layout.label_size is not None and not keyed:
         loop += [f"y{j}" for j in range(layout.label_size)]
-    for i, (program, part) in enumerate(zip(programs, parts, strict=True)):
-        if program.label is None:
+    for i, (program, part) in enumerate(zip(programs, parts)):
+        if program.label is None:  # the one program, whatever the label
             if layout.label_size is not None:
                 out.assign([f"y{j}" for j in range(layout.label_size)], "y")
             _write_example(out, part, layout, bounded[i])
-            continue
-        shown = ", ".join(map(repr, program.label))
-        out.add(f"{'if' if i == 0 else 'elif'} key == {i}:  # the examples labelled {shown}")
-        out.indent += 1
-        _write_example(out, part, layout, bounded[i])
-        out.indent -= 1
+        else:
+            shown = ", ".join(map(repr, program.label))
+            out.add(f"{'if' if i == 0 else 'elif'} key == {i}:  # the examples labelled {shown}")
+            out.indent += 1
+            _write_example(out, part, layout, bounded[i])
+            out.indent -= 1
     out.indent -= 1
     if extra_part is not None:
         _write_extra_backward(out, extra_part)
@@ -179,7 +178,7 @@ def _name_first(out: _Lines, names: list[str]) -> None:
         "# (Python numbers local variables in the order they first appear, and reads the",
         "# first 256 quickest: one example's numbers are named first, before each is set.)",
     )
-    top.assign_all(names, "None")
+    top.assign_all(names, "None")  # pragma: no mutate (None for "None": written the same)
     start = out.lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 1
     out.lines[start:start] = top.lines
 

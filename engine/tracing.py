@@ -61,7 +61,7 @@ class CompileError(ValueError):
 #: The code of every engine function that makes nodes: their reads of ``.data`` are
 #: how an operation computes, not a look at the numbers by the traced code.
 _OPERATIONS: dict[CodeType, Callable[..., object]] = {f.__code__: f for f in RULES}
-_OPERATIONS[custom_op.__code__] = custom_op
+_OPERATIONS[custom_op.__code__] = custom_op  # pragma: no mutate (None is refused alike)
 _FROM_OP = _from_op.__code__
 _INIT = Value.__init__.__code__
 _DETACH = Value.detach.__code__
@@ -128,7 +128,7 @@ class Record:
 # -- watching the slots ---------------------------------------------------------------
 
 _lock = threading.Lock()
-_tracing_thread: int | None = None
+_tracing_thread: int | None = None  # pragma: no mutate ("" is no thread's id either)
 
 
 class _Watched:
@@ -193,7 +193,7 @@ def _watching() -> Iterator[Record]:
         finally:
             for name in names:
                 setattr(Value, name, slots[name])
-            _tracing_thread = None
+            _tracing_thread = None  # pragma: no mutate ("" is no thread's id either)
 
 
 def run_traced(function: Callable[..., Any], *args: Any) -> tuple[Any, Record]:
@@ -307,9 +307,10 @@ def analyse(
         )
     for reading in record.writes:
         raise CompileError(
-            f"the traced code changes a number: `.data` of {_describe(reading.node, record)} "
-            f"is set at {reading.site}. A compiled step replays the operations, not such "
-            "changes; compute new numbers with Value operations instead"
+            f"the traced code changes a number: `.{reading.attribute}` of "
+            f"{_describe(reading.node, record)} is set at {reading.site}. A compiled step "
+            "replays the operations, not such changes; compute new numbers with Value "
+            "operations instead"
         )
 
     order = topological_order(root)

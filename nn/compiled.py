@@ -7,8 +7,9 @@ predictions and the same gradients, bit for bit, from one compiled step:
 ``per_example`` is the model and the loss of one example, ``extra`` the
 regularization. A target reaches the loss as it does in the eager step: a
 number as a Value of that number (the losses treat both alike), a class index
-as the int itself (the compiled step then reads the label, and writes one
-program per class).
+as the int itself where the loss reads one (``cross_entropy``; a named loss
+given a model of several outputs, which makes it a one-hot list): the
+compiled step then reads the label, and writes one program per class.
 
 Where ``engine.compile`` refuses the model or the loss (a ``custom_op``
 activation; ``rmse`` or ``binary_cross_entropy``, which read their numbers to
@@ -25,6 +26,7 @@ from typing import Any
 
 import engine
 from engine import Value
+from nn.train import _check_outputs, _non_finite_output
 
 
 class CompiledBatches:
@@ -43,7 +45,8 @@ class CompiledBatches:
 
         def per_example(x: list[Value], y: Any) -> tuple[Value, Any]:
             prediction = model(x)
-            target = int(y.data) if self.class_indices else y
+            index = objective.name == "cross_entropy" or isinstance(prediction, list)
+            target = int(y.data) if self.class_indices and index else y
             return objective.example_loss(prediction, target), prediction
 
         regularization = objective.regularization
@@ -55,8 +58,10 @@ class CompiledBatches:
     def __call__(self, inputs: list[Any], targets: list[Any]) -> tuple[float, list[Any]] | None:
         """``(cost, predictions)`` of the batch with every gradient filled; ``None`` to run eagerly.
 
-        A cost that is not finite leaves the gradients as they were, as the
-        eager step stops before its backward pass.
+        A model output that is not finite raises ``_Diverged`` as in the eager
+        step, which checks the outputs before its loss. That output, or a cost
+        that is not finite, leaves the gradients as they were, as the eager step
+        stops before its backward pass.
         """
         if self.step is None:
             return None
@@ -71,7 +76,8 @@ class CompiledBatches:
             return None
         before = [p.grad for p in self.params]
         cost, predictions = self.step(inputs, targets)
-        if not math.isfinite(cost):
-            for p, grad in zip(self.params, before, strict=True):
+        if not math.isfinite(cost) or _non_finite_output(predictions) is not None:
+            for p, grad in zip(self.params, before):
                 p.grad = grad
+        _check_outputs(predictions, inputs)
         return cost, predictions

@@ -752,9 +752,8 @@ def _gradient_step(
             _check_outputs(predictions, inputs)  # before the loss, which may refuse them
             graph = objective.cost(model, predictions, targets)
             cost = graph.data
-        else:  # forward and backward passes done (gradients untouched if cost is not finite)
+        else:  # forward and backward passes done, outputs checked (gradients untouched if not)
             graph, (cost, predictions) = None, done
-            _check_outputs(predictions, inputs)
     except OverflowError as error:
         raise _Diverged(f"the loss overflowed ({error})", math.inf) from error
     except InfiniteLossError as error:  # e.g. a saturated sigmoid under binary cross-entropy
@@ -772,7 +771,7 @@ def _gradient_step(
     for name, p in named_params:
         if not math.isfinite(p.data):
             value = p.data
-            for (_, q), old in zip(named_params, before, strict=True):
+            for (_, q), old in zip(named_params, before):
                 q.data = old  # undo the whole step: the parameters,
             if saved is not None:
                 optimizer.load_state_dict(saved)  # and the step count, momentum, moments

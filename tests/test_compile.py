@@ -51,7 +51,15 @@ from engine import (
     topological_order,
     weighted_sums,
 )
-from engine.templates import NAMESPACE, RULES, TERMS_PER_STATEMENT, Names, number
+from engine.templates import (
+    NAMESPACE,
+    RULES,
+    TERMS_PER_STATEMENT,
+    Names,
+    _wrapped,
+    number,
+    parameter,
+)
 from engine.tracing import run_traced
 from engine.value import _value_power
 from nn import MLP, Layer, fit, make_moons, to_signed_labels
@@ -596,7 +604,10 @@ def test_extra_may_be_a_number_a_parameter_or_an_operation() -> None:
     X, Y = points(5, 2, 9), [1.0, -1.0, 0.5, 0.0, 2.0]
     per_example = lambda x, y: mse(model(x), y)  # noqa: E731
     for extra in (lambda: 0.5, lambda: params[0], lambda: abs(params[1]) + maximum(*params[:3])):
-        assert_same_as_eager(per_example, params, X, Y, "sum", extra)
+        step = assert_same_as_eager(per_example, params, X, Y, "sum", extra)
+        if extra() is params[0]:  # the parameter itself: its gradient gets 1, said so
+            line = r"^    gp0 \+= 1\.0 +# dL/d\(extra\) = 1, before any example$"
+            assert re.search(line, step.source, re.MULTILINE)
 
 
 def test_an_infinite_local_derivative_behind_a_zero_gradient_is_nan_as_eager() -> None:
@@ -690,7 +701,8 @@ def fit_twice(make_model, X, y, **kwargs):
 
 
 @pytest.mark.parametrize(
-    "case", ["hinge + l2", "mse, batches, validation", "logits", "cross_entropy", "one-hot mse"]
+    "case",
+    ["hinge + l2", "mse, batches, validation", "logits", "cross_entropy", "one-hot mse", "pairs"],
 )
 def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
     X, labels = make_moons(30, noise=0.1, seed=6)
@@ -704,6 +716,10 @@ def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
         kwargs |= {"loss": "mse", "batch_size": 7, "validation_data": make_moons(10, seed=1)}
     elif case == "logits":
         kwargs |= {"loss": "binary_cross_entropy_with_logits", "batch_size": 8}
+    elif case == "pairs":  # two outputs, a pair of numbers for each
+        y = [[t, -0.5 * t] for t in labels]
+        make_model = lambda: MLP(2, [6, 2], seed=8)  # noqa: E731
+        kwargs |= {"loss": "mse"}
     else:
         y = [(k + int(t)) % 3 for k, t in enumerate(labels)]
         make_model = lambda: MLP(2, [6, 3], seed=8)  # noqa: E731
@@ -713,6 +729,46 @@ def test_fit_compiled_gives_the_same_history_and_weights(case: str) -> None:
         eager, compiled = fit_twice(make_model, X, y, **kwargs)
     assert compiled == eager
     assert len(eager[0]["loss"]) == 4
+
+
+def two_counts(p: list[Value], t: Value) -> Value:
+    """A loss of a model's own: the outputs should be the target and twice the target."""
+    return (p[0] - t) ** 2 + (p[1] - 2 * t) ** 2
+
+
+@pytest.mark.parametrize(("loss", "outputs"), [("mse", 1), (two_counts, 2)])
+def test_fit_compiled_takes_whole_number_targets_as_numbers_where_the_loss_does(loss, outputs):
+    # read as class indices, 20 different targets would need 20 programs (more than 16)
+    X, _ = make_moons(30, seed=6)
+    y = [k % 20 for k in range(30)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled: no fallback
+        eager, compiled = fit_twice(
+            lambda: MLP(2, [4, outputs], seed=8), X, y, epochs=2, lr=0.001, loss=loss
+        )
+    assert compiled == eager
+
+
+class TupleScores:
+    """A model that returns its scores as a tuple, which cross_entropy takes as a list."""
+
+    def __init__(self) -> None:
+        self.mlp = MLP(2, [4, 3], seed=8)
+
+    def __call__(self, x: list[Value]) -> tuple[Value, ...]:
+        return tuple(self.mlp(x))
+
+    def parameters(self) -> list[Value]:
+        return self.mlp.parameters()
+
+
+def test_fit_compiled_gives_cross_entropy_class_indices_whatever_the_model_returns() -> None:
+    X, labels = make_moons(12, seed=6)
+    y = [(k + int(t)) % 3 for k, t in enumerate(labels)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled: no fallback
+        eager, compiled = fit_twice(TupleScores, X, y, epochs=2, loss="cross_entropy")
+    assert compiled == eager
 
 
 def test_fit_falls_back_with_a_warning_where_it_cannot_compile() -> None:
@@ -731,7 +787,8 @@ def test_fit_falls_back_with_a_warning_where_it_cannot_compile() -> None:
     (warning,) = caught
     assert whole(
         "fit(compile=True) trains eagerly instead (the same results, slower): "
-        f"{READS} `.data` of node v27 … at nn/losses.py:… in rmse: `…`. {REPLAY}"
+        f"{READS} `.data` of node v27 ('/', made at tests/test_compile.py:… in fit_twice: "
+        f"`history = fit(…)`) at nn/losses.py:… in rmse: `…`. {REPLAY}"  # made: where fit is
     ).fullmatch(str(warning.message))
     assert "fit(model, X, y" in linecache.getline(warning.filename, warning.lineno)  # the call
 
@@ -749,6 +806,36 @@ def test_fit_compiled_stops_on_a_non_finite_loss_exactly_as_eager() -> None:
             + ([bits(p.grad) for p in params],)
         )
     assert outcomes[0] == outcomes[1]
+
+
+def stopped(X, y, loss: str, compile: bool) -> tuple:
+    """``fit``'s ``NonFiniteLossError`` message, and the model's parameters and gradients then."""
+    model = MLP(2, [1], seed=0)  # one neuron: w = (0.69, 0.52), b = 0
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(model, X, y, loss=loss, epochs=2, progress=False, compile=compile)
+    return str(caught.value), [(bits(p.data), bits(p.grad)) for p in model.parameters()]
+
+
+@pytest.mark.parametrize(
+    ("bad", "loss", "y", "output"),
+    [
+        (nan, "mse", [1.0, 0.0], "nan"),
+        # hinge's term for an output of inf and a label of 1 is max(0, 1 - inf) = 0: the cost
+        # is finite, but eager stops at the output, before its backward pass (gradients 0.0)
+        (inf, "hinge", [1, 1], "inf"),
+    ],
+)
+def test_fit_compiled_stops_on_a_non_finite_output_exactly_as_eager(bad, loss, y, output):
+    X = [[0.5, 1.0], [bad, 1.0]]
+    eager, compiled = (stopped(X, y, loss, compile) for compile in (False, True))
+    assert compiled == eager
+    message, params = compiled
+    assert message == (
+        f"the model's output became {output} in epoch 1/2, batch 1/1; training stopped and the "
+        "model keeps its parameters from before this step. An input example contains "
+        f"{output}: check X."
+    )
+    assert [grad for _, grad in params] == [bits(0.0)] * 3
 
 
 # -- refusals ----------------------------------------------------------------------------
@@ -772,6 +859,7 @@ def refused(per_example) -> str:
             step([[1.0, 2.0], [3.0, -1.0]], [1.0, 0.0])
         messages.append(str(caught.value))
         assert type(Value.__dict__["data"]).__name__ == "member_descriptor"
+        assert linecache.getlines(step.filename) == []  # no source: a traceback shows none
     if "different graphs" not in messages[0]:  # (random numbers differ from call to call)
         assert messages[0] == messages[1]
     return messages[0]
@@ -1020,6 +1108,8 @@ def test_a_label_of_the_wrong_shape_is_a_clear_error_naming_it() -> None:
         message = f"label 1 must be a list of 2 numbers, got {bad!r}"
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
             one_hot([[1.0], [2.0]], [[1.0, 0.0], bad])
+    with pytest.raises(ValueError, match=r"^label 0 must be a list of 2 numbers, got 1\.0$"):
+        one_hot([[1.0], [2.0]], [1.0, 2.0])  # every label a number
     one_number = engine.compile(lambda x, y: W * x[0] - y, [W])
     one_number([[1.0]], [1.0])
     with pytest.raises(
@@ -1195,6 +1285,26 @@ def test_a_large_steps_example_numbers_come_first_among_its_local_variables() ->
     assert "numbers local variables" not in small.source
 
 
+def test_a_large_step_with_list_labels_names_the_loops_variables_and_labels_first() -> None:
+    model = MLP(2, [16, 16, 3], seed=1)  # 355 parameters
+    X, labels = make_moons(4, seed=5)
+    Y = [[float(t), 1.0 - t, 0.5] for t in labels]
+    step = engine.compile(lambda x, t: mse([model(x)], [t]), model.parameters())
+    step(X, Y)
+    lines = step.source.splitlines()
+    first = lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 1
+    assert lines[first : first + 2] == [
+        "    # (Python numbers local variables in the order they first appear, and reads the",
+        "    # first 256 quickest: one example's numbers are named first, before each is set.)",
+    ]
+    assert lines[first + 2].startswith(
+        "    example = x = y = losses = outputs = careful = x0 = x1 = y0 = y1 = y2 = v9 = "
+    )
+    names = step._function.__code__.co_varnames
+    loop = ("example", "x", "y", "losses", "outputs", "careful")
+    assert names[6:17] == (*loop, "x0", "x1", "y0", "y1", "y2")
+
+
 def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> None:
     model = MLP(2, [6, 9, 1], seed=1)  # 91 parameters: 300 local variables in all
     X, y = make_moons(4, seed=5)
@@ -1203,6 +1313,33 @@ def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> N
     names = step._function.__code__.co_varnames
     example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
     assert len(names) > 256 and all(n in names[:256] for n in example)
+
+
+def test_a_statement_is_one_line_up_to_80_characters_and_wrapped_after() -> None:
+    terms = ["b7", "p10 * v50", "p11 * v51", "p12 * v52", "p13 * v53", "p14 * v54"]
+    assert _wrapped("v99", [*terms, "p15 * v55"]) == [  # 80 characters
+        "v99 = b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54 + p15 * v55"
+    ]
+    assert _wrapped("v99", [*terms, "p15 * v155"]) == [  # 81: in parentheses, continued
+        "v99 = (b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54",
+        "    + p15 * v155)",
+    ]
+    assert _wrapped("v99", [*terms, "p1 * v55", "p16 * v56"]) == [  # a line fills up to 80
+        "v99 = (b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54 + p1 * v55",
+        "    + p16 * v56)",
+    ]
+    assert _wrapped("v99", [*terms, "p1 * v155", "p16 * v56"]) == [  # 81: the term goes on
+        "v99 = (b7 + p10 * v50 + p11 * v51 + p12 * v52 + p13 * v53 + p14 * v54",
+        "    + p1 * v155 + p16 * v56)",
+    ]
+
+
+def test_an_op_name_gives_its_parameter_or_a_clear_error() -> None:
+    assert parameter("leaky_relu(0.2)", "leaky_relu", 0.01) == 0.2
+    assert parameter("elu", "elu", 1.0) == 1.0  # the default: no parameter written
+    with pytest.raises(ValueError) as caught:  # e.g. a node whose _op was renamed by hand
+        parameter("elu(0.5)", "leaky_relu", 0.01)
+    assert str(caught.value) == "op name 'elu(0.5)' is not 'leaky_relu' with a parameter"
 
 
 def test_a_quotient_and_a_negative_number_read_as_written() -> None:
