@@ -153,7 +153,7 @@ class CompiledStep:
         self._extra_number = 0.0
         self._function: Callable[..., Any] | None = None
         self._used: list[Value] = []
-        self._source = ""
+        self._source = ""  # pragma: no mutate (None: _register reads it as false too)
         #: The name the generated code is compiled under: tracebacks and ``linecache`` show it.
         self.filename = f"<engine.compile {next(_counter)}>"
 

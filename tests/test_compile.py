@@ -1412,6 +1412,17 @@ def test_source_is_the_same_text_every_time() -> None:
     assert demo_step()[0].source == demo_step()[0].source
 
 
+def test_the_parameters_labels_are_named_beside_their_names_in_the_source() -> None:
+    weight, bias, scale = Value(0.5, label="weight"), Value(0.1, label="bias"), Value(2.0)
+    step = engine.compile(
+        lambda x, y: (weight * x[0] + bias - y) ** 2 * scale, [weight, bias, scale]
+    )
+    step([[1.0]], [0.0])
+    lines = step.source.splitlines()
+    at = lines.index("    (p0, p1, p2) = params")
+    assert lines[at + 1] == "    # p0 'weight', p1 'bias'"  # an unlabelled parameter: no name
+
+
 def test_a_label_is_never_code_only_an_escaped_comment() -> None:
     hostile = "s\n__import__('os').system('exit 3')  # \"\"\" '''"
     step, X, y = demo_step(label=hostile)
