@@ -212,7 +212,7 @@ class CompiledStep:
         if len(X) == 0:
             raise ValueError("step(X, Y): the batch is empty")
         width = self._layout.inputs if self._layout else len(X[0])
-        lists = set(map(type, X)) <= {list, tuple}  # (not a number: _row says so, below)
+        lists = set(map(type, X)) <= {list, tuple}  # pragma: no mutate (a fast path; else _row)
         floats = lists and set(map(type, itertools.chain.from_iterable(X))) <= {float}
         if floats and set(map(len, X)) == {width}:
             rows = X  # the common case, checked in C: used as it is

@@ -577,6 +577,18 @@ def test_outputs_with_has_aux_are_the_eager_outputs() -> None:
         assert outputs == [[v.data for v in model(x)] for x in X]
 
 
+def test_one_output_with_has_aux_is_one_number_per_example_as_eagerly() -> None:
+    model = MLP(2, [3, 1], seed=9)  # returns one Value
+    X, Y = points(4, 2, 8), [0.5 * k for k in range(4)]
+    step = engine.compile(
+        lambda x, y: ((model(x) - y) ** 2, model(x)), model.parameters(), has_aux=True
+    )
+    _, outputs = step(X, Y)
+    with no_grad():
+        assert outputs == [model(x).data for x in X]  # numbers, not lists of one
+    assert all(type(number) is float for number in outputs)
+
+
 @pytest.mark.parametrize(
     ("per_example", "message"),
     [
@@ -936,6 +948,10 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
             f"{READS} `.data` of a Value (a leaf labelled 'x0') at {HERE}. {REPLAY}",
         ),
         (
+            lambda x, y: W * x[0] * (W * x[0]).detach().data,
+            f"{READS} `.data` of a Value (a leaf, made at {HERE}) at {HERE}. {REPLAY}",
+        ),
+        (
             lambda x, y: (W * x[0], setattr(x[0], "data", 1.0))[0],
             "the traced code changes a number: `.data` of a leaf labelled 'x0' is set at "
             f"{HERE}. A compiled step replays the operations, not such changes; compute new "
@@ -966,6 +982,7 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
         "outside leaf",
         "outside node",
         "data to constant",
+        "data of a detached node",
         "mutation",
         "no_grad",
         "random",
@@ -1421,6 +1438,33 @@ def test_the_parameters_labels_are_named_beside_their_names_in_the_source() -> N
     lines = step.source.splitlines()
     at = lines.index("    (p0, p1, p2) = params")
     assert lines[at + 1] == "    # p0 'weight', p1 'bias'"  # an unlabelled parameter: no name
+
+
+@pytest.mark.parametrize(
+    ("op", "never_negative"),
+    [
+        (abs, True),
+        (Value.exp, True),
+        (Value.relu, True),
+        (Value.sigmoid, True),
+        (Value.softplus, True),
+        (Value.hard_sigmoid, True),
+        (Value.step, True),
+        (Value.tanh, False),
+        (Value.sin, False),
+    ],
+    ids=lambda item: getattr(item, "__name__", str(item)),
+)
+def test_a_value_never_negative_enters_the_finiteness_check_as_it_is_else_squared(
+    op, never_negative: bool
+) -> None:
+    """``w * op(x)``: the product's local derivative toward w is op's value v1. The check that
+    it is not huge reads ``v1 < 1e300`` where v1 is never below 0, else ``v1 * v1 < 1e300``."""
+    w = Value(0.5)
+    step = engine.compile(lambda x, y: w * op(x[0]), [w])
+    step([[1.0]], [0.0])
+    term = "v1" if never_negative else "v1 * v1"
+    assert f"            if not {term} < 1e300:\n" in step.source
 
 
 def test_a_label_is_never_code_only_an_escaped_comment() -> None:
