@@ -994,6 +994,16 @@ def test_refused_with_the_reason(per_example, expected: str) -> None:
     assert whole(expected).fullmatch(refused(per_example))
 
 
+def test_a_line_whose_source_is_not_at_hand_is_named_by_its_place_alone() -> None:
+    """Code typed into an interpreter or made by exec has no file to quote a line from."""
+    namespace = {"W": W}
+    exec(
+        compile("def typed(x, y):\n    return W * x[0] * W.data\n", "<typed in>", "exec"), namespace
+    )
+    message = refused(namespace["typed"])
+    assert message == f"{READS} `.data` of node v2 (a leaf) at <typed in>:2 in typed. {REPLAY}"
+
+
 def alternating(first: Callable[..., Value], second: Callable[..., Value]) -> Callable[..., Value]:
     """A per_example that builds ``first``'s graph on one call, ``second``'s on the next."""
     calls = itertools.count()
