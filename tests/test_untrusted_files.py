@@ -202,6 +202,35 @@ def test_an_unknown_entry_is_named_cut_to_sixty_characters() -> None:
     )
 
 
+def test_a_class_name_is_shown_whole_up_to_sixty_characters_with_its_quotes() -> None:
+    def refusal(name: str) -> str:
+        data = {**valid_model_data(), "architecture": {"class": name, "config": {}}}
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value).split("; known: ")[0]  # (other tests register classes)
+
+    # 58 letters and two quotes are 60 characters: shown whole; one letter more is cut
+    assert refusal("C" * 58) == f"the architecture: unknown module class '{'C' * 58}'"
+    assert refusal("C" * 59) == f"the architecture: unknown module class '{'C' * 56}..."
+
+
+def test_a_bad_activation_is_refused_naming_the_entry_it_is_in() -> None:
+    def refusal(entry: str, activation: object) -> str:
+        data = serialize.to_dict(MLP(2, [3, 1], seed=0))
+        data["architecture"]["config"][entry] = activation
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    assert refusal("output_activation", ["relu"]) == (
+        "the architecture (MLP) config 'output_activation': an activation is a name, "
+        "got a list of 1 items"
+    )
+    assert refusal("activation", "relu6").startswith(
+        "the architecture (MLP) config 'activation': unknown activation 'relu6'; valid names: "
+    )
+
+
 def test_parameters_are_named_when_at_most_a_thousand_are_missing() -> None:
     data = serialize.to_dict(nn.modules.Neuron(2, seed=0))
     data["parameters"] = {}
