@@ -626,6 +626,17 @@ def test_accuracy_rules():
     assert accuracy(neuron, X, [1, 1, 0], loss="binary_cross_entropy_with_logits") == 1.0
 
 
+def test_a_tie_of_outputs_counts_as_the_first_of_them():
+    layer = Layer(1, 3, activation="linear", seed=0)
+    for p in layer.parameters():
+        p.data = 0.0  # every output is 0.0: a three-way tie, read as class 0 (like numpy.argmax)
+    X = [[1.0], [2.0]]
+    assert accuracy(layer, X, [0, 0]) == 1.0
+    assert accuracy(layer, X, [1, 2]) == 0.0
+    layer.neurons[0].b.data = -1.0  # classes 1 and 2 tie above class 0: read as class 1
+    assert accuracy(layer, X, [1, 2]) == 0.5
+
+
 # -- argument errors ----------------------------------------------------------------
 
 

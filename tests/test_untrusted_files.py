@@ -133,19 +133,20 @@ def test_nesting_within_the_limit_loads(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (10**400, "is too large for a float"),
-        ("0.5", "must be a number, got str"),
-        (None, "must be a number, got NoneType"),
-        (True, "must be a number, got bool"),
-        ([0.5], "must be a number, got list"),
+        (10**400, "is too large for a float (above about 1.8e308)"),
+        ("0.5", "must be a number, got str: '0.5'"),
+        (None, "must be a number, got NoneType: None"),
+        (True, "must be a number, got bool: True"),
+        ([0.5], "must be a number, got list: a list of 1 items"),
     ],
 )
-def test_every_parameter_is_checked(tmp_path, value, message) -> None:
+def test_every_parameter_is_checked_and_named(tmp_path, value, message) -> None:
     data = valid_model_data()
     name = next(iter(data["parameters"]))
     data["parameters"][name] = value
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as refused:
         load_data(tmp_path, data)
+    assert str(refused.value) == f"{tmp_path / 'm.json'}: parameter {name!r} {message}"
 
 
 @pytest.mark.parametrize(
