@@ -318,6 +318,16 @@ def test_a_stack_is_refused_as_soon_as_its_layers_pass_the_parameter_limit() -> 
     )
 
 
+def test_a_maxout_layers_outputs_are_checked_against_the_next_layers_inputs() -> None:
+    data = serialize.to_dict(Sequential(Maxout(2, 3, seed=0), Layer(3, 1, seed=1)))
+    data["architecture"]["config"]["layers"][1]["config"]["nin"] = 4
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "the architecture (Sequential): layer 0 has 3 outputs but layer 1 expects 4 inputs"
+    )
+
+
 def test_each_missing_or_unexpected_name_is_reported_unbuilt(tmp_path, nothing_is_built) -> None:
     data = valid_model_data()
     removed = sorted(data["parameters"])[3]
