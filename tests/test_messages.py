@@ -820,9 +820,10 @@ def test_saving_errors_name_the_model_the_parameter_and_the_fix(tmp_path) -> Non
 
     with pytest.raises(ValueError) as caught:
         Neuron().save(tmp_path / "mine.json")
-    assert str(caught.value).startswith(
+    assert str(caught.value) == (
         "cannot describe this model: loading it would build nn.modules.Neuron, another class "
-        "of the same name;"
+        "of the same name; give your class another name (or, if you redefined it in a "
+        "notebook, make the model again from the new definition)"
     )
 
 
