@@ -422,6 +422,16 @@ NN_ERRORS = [
     ),
     ("softmax([])", ValueError, "softmax of an empty list is undefined; give at least one score"),
     (
+        "softmax([1.0, '2'])",
+        TypeError,
+        "softmax expects a real number (int or float), got str: '2'",
+    ),
+    (
+        "log_softmax([1.0, None])",
+        TypeError,
+        "log_softmax expects a real number (int or float), got NoneType: None",
+    ),
+    (
         "log_softmax([])",
         ValueError,
         "log_softmax of an empty list is undefined; give at least one score",
