@@ -235,7 +235,7 @@ def _boundary(
         return None
     if any(len(p) != 2 for p in points):
         return None
-    targets = [t.tolist() if hasattr(t, "tolist") else t for t in record.y]
+    targets = record.y  # (Python numbers and lists: fit converted numpy targets)
     nout = getattr(record.model, "nout", 1)
     labels = [_target_class(t, record.threshold, nout) for t in targets]
     layers = _float_layers(record.model)
@@ -255,7 +255,7 @@ def _boundary(
     grids = []
     for values in snapshots:
         with _parameters_set_to(record, values):
-            outputs = _outputs(record.model, layers, centres)
+            outputs = _outputs(record.model, layers, centres)  # pragma: no mutate (layers=None)
         grids.append("".join(chr(48 + _output_class(o, record.threshold)) for o in outputs))
     return {
         "grids": grids,
@@ -272,7 +272,7 @@ def _target_class(target: Any, threshold: float, outputs: int) -> int:
     (or the position of the 1 in a one-hot list)."""
     if isinstance(target, Sequence) and not isinstance(target, str):
         if len(target) == 1:
-            return int(target[0] > threshold)
+            return int(target[0] > threshold)  # pragma: no mutate (>=: only [1] is a label)
         # (two or more numbers: the argmax, which needs no threshold)
         return _output_class([float(t) for t in target], threshold)  # pragma: no mutate
     if outputs == 1:

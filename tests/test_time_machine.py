@@ -439,6 +439,42 @@ def test_a_model_draw_network_cannot_draw_gets_a_page_that_says_why() -> None:
     assert "// The training time machine (nn/time_machine.py)" in page.html  # its script
 
 
+def test_a_model_of_ones_own_is_named_and_drawn_on_the_grid_its_own_forward_pass_affords() -> (
+    None
+):
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    y = [1, -1, 1, -1]  # a Line has no nout: one output, so -1 and 1 are the two sides of 0
+    history = nn.fit(Line(), X, y, loss="hinge", epochs=60, progress=False, record=True)
+    page = history.explore()
+    assert "<h1>Training Line (2 parameters) on 4 examples: 60 epochs</h1>" in page.html
+    # 15,000 evaluations of the model itself over 61 epochs: 245 a grid, but never below 16 * 16
+    assert [len(grid) for grid in page.data["boundary"]] == [16 * 16] * 61
+    assert re.findall(r"</i>(predicted [^<]*)</span>", page.html) == ["predicted -1", "predicted 1"]
+    colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+    assert colours == [time_machine.POINT_COLOURS[c] for c in (1, 0, 1, 0)]
+
+
+def test_numpy_labels_of_logits_are_named_and_placed_as_their_numbers() -> None:
+    import numpy as np
+
+    X = np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]])
+    for y in (np.array([0, 1, 0, 1]), [0, 1, 0, 1]):  # logits: the threshold is 0, a label 0
+        history = nn.fit(
+            nn.MLP(2, [3, 1], seed=0),
+            X,
+            y,
+            loss="binary_cross_entropy_with_logits",
+            epochs=1,
+            progress=False,
+            record=True,
+        )
+        page = history.explore(resolution=2)
+        legend = re.findall(r"</i>(predicted [^<]*)</span>", page.html)
+        assert legend == ["predicted 0", "predicted 1"]
+        colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+        assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 1, 0, 1)]
+
+
 def test_a_tie_between_outputs_goes_to_the_first_class_as_argmax_does() -> None:
     from nn.time_machine import _output_class
 
