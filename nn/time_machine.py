@@ -299,8 +299,6 @@ def _class_names(targets: list[Any], labels: list[int]) -> list[str]:
     for target, label in zip(targets, labels):
         if isinstance(target, int | float) and not isinstance(target, bool):
             names.setdefault(label, f"{target:g}")
-        else:
-            names.setdefault(label, f"class {label}")
     return [names.get(c, f"class {c}") for c in range(max(labels) + 1)]
 
 
@@ -492,10 +490,10 @@ def _body(
             f'<div class="legend">{swatches}</div></div>'
         )
     for chart in curves:
-        name = "loss" if 'aria-label="loss"' in chart else "accuracy"
+        name = "Loss" if 'aria-label="loss"' in chart else "Accuracy"
         validated = "stroke-dasharray" in chart  # a validation curve is drawn dashed
         key = "solid: training, dashed: validation" if validated else "on the training data"
-        side.append(f'<div class="box"><h2>{name.capitalize()} per epoch ({key})</h2>{chart}</div>')
+        side.append(f'<div class="box"><h2>{name} per epoch ({key})</h2>{chart}</div>')
     return f"""<main>
 <h1>{html.escape(heading)}</h1>
 {controls("epoch")}

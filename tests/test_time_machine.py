@@ -475,6 +475,31 @@ def test_numpy_labels_of_logits_are_named_and_placed_as_their_numbers() -> None:
         assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 1, 0, 1)]
 
 
+def test_a_two_epoch_run_of_maxout_pieces_under_a_title_of_ones_own() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    model = nn.Sequential(nn.Maxout(2, 1, pieces=2, seed=0), nn.Neuron(1, seed=1))
+    history = nn.fit(model, X, [1, -1, 1, -1], loss="hinge", epochs=2, progress=False, record=True)
+    page = time_machine.training_page(history, title="Two pieces", resolution=2)
+    assert "<h1>Two pieces</h1>" in page.html
+    assert 'height: 940px; border: 0;"></iframe>' in page._repr_html_()  # (a notebook's frame)
+    assert page.data["labels"] == [
+        "hidden 1, neuron 1 (piece 1): the weight from x1",
+        "hidden 1, neuron 1 (piece 1): the weight from x2",
+        "hidden 1, neuron 1 (piece 1): its bias b",
+        "hidden 1, neuron 1 (piece 2): the weight from x1",
+        "hidden 1, neuron 1 (piece 2): the weight from x2",
+        "hidden 1, neuron 1 (piece 2): its bias b",
+        "output, neuron 1: the weight from hidden 1 neuron 1",
+        "output, neuron 1: its bias b",
+    ]
+    # two epochs: the curves and the axis go from the chart's left edge to its right
+    left, right = time_machine._LEFT, time_machine._CHART_WIDTH - time_machine._RIGHT
+    for name in ("loss", "accuracy"):
+        points = re.findall(rf'<polyline class="curve {name}" points="([^"]*)"/>', page.html)
+        assert [p.split(",")[0] for p in points[0].split()] == [f"{left:.1f}", f"{right:.1f}"]
+    assert f'<line x1="{left}" y1="98" x2="{right:.1f}" y2="98" class="axis"/>' in page.html
+
+
 def test_a_tie_between_outputs_goes_to_the_first_class_as_argmax_does() -> None:
     from nn.time_machine import _output_class
 
