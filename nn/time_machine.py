@@ -206,10 +206,14 @@ def _network(
     ]
     with _parameters_set_to(record, widest):
         graph = draw_network(
-            record.model, input_names=names, precision=DIGITS, show_grads=False, legend=False
+            record.model,
+            input_names=names,
+            precision=DIGITS,
+            show_grads=False,
+            legend=False,  # pragma: no mutate (None: read only as true or false)
         )
     try:
-        svg = graph.pipe(format="svg", encoding="utf-8")
+        svg = graph.pipe(format="svg", encoding="utf-8")  # pragma: no mutate ("UTF-8": same codec)
     except graphviz.ExecutableNotFound:  # no `dot` program to lay it out
         return None, biases, labels, weights
     return inline_svg(svg), biases, labels, sorted(weights)
@@ -346,7 +350,7 @@ def _outputs(model: Any, layers: list[Any] | None, points: list[list[float]]) ->
                 for w, column in zip(neuron.w, columns):
                     weight = w.data
                     sums = [s + weight * x for s, x in zip(sums, column)]
-                if neuron.activation != "linear":
+                if neuron.activation != "linear":  # pragma: no mutate (fast path: identity)
                     activate = neuron._activate
                     sums = [activate(Value(s)).data for s in sums]
                 new_columns.append(sums)

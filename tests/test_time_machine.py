@@ -188,6 +188,9 @@ def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
         nn.MLP(2, [5, 4, 3], seed=1, activation="tanh"),
         nn.Sequential(nn.Layer(2, 3, activation="sigmoid", seed=2), nn.Neuron(3, seed=3)),
         nn.Sequential(nn.Layer(2, 4, seed=4), nn.Layer(4, 3, activation="softmax", seed=5)),
+        nn.Sequential(  # a stack inside a stack: its layers, then the layer after it
+            nn.Sequential(nn.Layer(2, 3, seed=6), nn.Layer(3, 2, seed=7)), nn.Neuron(2, seed=8)
+        ),
     ):
         layers = time_machine._float_layers(model)
         assert layers is not None
@@ -200,6 +203,8 @@ def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
             assert fast == slow  # the same floats, bit for bit
     maxout = nn.Sequential(nn.Maxout(2, 2, pieces=2, seed=0), nn.Neuron(2, seed=1))
     assert time_machine._float_layers(maxout) is None  # evaluated with the model itself
+    for first in (nn.Neuron(2, seed=0), nn.Layer(2, 1, seed=0)):  # a maxout after a float layer
+        assert time_machine._float_layers(nn.Sequential(first, nn.Maxout(1, 1, seed=1))) is None
     inner_softmax = nn.Sequential(nn.Layer(2, 3, activation="softmax", seed=0), nn.Neuron(3))
     assert time_machine._float_layers(inner_softmax) is None  # only last can it be left out
 
@@ -439,9 +444,7 @@ def test_a_model_draw_network_cannot_draw_gets_a_page_that_says_why() -> None:
     assert "// The training time machine (nn/time_machine.py)" in page.html  # its script
 
 
-def test_a_model_of_ones_own_is_named_and_drawn_on_the_grid_its_own_forward_pass_affords() -> (
-    None
-):
+def test_a_model_of_ones_own_is_named_and_drawn_on_the_grid_its_own_forward_pass_affords() -> None:
     X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
     y = [1, -1, 1, -1]  # a Line has no nout: one output, so -1 and 1 are the two sides of 0
     history = nn.fit(Line(), X, y, loss="hinge", epochs=60, progress=False, record=True)
@@ -479,7 +482,7 @@ def test_a_two_epoch_run_of_maxout_pieces_under_a_title_of_ones_own() -> None:
     X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
     model = nn.Sequential(nn.Maxout(2, 1, pieces=2, seed=0), nn.Neuron(1, seed=1))
     history = nn.fit(model, X, [1, -1, 1, -1], loss="hinge", epochs=2, progress=False, record=True)
-    page = time_machine.training_page(history, title="Two pieces", resolution=2)
+    page = history.explore(title="Two pieces", resolution=2)
     assert "<h1>Two pieces</h1>" in page.html
     assert 'height: 940px; border: 0;"></iframe>' in page._repr_html_()  # (a notebook's frame)
     assert page.data["labels"] == [
