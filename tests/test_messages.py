@@ -415,6 +415,12 @@ NN_ERRORS = [
         "cross_entropy: logits must be a list of numbers for one target index (or a list of lists with a list of indices)",
     ),
     ("hinge([0.5], [0])", ValueError, "hinge: labels must be -1 or +1, got 0"),
+    ("hinge([0.5], [Value(2.0)])", ValueError, "hinge: labels must be -1 or +1, got 2.0"),
+    (
+        "hinge([1.0, 2.0], [1])",
+        ValueError,
+        "hinge: predictions and targets differ in shape (2 vs 1); give one target per prediction",
+    ),
     (
         "softmax(3.0)",
         TypeError,
