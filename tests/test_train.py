@@ -610,6 +610,21 @@ def test_a_baseline_that_returns_a_plain_number_is_predicted_and_scored_like_a_m
     assert accuracy(always_one, X, y, loss="hinge") == 2 / 3
     assert evaluate(always_one, X, y, loss="hinge") == (2 / 3, 2 / 3)  # hinge: 0, 2 and 0
 
+    def scores(x):  # several outputs, as plain numbers
+        return [1, 2.5]
+
+    assert predict(scores, X) == [[1.0, 2.5]] * 3
+    assert accuracy(scores, X, [1, 1, 0]) == 2 / 3
+
+
+def test_an_output_exactly_at_the_threshold_is_the_lower_class():
+    def undecided(x):
+        return 0.5  # the threshold of labels 0/1
+
+    X = [[0.0], [1.0]]
+    assert accuracy(undecided, X, [0, 0]) == 1.0
+    assert accuracy(undecided, X, [1, 1]) == 0.0
+
 
 def test_accuracy_rules():
     layer = Layer(1, 3, activation="linear", seed=0)
