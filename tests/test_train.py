@@ -617,6 +617,58 @@ def test_a_baseline_that_returns_a_plain_number_is_predicted_and_scored_like_a_m
     assert accuracy(scores, X, [1, 1, 0]) == 2 / 3
 
 
+def test_the_threshold_follows_the_loss_then_the_labels():
+    def half(x):
+        return 0.5
+
+    X = [[0.0], [1.0]]
+    assert accuracy(half, X, [1, -1]) == 0.5  # labels -1/+1: the boundary is 0, 0.5 is +1
+    # probabilities (binary cross-entropy): the boundary is 0.5 whatever the labels
+    assert accuracy(lambda x: 0.3, X, [-1, -1], loss="binary_cross_entropy") == 1.0
+
+
+def test_a_model_of_two_outputs_is_scored_on_class_indices():
+    layer = Layer(1, 2, activation="linear", seed=0)
+    layer.neurons[0].w[0].data, layer.neurons[1].w[0].data = -1.0, 1.0  # class 1 for x > 0
+    for neuron in layer.neurons:
+        neuron.b.data = 0.0
+    assert accuracy(layer, [[-1.0], [2.0], [3.0]], [0, 1, 0]) == 2 / 3
+
+
+def test_a_target_beyond_one_outputs_labels_is_a_number_to_fit_not_a_class():
+    X, y = [[0.0], [1.0], [2.0]], [0, 1, 2]
+    history = fit(Neuron(1, seed=0), X, y, epochs=1, progress=False)
+    assert history.keys() == ["loss"]  # no accuracy: 2 is no class of one output
+
+
+def test_an_optimizer_of_ones_own_needs_step_and_zero_grad_but_no_params():
+    class Halver:  # halves every parameter: an optimizer without a params list
+        def __init__(self, params):
+            self.kept = list(params)
+
+        def step(self):
+            for p in self.kept:
+                p.data /= 2
+
+        def zero_grad(self):
+            pass
+
+    model = Neuron(1, seed=0)
+    model.w[0].data, model.b.data = 4.0, 2.0
+    fit(model, [[1.0]], [1.0], optimizer=Halver(model.parameters()), epochs=2, progress=False)
+    assert (model.w[0].data, model.b.data) == (1.0, 0.5)
+
+    class StepOnly:
+        def step(self):
+            pass
+
+    with pytest.raises(TypeError) as refused:
+        fit(model, [[1.0]], [1.0], optimizer=StepOnly(), progress=False)
+    assert str(refused.value) == (
+        "optimizer must be 'sgd', 'adam' or an object with step() and zero_grad(), got StepOnly"
+    )
+
+
 def test_an_output_exactly_at_the_threshold_is_the_lower_class():
     def undecided(x):
         return 0.5  # the threshold of labels 0/1
