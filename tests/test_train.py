@@ -13,6 +13,7 @@ import warnings
 import pytest
 
 from engine import Value, custom_op, sum_values
+from nn import losses
 from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
 from nn.losses import mse
 from nn.modules import MLP, Layer, Maxout, Module, Neuron, Sequential
@@ -330,6 +331,18 @@ def test_regularization_is_part_of_the_reported_loss():
         model, X, y, loss="hinge", lr=0.0, epochs=1, regularization=l2(0.5), progress=False
     )
     assert math.isclose(history.loss[0], data_loss + 0.5 * penalty, rel_tol=1e-12)
+    history = fit(  # the validation loss too
+        model,
+        X,
+        y,
+        loss="hinge",
+        lr=0.0,
+        epochs=1,
+        regularization=l2(0.5),
+        validation_data=(X, y),
+        progress=False,
+    )
+    assert math.isclose(history.val_loss[0], data_loss + 0.5 * penalty, rel_tol=1e-12)
 
 
 def test_on_epoch_end_sees_every_epoch_and_can_stop():
@@ -625,6 +638,23 @@ def test_the_threshold_follows_the_loss_then_the_labels():
     assert accuracy(half, X, [1, -1]) == 0.5  # labels -1/+1: the boundary is 0, 0.5 is +1
     # probabilities (binary cross-entropy): the boundary is 0.5 whatever the labels
     assert accuracy(lambda x: 0.3, X, [-1, -1], loss="binary_cross_entropy") == 1.0
+
+
+def test_a_loss_passed_as_a_function_is_known_by_its_name():
+    X = [[0.0], [1.0]]
+    logits = losses.binary_cross_entropy_with_logits  # the library's: a score, boundary 0
+    assert accuracy(lambda x: 0.3, X, [1, 1], loss=logits) == 1.0
+
+    def hinge(score, label):  # a learner's own hinge is scored as hinge is: boundary 0
+        return losses.hinge(score, label)
+
+    assert accuracy(lambda x: 0.3, X, [1, 1], loss=hinge) == 1.0
+
+    class Squared:  # a callable without a __name__: a custom loss, boundary 0.5 for 0/1
+        def __call__(self, prediction, target):
+            return (prediction - target) ** 2
+
+    assert accuracy(lambda x: 0.3, X, [1, 1], loss=Squared()) == 0.0
 
 
 def test_a_model_of_two_outputs_is_scored_on_class_indices():
