@@ -66,9 +66,8 @@ def check_model_data(data: object) -> None:
     if not isinstance(data, dict):
         raise ValueError("not a chainrule model (expected a JSON object)")
     if data.get("format") != FORMAT:
-        shown = data.get("format")
-        shown = shown if isinstance(shown, str) and len(shown) < 80 else type(shown).__name__
-        raise ValueError(f"not a chainrule model: format is {shown!r}, expected {FORMAT!r}")
+        shown = short_repr(data["format"]) if "format" in data else "missing"
+        raise ValueError(f"not a chainrule model: format is {shown}, expected {FORMAT!r}")
     version = data.get("version")
     if type(version) is not int or version != VERSION:
         shown = version if type(version) is int and abs(version) < 10**6 else "another"
@@ -131,8 +130,8 @@ def _check_spec(spec: object, where: str, depth: int) -> _Shape:
         )
     if not isinstance(config, dict):
         raise ValueError(f"{where}: the config of a {name} must be an object")
-    rule = _LIBRARY_CLASSES.get(name)
-    if rule is None or MODULE_CLASSES[name].__module__ != "nn.modules":
+    rule = _LIBRARY_CLASSES.get(name)  # (a class of yours never replaces the library's)
+    if rule is None:
         _check_plain(config, f"{where} ({name}) config", depth)
         return _Shape(None, None, None, 0)
     fields, shape_of = rule
@@ -241,18 +240,18 @@ def _sequential(config: dict[str, Any], where: str, depth: int) -> _Shape:
         _check_spec(spec, f"{where} layer {i}", depth + 1)
         for i, spec in enumerate(config["layers"])
     ]
+    known = shapes[0].known  # (a running sum: a stack may have 10,000 layers)
     for i in range(1, len(shapes)):
         before, after = shapes[i - 1].nout, shapes[i].nin
         if before is not None and after is not None and before != after:
             raise ValueError(
                 f"{where}: layer {i - 1} has {before} outputs but layer {i} expects {after} inputs"
             )
-        known = sum(shape.known for shape in shapes[: i + 1])
+        known += shapes[i].known
         if known > MAX_PARAMETERS:  # stop early: the sizes alone are too large
             raise ValueError(f"{where}: more than {MAX_PARAMETERS:,} parameters")
     counts = [shape.count for shape in shapes]
     count = None if None in counts else sum(counts)  # type: ignore[arg-type]
-    known = sum(shape.known for shape in shapes)
     return _Shape(count, shapes[0].nin, shapes[-1].nout, known)
 
 

@@ -307,8 +307,8 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     spelled: dict[str, str] = {}  # each name as first typed
     for text in assignments:
-        name, equals, number = text.partition("=")
-        name = unicodedata.normalize("NFKC", name.strip())
+        typed, equals, number = text.partition("=")
+        name = unicodedata.normalize("NFKC", typed.strip())
         if not equals:
             raise FormulaError(f"bad assignment {text!r}: write name=number, e.g. a=2")
         if not name.isidentifier():
@@ -322,7 +322,7 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
         if name in values:
             same = "" if spelled[name] == name else f" (Python reads {spelled[name]} as {name})"
             raise FormulaError(f"bad assignment {text!r}: {name} is given twice{same}")
-        spelled[name] = text.partition("=")[0].strip()
+        spelled[name] = typed.strip()
         try:
             values[name] = float(number)
         except ValueError:

@@ -228,7 +228,8 @@ def load(path: str | os.PathLike[str]) -> Module:
             "file is (nn.load reads at most that)"
         )
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_object_without_repeats)
+        text = raw.decode("utf-8")  # pragma: no mutate ("UTF-8" names the same codec)
+        data = json.loads(text, object_pairs_hook=_object_without_repeats)
     except _RepeatedKey as error:
         raise ValueError(f"{path}: {error}") from None
     except RecursionError:

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine import Constant, Value, maximum, sum_values
+from engine.value import _to_float
 
 Number = int | float
 
@@ -44,7 +45,7 @@ def _as_values(values: Sequence[Value | Number], name: str) -> list[Value]:
             f"{name} expects a list of scores (one per class), got a single "
             f"{type(values).__name__}; wrap it in a list"
         )
-    items = [v if isinstance(v, Value) else Constant(v) for v in values]
+    items = [v if isinstance(v, Value) else Constant(_to_float(v, name)) for v in values]
     if not items:
         raise ValueError(f"{name} of an empty list is undefined; give at least one score")
     return items

@@ -206,10 +206,14 @@ def _network(
     ]
     with _parameters_set_to(record, widest):
         graph = draw_network(
-            record.model, input_names=names, precision=DIGITS, show_grads=False, legend=False
+            record.model,
+            input_names=names,
+            precision=DIGITS,
+            show_grads=False,
+            legend=False,  # pragma: no mutate (None: read only as true or false)
         )
     try:
-        svg = graph.pipe(format="svg", encoding="utf-8")
+        svg = graph.pipe(format="svg", encoding="utf-8")  # pragma: no mutate ("UTF-8": same codec)
     except graphviz.ExecutableNotFound:  # no `dot` program to lay it out
         return None, biases, labels, weights
     return inline_svg(svg), biases, labels, sorted(weights)
@@ -235,7 +239,7 @@ def _boundary(
         return None
     if any(len(p) != 2 for p in points):
         return None
-    targets = [t.tolist() if hasattr(t, "tolist") else t for t in record.y]
+    targets = record.y  # (Python numbers and lists: fit converted numpy targets)
     nout = getattr(record.model, "nout", 1)
     labels = [_target_class(t, record.threshold, nout) for t in targets]
     layers = _float_layers(record.model)
@@ -255,7 +259,7 @@ def _boundary(
     grids = []
     for values in snapshots:
         with _parameters_set_to(record, values):
-            outputs = _outputs(record.model, layers, centres)
+            outputs = _outputs(record.model, layers, centres)  # pragma: no mutate (layers=None)
         grids.append("".join(chr(48 + _output_class(o, record.threshold)) for o in outputs))
     return {
         "grids": grids,
@@ -272,7 +276,7 @@ def _target_class(target: Any, threshold: float, outputs: int) -> int:
     (or the position of the 1 in a one-hot list)."""
     if isinstance(target, Sequence) and not isinstance(target, str):
         if len(target) == 1:
-            return int(target[0] > threshold)
+            return int(target[0] > threshold)  # pragma: no mutate (>=: only [1] is a label)
         # (two or more numbers: the argmax, which needs no threshold)
         return _output_class([float(t) for t in target], threshold)  # pragma: no mutate
     if outputs == 1:
@@ -299,8 +303,6 @@ def _class_names(targets: list[Any], labels: list[int]) -> list[str]:
     for target, label in zip(targets, labels):
         if isinstance(target, int | float) and not isinstance(target, bool):
             names.setdefault(label, f"{target:g}")
-        else:
-            names.setdefault(label, f"class {label}")
     return [names.get(c, f"class {c}") for c in range(max(labels) + 1)]
 
 
@@ -348,7 +350,7 @@ def _outputs(model: Any, layers: list[Any] | None, points: list[list[float]]) ->
                 for w, column in zip(neuron.w, columns):
                     weight = w.data
                     sums = [s + weight * x for s, x in zip(sums, column)]
-                if neuron.activation != "linear":
+                if neuron.activation != "linear":  # pragma: no mutate (fast path: identity)
                     activate = neuron._activate
                     sums = [activate(Value(s)).data for s in sums]
                 new_columns.append(sums)
@@ -492,10 +494,10 @@ def _body(
             f'<div class="legend">{swatches}</div></div>'
         )
     for chart in curves:
-        name = "loss" if 'aria-label="loss"' in chart else "accuracy"
+        name = "Loss" if 'aria-label="loss"' in chart else "Accuracy"
         validated = "stroke-dasharray" in chart  # a validation curve is drawn dashed
         key = "solid: training, dashed: validation" if validated else "on the training data"
-        side.append(f'<div class="box"><h2>{name.capitalize()} per epoch ({key})</h2>{chart}</div>')
+        side.append(f'<div class="box"><h2>{name} per epoch ({key})</h2>{chart}</div>')
     return f"""<main>
 <h1>{html.escape(heading)}</h1>
 {controls("epoch")}

@@ -187,7 +187,8 @@ def _resolve_loss(loss: str | LossFunction) -> tuple[LossFunction, str]:
         for name, function in LOSSES.items():
             if function is loss:
                 return loss, name
-        return loss, getattr(loss, "__name__", "custom")
+        # (a custom loss's name is only compared with the library's names: any other is alike)
+        return loss, getattr(loss, "__name__", "custom")  # pragma: no mutate (None: see above)
     raise TypeError(
         f"loss must be a name or a function (prediction, target) -> Value, "
         f"got {type(loss).__name__}: {loss!r}"

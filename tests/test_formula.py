@@ -84,6 +84,24 @@ def test_a_formula_may_nest_one_hundred_levels_deep() -> None:
     )
 
 
+def test_a_parser_that_refuses_a_character_is_a_formula_error(monkeypatch) -> None:
+    def parse_as_older_pythons_do(source: str, mode: str) -> None:
+        raise ValueError("source code string cannot contain null bytes")  # (newer: SyntaxError)
+
+    with monkeypatch.context() as patched, pytest.raises(FormulaError) as refused:
+        patched.setattr("nn.formula.ast.parse", parse_as_older_pythons_do)
+        evaluate_formula("a\x00+1", {"a": 1.0})
+    assert str(refused.value) == (
+        "cannot read the formula: source code string cannot contain null bytes"
+    )
+
+
+def test_a_call_inside_a_call_is_a_level_of_nesting() -> None:
+    assert evaluate_formula("relu(" * 99 + "a" + ")" * 99, {"a": 0.5})[0].data == 0.5
+    with pytest.raises(FormulaError, match="^the formula nests more than 100 levels deep"):
+        evaluate_formula("relu(" * 100 + "a" + ")" * 100, {"a": 0.5})
+
+
 def test_a_minus_sign_before_parentheses_nests_but_a_chain_of_minus_signs_does_not() -> None:
     # -(a+-(a+...)): each "-(" and each "a+(" is a level, so 49 of them nest 99 deep, 50 are 101
     assert evaluate_formula("-(a+" * 49 + "a" + ")" * 49, {"a": 0.5})[0].data == -1.0

@@ -415,12 +415,28 @@ NN_ERRORS = [
         "cross_entropy: logits must be a list of numbers for one target index (or a list of lists with a list of indices)",
     ),
     ("hinge([0.5], [0])", ValueError, "hinge: labels must be -1 or +1, got 0"),
+    ("hinge([0.5], [Value(2.0)])", ValueError, "hinge: labels must be -1 or +1, got 2.0"),
+    (
+        "hinge([1.0, 2.0], [1])",
+        ValueError,
+        "hinge: predictions and targets differ in shape (2 vs 1); give one target per prediction",
+    ),
     (
         "softmax(3.0)",
         TypeError,
         "softmax expects a list of scores (one per class), got a single float; wrap it in a list",
     ),
     ("softmax([])", ValueError, "softmax of an empty list is undefined; give at least one score"),
+    (
+        "softmax([1.0, '2'])",
+        TypeError,
+        "softmax expects a real number (int or float), got str: '2'",
+    ),
+    (
+        "log_softmax([1.0, None])",
+        TypeError,
+        "log_softmax expects a real number (int or float), got NoneType: None",
+    ),
     (
         "log_softmax([])",
         ValueError,
@@ -820,9 +836,10 @@ def test_saving_errors_name_the_model_the_parameter_and_the_fix(tmp_path) -> Non
 
     with pytest.raises(ValueError) as caught:
         Neuron().save(tmp_path / "mine.json")
-    assert str(caught.value).startswith(
+    assert str(caught.value) == (
         "cannot describe this model: loading it would build nn.modules.Neuron, another class "
-        "of the same name;"
+        "of the same name; give your class another name (or, if you redefined it in a "
+        "notebook, make the model again from the new definition)"
     )
 
 

@@ -380,6 +380,19 @@ def test_maxout_sizes_are_checked_with_the_class_named() -> None:
         with pytest.raises(ValueError) as refused:
             make()
         assert str(refused.value) == f"{name} nin must be a positive int, got 0"
+    with pytest.raises(ValueError) as refused:
+        Maxout(2, 3, pieces=0)
+    assert str(refused.value) == "Maxout pieces must be a positive int, got 0"
+    with pytest.raises(TypeError) as refused:
+        Maxout(2, 3, pieces=2.0)  # type: ignore[arg-type]
+    assert str(refused.value) == "Maxout pieces must be a positive int, got float: 2.0"
+
+
+def test_a_maxout_layer_draws_its_weights_from_the_rng_it_is_given() -> None:
+    def weights(**kwargs) -> dict[str, float]:
+        return Maxout(2, 3, **kwargs).state_dict()
+
+    assert weights(rng=random.Random(7)) == weights(seed=7) != weights(seed=8)
 
 
 def test_a_name_that_is_not_a_string_is_shown_as_it_is() -> None:

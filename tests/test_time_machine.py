@@ -188,6 +188,9 @@ def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
         nn.MLP(2, [5, 4, 3], seed=1, activation="tanh"),
         nn.Sequential(nn.Layer(2, 3, activation="sigmoid", seed=2), nn.Neuron(3, seed=3)),
         nn.Sequential(nn.Layer(2, 4, seed=4), nn.Layer(4, 3, activation="softmax", seed=5)),
+        nn.Sequential(  # a stack inside a stack: its layers, then the layer after it
+            nn.Sequential(nn.Layer(2, 3, seed=6), nn.Layer(3, 2, seed=7)), nn.Neuron(2, seed=8)
+        ),
     ):
         layers = time_machine._float_layers(model)
         assert layers is not None
@@ -200,6 +203,8 @@ def test_the_float_evaluation_is_the_models_own_forward_pass() -> None:
             assert fast == slow  # the same floats, bit for bit
     maxout = nn.Sequential(nn.Maxout(2, 2, pieces=2, seed=0), nn.Neuron(2, seed=1))
     assert time_machine._float_layers(maxout) is None  # evaluated with the model itself
+    for first in (nn.Neuron(2, seed=0), nn.Layer(2, 1, seed=0)):  # a maxout after a float layer
+        assert time_machine._float_layers(nn.Sequential(first, nn.Maxout(1, 1, seed=1))) is None
     inner_softmax = nn.Sequential(nn.Layer(2, 3, activation="softmax", seed=0), nn.Neuron(3))
     assert time_machine._float_layers(inner_softmax) is None  # only last can it be left out
 
@@ -437,6 +442,65 @@ def test_a_model_draw_network_cannot_draw_gets_a_page_that_says_why() -> None:
     ) in page.html
     assert "needs Graphviz" not in page.html  # dot is not what is missing
     assert "// The training time machine (nn/time_machine.py)" in page.html  # its script
+
+
+def test_a_model_of_ones_own_is_named_and_drawn_on_the_grid_its_own_forward_pass_affords() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    y = [1, -1, 1, -1]  # a Line has no nout: one output, so -1 and 1 are the two sides of 0
+    history = nn.fit(Line(), X, y, loss="hinge", epochs=60, progress=False, record=True)
+    page = history.explore()
+    assert "<h1>Training Line (2 parameters) on 4 examples: 60 epochs</h1>" in page.html
+    # 15,000 evaluations of the model itself over 61 epochs: 245 a grid, but never below 16 * 16
+    assert [len(grid) for grid in page.data["boundary"]] == [16 * 16] * 61
+    assert re.findall(r"</i>(predicted [^<]*)</span>", page.html) == ["predicted -1", "predicted 1"]
+    colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+    assert colours == [time_machine.POINT_COLOURS[c] for c in (1, 0, 1, 0)]
+
+
+def test_numpy_labels_of_logits_are_named_and_placed_as_their_numbers() -> None:
+    import numpy as np
+
+    X = np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]])
+    for y in (np.array([0, 1, 0, 1]), [0, 1, 0, 1]):  # logits: the threshold is 0, a label 0
+        history = nn.fit(
+            nn.MLP(2, [3, 1], seed=0),
+            X,
+            y,
+            loss="binary_cross_entropy_with_logits",
+            epochs=1,
+            progress=False,
+            record=True,
+        )
+        page = history.explore(resolution=2)
+        legend = re.findall(r"</i>(predicted [^<]*)</span>", page.html)
+        assert legend == ["predicted 0", "predicted 1"]
+        colours = re.findall(r'<circle cx="[^"]*" cy="[^"]*" r="3.2" fill="([^"]*)"/>', page.html)
+        assert colours == [time_machine.POINT_COLOURS[c] for c in (0, 1, 0, 1)]
+
+
+def test_a_two_epoch_run_of_maxout_pieces_under_a_title_of_ones_own() -> None:
+    X = [[0.0, 0.0], [1.0, 0.5], [-1.0, 0.3], [0.4, -1.0]]
+    model = nn.Sequential(nn.Maxout(2, 1, pieces=2, seed=0), nn.Neuron(1, seed=1))
+    history = nn.fit(model, X, [1, -1, 1, -1], loss="hinge", epochs=2, progress=False, record=True)
+    page = history.explore(title="Two pieces", resolution=2)
+    assert "<h1>Two pieces</h1>" in page.html
+    assert 'height: 940px; border: 0;"></iframe>' in page._repr_html_()  # (a notebook's frame)
+    assert page.data["labels"] == [
+        "hidden 1, neuron 1 (piece 1): the weight from x1",
+        "hidden 1, neuron 1 (piece 1): the weight from x2",
+        "hidden 1, neuron 1 (piece 1): its bias b",
+        "hidden 1, neuron 1 (piece 2): the weight from x1",
+        "hidden 1, neuron 1 (piece 2): the weight from x2",
+        "hidden 1, neuron 1 (piece 2): its bias b",
+        "output, neuron 1: the weight from hidden 1 neuron 1",
+        "output, neuron 1: its bias b",
+    ]
+    # two epochs: the curves and the axis go from the chart's left edge to its right
+    left, right = time_machine._LEFT, time_machine._CHART_WIDTH - time_machine._RIGHT
+    for name in ("loss", "accuracy"):
+        points = re.findall(rf'<polyline class="curve {name}" points="([^"]*)"/>', page.html)
+        assert [p.split(",")[0] for p in points[0].split()] == [f"{left:.1f}", f"{right:.1f}"]
+    assert f'<line x1="{left}" y1="98" x2="{right:.1f}" y2="98" class="axis"/>' in page.html
 
 
 def test_a_tie_between_outputs_goes_to_the_first_class_as_argmax_does() -> None:

@@ -13,6 +13,7 @@ import warnings
 import pytest
 
 from engine import Value, custom_op, sum_values
+from nn import losses
 from nn.data import make_blobs, make_moons, to_signed_labels, train_val_split
 from nn.losses import mse
 from nn.modules import MLP, Layer, Maxout, Module, Neuron, Sequential
@@ -330,6 +331,18 @@ def test_regularization_is_part_of_the_reported_loss():
         model, X, y, loss="hinge", lr=0.0, epochs=1, regularization=l2(0.5), progress=False
     )
     assert math.isclose(history.loss[0], data_loss + 0.5 * penalty, rel_tol=1e-12)
+    history = fit(  # the validation loss too
+        model,
+        X,
+        y,
+        loss="hinge",
+        lr=0.0,
+        epochs=1,
+        regularization=l2(0.5),
+        validation_data=(X, y),
+        progress=False,
+    )
+    assert math.isclose(history.val_loss[0], data_loss + 0.5 * penalty, rel_tol=1e-12)
 
 
 def test_on_epoch_end_sees_every_epoch_and_can_stop():
@@ -610,6 +623,90 @@ def test_a_baseline_that_returns_a_plain_number_is_predicted_and_scored_like_a_m
     assert accuracy(always_one, X, y, loss="hinge") == 2 / 3
     assert evaluate(always_one, X, y, loss="hinge") == (2 / 3, 2 / 3)  # hinge: 0, 2 and 0
 
+    def scores(x):  # several outputs, as plain numbers
+        return [1, 2.5]
+
+    assert predict(scores, X) == [[1.0, 2.5]] * 3
+    assert accuracy(scores, X, [1, 1, 0]) == 2 / 3
+
+
+def test_the_threshold_follows_the_loss_then_the_labels():
+    def half(x):
+        return 0.5
+
+    X = [[0.0], [1.0]]
+    assert accuracy(half, X, [1, -1]) == 0.5  # labels -1/+1: the boundary is 0, 0.5 is +1
+    # probabilities (binary cross-entropy): the boundary is 0.5 whatever the labels
+    assert accuracy(lambda x: 0.3, X, [-1, -1], loss="binary_cross_entropy") == 1.0
+
+
+def test_a_loss_passed_as_a_function_is_known_by_its_name():
+    X = [[0.0], [1.0]]
+    logits = losses.binary_cross_entropy_with_logits  # the library's: a score, boundary 0
+    assert accuracy(lambda x: 0.3, X, [1, 1], loss=logits) == 1.0
+
+    def hinge(score, label):  # a learner's own hinge is scored as hinge is: boundary 0
+        return losses.hinge(score, label)
+
+    assert accuracy(lambda x: 0.3, X, [1, 1], loss=hinge) == 1.0
+
+    class Squared:  # a callable without a __name__: a custom loss, boundary 0.5 for 0/1
+        def __call__(self, prediction, target):
+            return (prediction - target) ** 2
+
+    assert accuracy(lambda x: 0.3, X, [1, 1], loss=Squared()) == 0.0
+
+
+def test_a_model_of_two_outputs_is_scored_on_class_indices():
+    layer = Layer(1, 2, activation="linear", seed=0)
+    layer.neurons[0].w[0].data, layer.neurons[1].w[0].data = -1.0, 1.0  # class 1 for x > 0
+    for neuron in layer.neurons:
+        neuron.b.data = 0.0
+    assert accuracy(layer, [[-1.0], [2.0], [3.0]], [0, 1, 0]) == 2 / 3
+
+
+def test_a_target_beyond_one_outputs_labels_is_a_number_to_fit_not_a_class():
+    X, y = [[0.0], [1.0], [2.0]], [0, 1, 2]
+    history = fit(Neuron(1, seed=0), X, y, epochs=1, progress=False)
+    assert history.keys() == ["loss"]  # no accuracy: 2 is no class of one output
+
+
+def test_an_optimizer_of_ones_own_needs_step_and_zero_grad_but_no_params():
+    class Halver:  # halves every parameter: an optimizer without a params list
+        def __init__(self, params):
+            self.kept = list(params)
+
+        def step(self):
+            for p in self.kept:
+                p.data /= 2
+
+        def zero_grad(self):
+            pass
+
+    model = Neuron(1, seed=0)
+    model.w[0].data, model.b.data = 4.0, 2.0
+    fit(model, [[1.0]], [1.0], optimizer=Halver(model.parameters()), epochs=2, progress=False)
+    assert (model.w[0].data, model.b.data) == (1.0, 0.5)
+
+    class StepOnly:
+        def step(self):
+            pass
+
+    with pytest.raises(TypeError) as refused:
+        fit(model, [[1.0]], [1.0], optimizer=StepOnly(), progress=False)
+    assert str(refused.value) == (
+        "optimizer must be 'sgd', 'adam' or an object with step() and zero_grad(), got StepOnly"
+    )
+
+
+def test_an_output_exactly_at_the_threshold_is_the_lower_class():
+    def undecided(x):
+        return 0.5  # the threshold of labels 0/1
+
+    X = [[0.0], [1.0]]
+    assert accuracy(undecided, X, [0, 0]) == 1.0
+    assert accuracy(undecided, X, [1, 1]) == 0.0
+
 
 def test_accuracy_rules():
     layer = Layer(1, 3, activation="linear", seed=0)
@@ -624,6 +721,17 @@ def test_accuracy_rules():
     assert accuracy(neuron, X, [1, 0, 0]) == 1.0  # labels 0/1: threshold 0.5
     assert accuracy(neuron, X, [1, 1, -1]) == 1.0  # labels -1/+1: threshold 0
     assert accuracy(neuron, X, [1, 1, 0], loss="binary_cross_entropy_with_logits") == 1.0
+
+
+def test_a_tie_of_outputs_counts_as_the_first_of_them():
+    layer = Layer(1, 3, activation="linear", seed=0)
+    for p in layer.parameters():
+        p.data = 0.0  # every output is 0.0: a three-way tie, read as class 0 (like numpy.argmax)
+    X = [[1.0], [2.0]]
+    assert accuracy(layer, X, [0, 0]) == 1.0
+    assert accuracy(layer, X, [1, 2]) == 0.0
+    layer.neurons[0].b.data = -1.0  # classes 1 and 2 tie above class 0: read as class 1
+    assert accuracy(layer, X, [1, 2]) == 0.5
 
 
 # -- argument errors ----------------------------------------------------------------

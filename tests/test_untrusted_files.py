@@ -133,19 +133,20 @@ def test_nesting_within_the_limit_loads(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (10**400, "is too large for a float"),
-        ("0.5", "must be a number, got str"),
-        (None, "must be a number, got NoneType"),
-        (True, "must be a number, got bool"),
-        ([0.5], "must be a number, got list"),
+        (10**400, "is too large for a float (above about 1.8e308)"),
+        ("0.5", "must be a number, got str: '0.5'"),
+        (None, "must be a number, got NoneType: None"),
+        (True, "must be a number, got bool: True"),
+        ([0.5], "must be a number, got list: a list of 1 items"),
     ],
 )
-def test_every_parameter_is_checked(tmp_path, value, message) -> None:
+def test_every_parameter_is_checked_and_named(tmp_path, value, message) -> None:
     data = valid_model_data()
     name = next(iter(data["parameters"]))
     data["parameters"][name] = value
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as refused:
         load_data(tmp_path, data)
+    assert str(refused.value) == f"{tmp_path / 'm.json'}: parameter {name!r} {message}"
 
 
 @pytest.mark.parametrize(
@@ -202,6 +203,81 @@ def test_an_unknown_entry_is_named_cut_to_sixty_characters() -> None:
     )
 
 
+def test_a_class_name_is_shown_whole_up_to_sixty_characters_with_its_quotes() -> None:
+    def refusal(name: str) -> str:
+        data = {**valid_model_data(), "architecture": {"class": name, "config": {}}}
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    # 58 letters and two quotes are 60 characters: shown whole; one letter more is cut
+    message, known = refusal("C" * 58).split("; known: ")
+    assert message == f"the architecture: unknown module class '{'C' * 58}'"
+    assert refusal("C" * 59).startswith(f"the architecture: unknown module class '{'C' * 56}...;")
+    # the known classes in order, the library's and those other tests defined
+    names = known.split(", ")
+    assert names == sorted(names) and {"Layer", "MLP", "Maxout", "Neuron", "Sequential"} < {*names}
+
+
+def test_a_bad_activation_is_refused_naming_the_entry_it_is_in() -> None:
+    def refusal(entry: str, activation: object) -> str:
+        data = serialize.to_dict(MLP(2, [3, 1], seed=0))
+        data["architecture"]["config"][entry] = activation
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    assert refusal("output_activation", ["relu"]) == (
+        "the architecture (MLP) config 'output_activation': an activation is a name, "
+        "got a list of 1 items"
+    )
+    assert refusal("activation", "relu6").startswith(
+        "the architecture (MLP) config 'activation': unknown activation 'relu6'; valid names: "
+    )
+
+
+def test_a_file_of_another_format_is_told_what_its_format_is() -> None:
+    def refusal(data: dict) -> str:
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    expected = ", expected 'chainrule-model'"
+    for fmt, shown in [
+        ("keras", "'keras'"),
+        ("f" * 58, f"'{'f' * 58}'"),
+        ("f" * 59, f"'{'f' * 56}..."),  # cut to 60 characters, as every name a file gives
+        (7, "7"),
+        (None, "None"),
+        (["chainrule-model"], "a list of 1 items"),
+    ]:
+        assert refusal({**valid_model_data(), "format": fmt}) == (
+            f"not a chainrule model: format is {shown}" + expected
+        )
+    data = valid_model_data()
+    del data["format"]
+    assert refusal(data) == "not a chainrule model: format is missing" + expected
+
+
+def test_a_model_of_ones_own_class_is_refused_without_its_libraries_parameters() -> None:
+    def refusal(first: nn.Module, second: nn.Module) -> str:
+        data = serialize.to_dict(Sequential(first, second))
+        data["parameters"] = {}
+        with pytest.raises(ValueError) as refused:
+            file_checks.check_model_data(data)
+        return str(refused.value)
+
+    # a class of one's own may have parameters of any names: only their count is known
+    assert refusal(FreeConfig(2), Layer(2, 1, seed=0)) == (
+        "the architecture declares at least 3 parameters but the file holds 0: "
+        "the weights are not for this architecture"
+    )
+    assert refusal(FreeConfig(999), Layer(999, 3, seed=0)) == (
+        "the architecture declares at least 3,000 parameters but the file holds only 0: "
+        "the weights are not for this architecture"
+    )
+
+
 def test_parameters_are_named_when_at_most_a_thousand_are_missing() -> None:
     data = serialize.to_dict(nn.modules.Neuron(2, seed=0))
     data["parameters"] = {}
@@ -239,10 +315,68 @@ def test_json_oddities_are_value_errors(tmp_path, nothing_is_built, monkeypatch)
         load_text(tmp_path, good)
 
 
+def test_a_key_given_twice_is_named(tmp_path) -> None:
+    good = json.dumps(valid_model_data())
+    with pytest.raises(ValueError) as refused:  # ("format" comes first, "version" second)
+        load_text(tmp_path, good.replace('"version": 1', '"version": 1, "version": 2'))
+    assert str(refused.value) == (
+        f"{tmp_path / 'm.json'}: the key 'version' appears twice in one JSON object; "
+        "a model file gives each name once"
+    )
+
+
+def test_a_file_of_exactly_the_most_bytes_is_read_and_one_byte_more_is_refused(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(serialize, "MAX_FILE_BYTES", 2**20)
+    model = Layer(2, 1, seed=0)
+    text = json.dumps(serialize.to_dict(model))
+    text += " " * (2**20 - len(text))  # (JSON allows spaces after the object)
+    assert load_text(tmp_path, text).state_dict() == model.state_dict()
+    with pytest.raises(ValueError) as refused:
+        load_text(tmp_path, text + " ")
+    assert str(refused.value) == (
+        f"{tmp_path / 'm.json'}: larger than 1 MiB, which no chainrule model file is "
+        "(nn.load reads at most that)"
+    )
+
+
+def test_an_endless_file_is_refused_after_reading_the_most_bytes_and_one(monkeypatch) -> None:
+    class EndlessFile:  # like /dev/zero: as many bytes as asked for, and no end
+        handed_out = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            return None
+
+        def read(self, size=-1):
+            if size is None or size < 0:
+                raise AssertionError("nn.load read an endless file to its end")
+            EndlessFile.handed_out += size
+            return b" " * size
+
+    monkeypatch.setattr(serialize, "open", lambda path, mode: EndlessFile(), raising=False)
+    monkeypatch.setattr(serialize, "MAX_FILE_BYTES", 2**20)
+    with pytest.raises(ValueError, match="^endless: larger than 1 MiB"):
+        nn.load("endless")
+    assert EndlessFile.handed_out == 2**20 + 1  # the most a file may have, and one byte to know
+
+
 def test_too_many_parameters_is_refused(tmp_path, nothing_is_built, monkeypatch) -> None:
     monkeypatch.setattr(file_checks, "MAX_PARAMETERS", 10)
     with pytest.raises(ValueError, match=r"holds 26 parameters, more than nn\.load accepts"):
         load_data(tmp_path, valid_model_data())
+
+
+def test_a_file_of_exactly_the_most_parameters_is_accepted(monkeypatch) -> None:
+    monkeypatch.setattr(file_checks, "MAX_PARAMETERS", 26)  # the 26 of valid_model_data()
+    file_checks.check_model_data(valid_model_data())
+    monkeypatch.setattr(file_checks, "MAX_PARAMETERS", 25)
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(valid_model_data())
+    assert str(refused.value) == "the file holds 26 parameters, more than nn.load accepts (25)"
 
 
 def test_a_config_with_missing_and_unknown_entries_names_all_missing_and_the_first_unknown() -> (
@@ -285,6 +419,19 @@ def test_a_stack_is_refused_as_soon_as_its_layers_pass_the_parameter_limit() -> 
     # layers are checked in order: a mismatch is found before the large layer after it
     assert refusal(stack((2, 2), (2, 2), (999, 1001))) == (
         "the architecture (Sequential): layer 1 has 2 outputs but layer 2 expects 999 inputs"
+    )
+
+
+@pytest.mark.parametrize(
+    "first", [Maxout(2, 3, seed=0), Sequential(Layer(2, 3, seed=0)), MLP(2, [5, 3], seed=0)]
+)
+def test_a_layers_outputs_are_checked_against_the_next_layers_inputs(first) -> None:
+    data = serialize.to_dict(Sequential(first, Layer(3, 1, seed=1)))
+    data["architecture"]["config"]["layers"][1]["config"]["nin"] = 4
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "the architecture (Sequential): layer 0 has 3 outputs but layer 1 expects 4 inputs"
     )
 
 
@@ -482,6 +629,24 @@ def test_an_mlp_of_10000_layers_passes_the_size_check(tmp_path, nothing_is_built
     spec["config"]["nouts"].append(1)
     with pytest.raises(ValueError, match=r"'nouts' must be a list of 1 to 10000 layer sizes$"):
         load_data(tmp_path, {**valid_model_data(), "parameters": {}, "architecture": spec})
+
+
+def test_a_stack_of_10000_layers_passes_the_size_check(nothing_is_built) -> None:
+    layers = [{"class": "Layer", "config": {"nin": 1, "nout": 1}}] * 10_000
+    data = {**valid_model_data(), "parameters": {}}
+    data["architecture"] = {"class": "Sequential", "config": {"layers": layers}}
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (  # refused further on: its parameters
+        "the architecture declares 20,000 parameters but the file holds only 0: "
+        "the weights are not for this architecture"
+    )
+    layers.append(layers[0])
+    with pytest.raises(ValueError) as refused:
+        file_checks.check_model_data(data)
+    assert str(refused.value) == (
+        "the architecture (Sequential) config 'layers' must be a list of 1 to 10000 module specs"
+    )
 
 
 def test_a_maxout_unit_without_pieces_has_two(tmp_path) -> None:
