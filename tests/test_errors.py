@@ -176,6 +176,8 @@ def test_zero_base_to_a_value_power() -> None:
 def test_power_overflow_is_inf_not_an_error() -> None:
     assert (Value(10.0) ** 400).data == math.inf
     assert (Value(-10.0) ** 401).data == -math.inf
+    assert (Value(-10.0) ** 400).data == math.inf  # an even power of a negative base
+    assert (Value(0.1) ** -401).data == math.inf  # a small positive base to an odd power
     assert (2 ** Value(5000.0)).data == math.inf
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import pytest
 import torch
@@ -583,6 +584,7 @@ def test_repr_shows_data_grad_and_a_label_only_when_there_is_one() -> None:
         ("abs(-x)", "abs"),
         ("x ** 2", "**2"),
         ("x ** 0.5", "**0.5"),
+        ("x ** Fraction(1, 2)", "**0.5"),  # an exponent not an int is named as its float
         ("x ** y", "**"),
         ("2 ** x", "**"),
         ("x.exp()", "exp"),
@@ -612,7 +614,7 @@ def test_repr_shows_data_grad_and_a_label_only_when_there_is_one() -> None:
 def test_every_op_names_itself_for_the_pictures(expression: str, op: str) -> None:
     """The op name is what draw() writes in the op's ellipse and what a step prints."""
     names = {"x": Value(0.5), "y": Value(2.0), "maximum": maximum, "sum_values": sum_values}
-    result = eval(expression, {**names, "weighted_sum": weighted_sum})
+    result = eval(expression, {**names, "weighted_sum": weighted_sum, "Fraction": Fraction})
     assert result.op == op
 
 
