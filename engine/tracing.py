@@ -93,9 +93,7 @@ _LIBRARY = ("engine", "nn")
 
 def _caller_outside_engine(frame: FrameType | None) -> Site | None:
     """The first frame, from ``frame`` outwards, whose code is not chainrule's own (the user's)."""
-    for _ in range(64):
-        if frame is None:
-            return None
+    while frame is not None:
         package = frame.f_globals.get("__name__", "").split(".")[0]
         if package not in _LIBRARY:
             return Site.of(frame)
