@@ -656,6 +656,11 @@ NN_ERRORS = [
         TypeError,
         "fit: X and y must be lists (examples and their targets)",
     ),
+    (
+        "fit(Neuron(1), [[1.0]], 1.0)",
+        TypeError,
+        "fit: X and y must be lists (examples and their targets)",
+    ),
     ("fit(Neuron(1), [[1.0]], [1, 2])", ValueError, "fit: 1 examples in X but 2 targets in y"),
     ("fit(Neuron(1), [], [])", ValueError, "fit: the dataset is empty"),
     (

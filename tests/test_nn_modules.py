@@ -773,3 +773,33 @@ def test_parameters_of_a_module_found_after_an_attribute_that_is_a_number() -> N
     model = Scaled()
     assert model.parameters() == model.layer.parameters()
     assert [name for name, _ in model.named_parameters()][0] == "layer.neurons.0.w.0"
+
+
+def test_a_weight_replaced_by_a_number_is_refused_with_how_to_set_one() -> None:
+    layer = Layer(2, 1, seed=0)
+    layer.neurons[0].w[0], layer.neurons[0].b = 2.0, 1  # type: ignore[assignment, call-overload]
+    with pytest.raises(TypeError) as refused:
+        layer([1.0, 2.0])
+    assert str(refused.value) == (
+        "a Neuron's w must be a list of Values and b a Value, found float, int; "
+        "to set a weight by hand, set its data: neuron.w[0].data = 2.0"
+    )
+
+
+def test_an_mlp_draws_its_weights_with_the_init_it_is_given() -> None:
+    def weights(init: str) -> dict[str, float]:
+        return MLP(4, [3, 1], init=init, seed=0).state_dict()
+
+    assert weights("he") != weights("uniform") == MLP(4, [3, 1], seed=0).state_dict()
+
+
+def test_an_attribute_whose_name_starts_with_an_underscore_is_not_a_parameter() -> None:
+    class Scaled(Module):
+        def __init__(self) -> None:
+            self.k = Value(2.0)
+            self._last = Value(0.0)  # a private cache, not learned
+
+        def __call__(self, x):
+            return self.k * x
+
+    assert [name for name, _ in Scaled().named_parameters()] == ["k"]
