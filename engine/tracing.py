@@ -359,9 +359,10 @@ def analyse(
         depends = dependence(reading.node, reading.attribute)
         if depends is _Dependence.VARYING:
             where = f"node v{number[reading.node]}" if reading.node in number else "a Value"
+            shown = reading.attribute.lstrip("_")  # pragma: no mutate (no X starts a name)
             raise CompileError(
                 f"the traced code looks at a number that changes from one example to the "
-                f"next: it reads `.{reading.attribute.lstrip('_')}` of {where} "
+                f"next: it reads `.{shown}` of {where} "
                 f"({_describe(reading.node, record)}) at {reading.site}. A compiled step "
                 "replays the graph of one example for every example, which is right only "
                 "if the code builds the same graph whatever the numbers, and code that "

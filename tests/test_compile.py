@@ -948,6 +948,11 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
             f"{READS} `.data` of a Value (a leaf labelled 'x0') at {HERE}. {REPLAY}",
         ),
         (
+            lambda x, y: W * x[0] * (W * x[0]).local_grads[0],
+            f"{READS} `.local_grads` of a Value ('*', made at {HERE}) at engine/value.py:… in "
+            f"local_grads: `return self._local_grads`. {REPLAY}",
+        ),
+        (
             lambda x, y: W * x[0] * (W * x[0]).detach().data,
             f"{READS} `.data` of a Value (a leaf, made at {HERE}) at {HERE}. {REPLAY}",
         ),
@@ -982,6 +987,7 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
         "outside leaf",
         "outside node",
         "data to constant",
+        "local derivatives",
         "data of a detached node",
         "mutation",
         "no_grad",
@@ -992,6 +998,19 @@ def test_refused_python_control_flow_on_a_number_naming_the_line() -> None:
 )
 def test_refused_with_the_reason(per_example, expected: str) -> None:
     assert whole(expected).fullmatch(refused(per_example))
+
+
+def test_a_compiled_step_run_inside_per_example_is_refused() -> None:
+    inner = engine.compile(lambda x, y: W * x[0], [W])
+
+    def per_example(x: list[Value], y: Value) -> Value:
+        inner([[1.0]], [0.0])
+        return W * x[0]
+
+    assert refused(per_example) == (
+        "a compiled step was traced or run while tracing another one; per_example (and extra) "
+        "must compute with Value operations only"
+    )
 
 
 def test_a_line_whose_source_is_not_at_hand_is_named_by_its_place_alone() -> None:
@@ -1330,6 +1349,18 @@ def test_a_large_step_with_list_labels_names_the_loops_variables_and_labels_firs
     names = step._function.__code__.co_varnames
     loop = ("example", "x", "y", "losses", "outputs", "careful")
     assert names[6:17] == (*loop, "x0", "x1", "y0", "y1", "y2")
+
+
+def test_a_large_step_with_a_program_per_class_names_its_key_and_detached_numbers_first() -> None:
+    model = MLP(2, [16, 16, 3], seed=1)  # cross_entropy: a program per class, a detached max
+    X, labels = make_moons(4, seed=5)
+    step = engine.compile(lambda x, y: cross_entropy(model(x), int(y.data)), model.parameters())
+    step(X, [float(t) for t in labels])
+    lines = step.source.splitlines()
+    first = lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 1
+    assert lines[first + 2].startswith("    example = x = y = key = losses = outputs = x0 = x1 = ")
+    detached = {line.split(" = ")[0].strip() for line in lines if "# detach:" in line}
+    assert detached and detached <= set(step._function.__code__.co_varnames[:256])
 
 
 def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> None:
