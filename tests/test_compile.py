@@ -1357,6 +1357,10 @@ def test_a_large_step_with_a_program_per_class_names_its_key_and_detached_number
     step = engine.compile(lambda x, y: cross_entropy(model(x), int(y.data)), model.parameters())
     step(X, [float(t) for t in labels])
     lines = step.source.splitlines()
+    assert lines[1] == (
+        "# An example has 2 inputs (x0, ...), a label y (one program per label value: the code "
+        "reads it);"
+    )
     first = lines.index("def compiled_step(params, grads, X, Y, keys, seed):") + 1
     assert lines[first + 2].startswith("    example = x = y = key = losses = outputs = x0 = x1 = ")
     detached = {line.split(" = ")[0].strip() for line in lines if "# detach:" in line}
@@ -1371,6 +1375,17 @@ def test_a_step_just_past_256_local_variables_names_its_numbers_first_too() -> N
     names = step._function.__code__.co_varnames
     example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
     assert len(names) > 256 and all(n in names[:256] for n in example)
+
+
+def test_a_step_whose_numbers_come_within_the_first_256_anyway_is_written_without_naming() -> None:
+    model = MLP(2, [6, 8, 1], seed=1)  # 83 parameters: 278 local variables, the example's first
+    X, y = make_moons(4, seed=5)
+    step = engine.compile(lambda x, t: (1 - t * model(x)).relu(), model.parameters())
+    step(X, to_signed_labels(y))
+    names = step._function.__code__.co_varnames
+    example = [n for n in names if re.fullmatch(r"v\d+|x\d+", n)]
+    assert len(names) > 256 and all(n in names[:256] for n in example)
+    assert "Python numbers local variables" not in step.source  # no line needed
 
 
 def test_a_statement_is_one_line_up_to_80_characters_and_wrapped_after() -> None:
