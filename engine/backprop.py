@@ -109,7 +109,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
 
 def _checked_seed(gradient: object) -> float:
     """``gradient`` as a finite float, or a ``TypeError``/``ValueError`` that says what to pass."""
-    if type(gradient) is float and isfinite(gradient):
+    if type(gradient) is float and isfinite(gradient):  # pragma: no mutate (a fast path)
         return gradient
     if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
         hint = ""

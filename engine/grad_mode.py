@@ -63,7 +63,7 @@ def _set_recording(recording: bool) -> bool:
     if not recording:
         with _count_lock:
             _threads_not_recording += 1
-            all_threads_recording = False
+            all_threads_recording = False  # pragma: no mutate (None is false too)
         _thread_mode.recording = False
     else:
         _thread_mode.recording = True

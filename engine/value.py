@@ -42,7 +42,9 @@ Number = int | float
 
 def _is_real(x: object) -> bool:
     """True for ints, floats and other real numbers (numpy floats, Fractions)."""
-    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
+    if type(x) is float or type(x) is int:  # pragma: no mutate (a fast path: both are Real)
+        return True
+    return isinstance(x, numbers.Real)
 
 
 def _to_float(data: object, what: str = "Value") -> float:

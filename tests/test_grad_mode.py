@@ -254,6 +254,29 @@ def test_a_no_grad_generator_passes_throw_and_close_through() -> None:
     assert is_grad_enabled() and grad_mode.all_threads_recording
 
 
+def test_a_generator_paused_inside_no_grad_can_be_closed_from_another_thread() -> None:
+    # Closing it leaves its `with no_grad():` block in the closing thread, which
+    # has no mode of its own to restore: nothing is raised and its mode is kept.
+    a = Value(1.0)
+
+    def predictions():
+        with no_grad():
+            yield a * 2
+
+    gen = predictions()
+    next(gen)  # this thread is inside the generator's no_grad block now
+
+    def close_it() -> None:
+        gen.close()
+        assert records(a)
+
+    try:
+        run_in_thread(close_it)
+    finally:
+        grad_mode._set_recording(True)  # this thread never left the block: switch back on
+    assert records(a) and grad_mode.all_threads_recording
+
+
 def test_async_functions_are_refused_with_a_clear_error() -> None:
     async def predict() -> None:
         pass
