@@ -1523,6 +1523,38 @@ def test_a_value_never_negative_enters_the_finiteness_check_as_it_is_else_square
     assert f"            if not {term} < 1e300:\n" in step.source
 
 
+def test_up_to_a_dozen_labelled_parameters_are_named_in_the_source() -> None:
+    weights = [Value(0.1 * i, label=f"w{i}") for i in range(12)]
+    step = engine.compile(lambda x, y: sum((w * x[0] for w in weights), Value(0.0)) - y, weights)
+    step([[1.0]], [0.0])
+    names = ", ".join(f"p{i} 'w{i}'" for i in range(12))
+    assert f"    # {names}" in step.source.splitlines()
+
+
+def test_the_compile_modules_export_what_they_name() -> None:
+    import engine.codegen
+    import engine.compiler
+    import engine.templates
+    import engine.tracing
+
+    modules = [engine.codegen, engine.compiler, engine.templates, engine.tracing]
+    for module in modules:
+        assert all(hasattr(module, name) for name in getattr(module, "__all__", []))
+    assert engine.compiler.__all__ == ["CompileError", "CompiledStep", "compile"]
+
+
+def test_an_example_wider_than_the_traced_one_is_a_clear_error() -> None:
+    w = Value(0.5)
+    step = engine.compile(lambda x, y: w * x[0] * x[1], [w])
+    step([[1.0, 2.0]], [0.0])
+    with pytest.raises(ValueError) as caught:
+        step([[1.0, 2.0, 3.0]], [0.0])
+    assert str(caught.value) == (
+        "example 0 has 3 inputs, but the step was traced with 2; every example needs the same "
+        "number of inputs"
+    )
+
+
 def test_a_label_is_never_code_only_an_escaped_comment() -> None:
     hostile = "s\n__import__('os').system('exit 3')  # \"\"\" '''"
     step, X, y = demo_step(label=hostile)
