@@ -337,6 +337,15 @@ def test_highlight_outside_the_graph_and_bad_max_nodes_are_errors() -> None:
         draw(loss, max_nodes=0)
 
 
+def test_max_nodes_of_one_draws_a_lone_value_and_refuses_its_sum() -> None:
+    x = Value(2.0)
+    assert draw(x, max_nodes=1).source.count("shape=none") == 1
+    with pytest.raises(
+        GraphTooLargeError, match="has 3 Value nodes to draw, more than max_nodes=1;"
+    ):
+        draw(x + 1.0, max_nodes=1)  # x, the constant 1.0 and their sum
+
+
 def test_image_format_sets_the_digraph_format() -> None:
     assert draw(example()).format == "svg"
     assert draw(example(), image_format="png").format == "png"
