@@ -392,7 +392,7 @@ class CompiledStep:
 
     def _run(self, X: Sequence[Sequence[float]], Y: list[Any], keys: Any) -> Any:
         assert self._function is not None
-        seed = _seed(len(X), self.reduce == "mean", self._extra is not None)
+        seed = _seed(len(X), self.reduce == "mean")
         used = self._used
         values = [p.data for p in used]  # (a comprehension reads slots faster than map)
         grads = [p.grad for p in used]
@@ -541,20 +541,18 @@ def _shape(graph: Graph, i: int) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _seed(n: int, mean: bool, extra: bool) -> float:
+def _seed(n: int, mean: bool) -> float:
     r"""$\partial L / \partial \ell_i$, each example's share of the loss, as ``backward()`` has it.
 
     Computed by the eager engine itself on a stand-in batch of ``n`` zeros, so
     that it is the very float the eager pass gives (``1.0 / n`` for a mean).
-    The numbers do not matter: a sum's derivatives, and those of ``/ n`` and of
-    ``+ extra`` toward ``total``, do not depend on them.
+    The numbers do not matter: a sum's derivatives, and those of ``/ n``, do not
+    depend on them; an ``extra`` term added to the total (derivative 1) changes nothing.
     """
     losses = [Value(0.0) for _ in range(n)]  # pragma: no mutate (any numbers: see the docstring)
     total = sum_values(losses)
     if mean:
         total = total / n
-    if extra:
-        total = total + Value(0.0)  # pragma: no mutate (1.0, or -: the same derivative)
     total.backward()
     return losses[0].grad
 

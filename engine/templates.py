@@ -133,7 +133,7 @@ class Rule:
     title: str
     forward: tuple[str, ...]
     derivatives: tuple[Derivative, ...]
-    nonnegative: bool = False
+    nonnegative: bool = False  # pragma: no mutate (None: read as true or false only)
     bound: tuple[str, ...] | None = None
 
 

@@ -1566,6 +1566,25 @@ def test_a_label_is_never_code_only_an_escaped_comment() -> None:
         assert "exit" not in code and comment.startswith("w·x+b 's\\n__import__")
 
 
+@pytest.mark.parametrize(
+    ("length", "shown"), [(38, "'" + "a" * 38 + "'"), (39, "'" + "a" * 39 + "...")]
+)
+def test_a_label_is_shown_up_to_40_characters_then_cut(length: int, shown: str) -> None:
+    step, X, y = demo_step(label="a" * length)  # ascii() adds its quotes: 40 and 41 characters
+    lines = step.source.splitlines()
+    (line,) = [line for line in lines if "# w·x+b 'aaa" in line and line.lstrip().startswith("v")]
+    assert line.endswith(f"# w·x+b {shown}")
+
+
+def test_a_number_read_in_a_comprehension_is_named_at_the_line_around_it() -> None:
+    def per_example(x: list[Value], y: Value) -> Value:
+        scale = {i: v.data for i, v in enumerate(x)}[0]
+        return W * x[0] * scale
+
+    expected = f"{READS} `.data` of node v… (a leaf labelled 'x0') at tests/test_compile.py:… in "
+    assert whole(expected + "per_example: `…`. " + REPLAY).fullmatch(refused(per_example))
+
+
 def test_an_exponent_of_another_number_type_is_written_as_the_float_used() -> None:
     class Loud(float):
         def __repr__(self) -> str:
