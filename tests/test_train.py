@@ -585,6 +585,7 @@ def test_overflow_error_in_the_loss_becomes_non_finite_loss_error():
     with pytest.raises(NonFiniteLossError, match="overflowed.*epoch 2/5, batch 1/1") as caught:
         fit(model, X, y, loss=fragile, lr=0.01, epochs=5, progress=False)
     assert isinstance(caught.value.__cause__, OverflowError)
+    assert caught.value.value == math.inf  # an overflow is an infinite loss
 
 
 def test_non_finite_gradient_stops_before_the_update():
