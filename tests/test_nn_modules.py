@@ -162,6 +162,8 @@ def test_scaled_inits_respect_their_limits(init: str) -> None:
     layer = Layer(50, 20, init=init, seed=0)
     limit = math.sqrt(6 / 70) if init in ("xavier", "glorot") else math.sqrt(6 / 50)
     assert init_limit(init, 50, 20) == limit
+    # one output unless told: a single neuron's fan-out
+    assert init_limit(init, 5) == (math.sqrt(1.0) if init != "he" else math.sqrt(6 / 5))
     weights = [p.data for n, p in layer.named_parameters() if ".w." in n]
     assert all(-limit <= w <= limit for w in weights)
     assert max(abs(w) for w in weights) > 0.9 * limit
