@@ -587,6 +587,10 @@ def test_one_output_with_has_aux_is_one_number_per_example_as_eagerly() -> None:
     with no_grad():
         assert outputs == [model(x).data for x in X]  # numbers, not lists of one
     assert all(type(number) is float for number in outputs)
+    model.parameters()[-1].data = 1e200  # too large for the fast path: the step runs eagerly
+    _, outputs = step(X, Y)
+    with no_grad():
+        assert outputs == [model(x).data for x in X]
 
 
 @pytest.mark.parametrize(
