@@ -1580,13 +1580,23 @@ def test_a_label_is_shown_up_to_40_characters_then_cut(length: int, shown: str) 
     assert line.endswith(f"# w·x+b {shown}")
 
 
-def test_a_number_read_in_a_comprehension_is_named_at_the_line_around_it() -> None:
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda x: [v.data for v in x][0],
+        lambda x: next(v.data for v in x),
+        lambda x: min({v.data for v in x}),
+        lambda x: {i: v.data for i, v in enumerate(x)}[0],
+    ],
+    ids=["list", "generator", "set", "dict"],
+)
+def test_a_number_read_in_a_comprehension_is_named_at_the_line_around_it(read) -> None:
     def per_example(x: list[Value], y: Value) -> Value:
-        scale = {i: v.data for i, v in enumerate(x)}[0]
+        scale = read(x)
         return W * x[0] * scale
 
     expected = f"{READS} `.data` of node v… (a leaf labelled 'x0') at tests/test_compile.py:… in "
-    assert whole(expected + "per_example: `…`. " + REPLAY).fullmatch(refused(per_example))
+    assert whole(expected + "<lambda>: `…`. " + REPLAY).fullmatch(refused(per_example))
 
 
 def test_an_exponent_of_another_number_type_is_written_as_the_float_used() -> None:
