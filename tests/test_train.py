@@ -569,6 +569,18 @@ def test_an_update_that_overflows_is_undone():
     assert str(caught.value).endswith(
         "from before this step. The learning rate (lr=1e+308) is probably too high: try lr=1e+307."
     )
+    assert math.isinf(caught.value.value)  # the number the update made
+
+
+def test_a_loss_that_is_not_a_number_stops_training_saying_so() -> None:
+    def undefined(prediction: Value, target: float) -> Value:
+        return custom_op(math.nan, [prediction], [0.0], op="undefined")
+
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(MLP(2, [4, 1], seed=0), X, y, loss=undefined, epochs=2, progress=False)
+    assert str(caught.value).startswith("the loss became nan in epoch 1/2, batch 1/1;")
+    assert math.isnan(caught.value.value)
 
 
 def test_overflow_error_in_the_loss_becomes_non_finite_loss_error():
@@ -595,9 +607,10 @@ def test_non_finite_gradient_stops_before_the_update():
     X, y = make_moons(10, seed=0)
     model = MLP(2, [4, 1], seed=0)
     before = params_of(model)
-    with pytest.raises(NonFiniteLossError, match="gradient of layers"):
+    with pytest.raises(NonFiniteLossError, match="gradient of layers") as caught:
         fit(model, X, y, loss=infinite_slope, epochs=2, progress=False)
     assert params_of(model) == before
+    assert math.isnan(caught.value.value)  # the gradient that became nan (inf times 0)
 
 
 # -- inference helpers -------------------------------------------------------------
