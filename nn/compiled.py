@@ -26,7 +26,7 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.train import _check_outputs, _non_finite_output
+from nn.train import _check_outputs, _Diverged
 
 
 class CompiledBatches:
@@ -76,8 +76,15 @@ class CompiledBatches:
             return None
         before = [p.grad for p in self.params]
         cost, predictions = self.step(inputs, targets)
-        if not math.isfinite(cost) or _non_finite_output(predictions) is not None:
-            for p, grad in zip(self.params, before):
-                p.grad = grad
-        _check_outputs(predictions, inputs)
+        try:
+            _check_outputs(predictions, inputs)
+        except _Diverged:
+            self._restore(before)
+            raise
+        if not math.isfinite(cost):
+            self._restore(before)
         return cost, predictions
+
+    def _restore(self, grads: list[float]) -> None:
+        for p, grad in zip(self.params, grads):
+            p.grad = grad
